@@ -1,0 +1,3 @@
+from irq_server.cli import main
+
+raise SystemExit(main())

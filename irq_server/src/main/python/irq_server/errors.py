@@ -1,0 +1,105 @@
+"""Domain errors of irq_server, and the one place where OS errors become them.
+
+    IrqServerError
+     ├── NotFound               the IRQ, CPU or route does not exist
+     ├── InvalidInput           a value a caller sent is malformed or impossible (carries `field`)
+     │    └── InvalidMask       mask/list malformed, empty, or naming offline/unknown CPUs
+     ├── AffinityRefused        the kernel refused an affinity change
+     │    ├── IrqNotMovable     EIO/EPERM: managed or per-CPU IRQ (permanent)
+     │    ├── NoFreeVectors     ENOSPC: a target CPU has no free vectors
+     │    └── AffinityBusy      EAGAIN/EBUSY: a change is already in progress (transient)
+     ├── AuthError              no or unknown bearer token
+     │    └── ScopeError        the token lacks the scope the route needs
+     └── HostUnavailable        the server cannot read/write the host tree (privilege, read-only fs)
+
+The HTTP status of each lives in `irq_server.api.problems`, not here.
+"""
+from __future__ import annotations
+
+import errno
+
+
+class IrqServerError(Exception):
+    """Base of every error irq_server raises on purpose."""
+
+    title = "Server error"
+
+    def __init__(self, detail: str, *, field: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class NotFound(IrqServerError):
+    title = "Not found"
+
+
+class InvalidInput(IrqServerError):
+    title = "Invalid input"
+
+
+class InvalidMask(InvalidInput):
+    title = "Invalid CPU mask"
+
+
+class AffinityRefused(IrqServerError):
+    title = "Affinity change refused"
+
+
+class IrqNotMovable(AffinityRefused):
+    title = "IRQ cannot be moved"
+
+
+class NoFreeVectors(AffinityRefused):
+    title = "No free interrupt vectors"
+
+
+class AffinityBusy(AffinityRefused):
+    title = "Affinity change in progress"
+
+
+class AuthError(IrqServerError):
+    title = "Unauthorized"
+
+
+class ScopeError(AuthError):
+    title = "Forbidden"
+
+
+class HostUnavailable(IrqServerError):
+    title = "Host tree unavailable"
+
+
+def affinity_write_error(exc: OSError, irq: int, cpus: str) -> IrqServerError:
+    """Translate an OSError from writing /proc/irq/<irq>/smp_affinity into a domain error.
+
+    The triage follows irqbalance's activate.c: EIO/EPERM are permanent (managed or per-CPU
+    IRQs), ENOSPC means the target CPU ran out of vectors, EINVAL/EOVERFLOW/ERANGE a bad or
+    offline mask, EAGAIN/EBUSY a transient state.
+    """
+    code = exc.errno
+    if code in (errno.EIO, errno.EPERM):
+        return IrqNotMovable(
+            f"the kernel refused to move IRQ {irq} ({errno.errorcode[code]}): it is managed by "
+            "the kernel or a per-CPU interrupt, so its affinity is fixed")
+    if code == errno.ENOSPC:
+        return NoFreeVectors(f"no free vectors on CPU {cpus} for IRQ {irq} (ENOSPC)")
+    if code in (errno.EINVAL, errno.EOVERFLOW, errno.ERANGE):
+        return InvalidMask(
+            f"the kernel rejected CPUs {cpus} for IRQ {irq} ({errno.errorcode[code]}): "
+            "bad or offline mask", field="cpu_affinity")
+    if code in (errno.EAGAIN, errno.EBUSY):
+        return AffinityBusy(f"IRQ {irq} is already being moved ({errno.errorcode[code]}); retry")
+    return host_error(exc)
+
+
+def host_error(exc: OSError) -> IrqServerError:
+    """Translate an OSError from reading or opening the host tree into a domain error."""
+    code = exc.errno
+    if code == errno.ENOENT:
+        return NotFound(f"{exc.filename or 'file'} does not exist on this host")
+    if code in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return HostUnavailable(
+            f"the server process may not write {exc.filename}: "
+            f"{exc.strerror}; run irq-server as root (or with CAP_SYS_ADMIN) to change affinity")
+    return HostUnavailable(f"cannot access {exc.filename or 'the host tree'}: {exc.strerror}")

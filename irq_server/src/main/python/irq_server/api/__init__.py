@@ -1,0 +1,51 @@
+"""The Flask app factory: create_app(config) -> Flask."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from flask import Flask
+from flask_smorest import Api
+
+from irq_server import __version__
+from irq_server.api import auth, cpus, health, irqs, problems
+from irq_server.host import Host
+from irq_server.simhost import host_fs
+from irq_server.tokens import TokenStore
+
+BLUEPRINTS = (health.blp, cpus.blp, irqs.blp)
+API_PREFIX = "/api/v1"
+
+DEFAULTS = {
+    "IRQ_ROOT": "/",  # host tree root (/ = this machine)
+    "IRQ_DATA_DIR": None,  # tokens, history; None = a fresh temporary dir
+    "IRQ_AUTH_READS": False,  # reads need a token too
+    "IRQ_INTERVAL": 1.0,  # sampler interval in seconds
+    "API_TITLE": "irq-server",
+    "API_VERSION": __version__,
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {"info": {"description": "A Linux host's interrupts and IRQ affinity."}},
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app for one host tree and data dir (see DEFAULTS for the config keys)."""
+    app = Flask("irq_server")
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    if not app.config["IRQ_DATA_DIR"]:
+        app.config["IRQ_DATA_DIR"] = tempfile.mkdtemp(prefix="irq-server-")
+    os.makedirs(app.config["IRQ_DATA_DIR"], exist_ok=True)
+    app.extensions["irq_host"] = Host(host_fs(app.config["IRQ_ROOT"]))
+    app.extensions["irq_tokens"] = TokenStore(app.config["IRQ_DATA_DIR"])
+    api = Api(app)
+    for blp in BLUEPRINTS:
+        api.register_blueprint(blp)
+        api.register_blueprint(blp, url_prefix=API_PREFIX, name=f"v1_{blp.name}")
+    app.add_url_rule(f"{API_PREFIX}/openapi.json", "v1_openapi",
+                     lambda: app.view_functions["api-docs.openapi_json"]())
+    auth.init_app(app)
+    problems.init_app(app)
+    return app

@@ -1,0 +1,135 @@
+"""GET /irqs, GET /irqs/<irq>, GET/PUT /irqs/<irq>/cpu_affinity."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from flask import current_app
+
+from irq_server.api.auth import caller
+from irq_server.api.blueprint import Blueprint, json_response
+from irq_server.api.schemas import AffinitySchema, AffinityWriteSchema, IrqListSchema, IrqSchema
+from irq_server.errors import InvalidInput, NotFound
+from irq_server.host import Host, cpus_from_request
+from irq_server.types import AffinityState, InterruptRow, IrqSettings
+
+blp = Blueprint("irqs", __name__, description="Interrupts and their CPU affinity")
+audit = logging.getLogger("irq_server.audit")
+
+
+def _host() -> Host:
+    return current_app.extensions["irq_host"]
+
+
+def _irq_number(text: str) -> int:
+    if not text.isdigit():
+        raise InvalidInput(f"IRQ {text!r} is not an IRQ number (a non-negative integer)",
+                           field="irq")
+    return int(text)
+
+
+@blp.route("/irqs")
+@blp.response(200, IrqListSchema)
+def list_irqs():
+    """Every numbered IRQ with per-CPU counts and affinity, plus NMI/LOC/ERR-like rows."""
+    table = _host().irq_table()
+    interrupts = table.interrupts
+    counts = interrupts.counts.tolist()
+    totals = interrupts.counts.sum(axis=1).tolist()
+    numbered = [i for i, row in enumerate(interrupts.rows) if row.irq is not None]
+    irq_sum = interrupts.counts[numbered].sum(axis=0) if numbered else np.zeros(
+        len(interrupts.cpus), dtype=np.uint64)
+    return json_response({
+        "totals": {"num_interrupts_all_cpus": int(irq_sum.sum()),
+                   "num_interrupts_per_cpu": irq_sum.tolist()},
+        "cpus": list(interrupts.cpus),
+        "irqs": [irq_json(interrupts.rows[i], counts[i], totals[i],
+                          table.settings.get(interrupts.rows[i].irq)) for i in numbered],
+        "other": [other_json(row, counts[i], interrupts.row_total(i))
+                  for i, row in enumerate(interrupts.rows) if row.irq is None],
+    })
+
+
+@blp.route("/irqs/<irq>")
+@blp.response(200, IrqSchema)
+def get_irq(irq):
+    """One IRQ, same fields as in GET /irqs."""
+    number = _irq_number(irq)
+    host = _host()
+    interrupts = host.interrupts()
+    index = interrupts.irq_index().get(number)
+    if index is None and not host.fs.exists(f"proc/irq/{number}"):
+        raise NotFound(f"IRQ {number} does not exist on this host")
+    settings = host.irq_settings(number) if host.fs.exists(f"proc/irq/{number}") else None
+    if index is None:  # registered but never fired and without a handler: no row
+        row, counts = InterruptRow(name=str(number), irq=number), [0] * len(interrupts.cpus)
+    else:
+        row, counts = interrupts.rows[index], interrupts.row_counts(index)
+    return json_response(irq_json(row, counts, sum(counts), settings))
+
+
+@blp.route("/irqs/<irq>/cpu_affinity", methods=["GET"])
+@blp.response(200, AffinitySchema)
+def get_affinity(irq):
+    """The IRQ's affinity mask, its CPU list, effective CPUs and whether it is managed."""
+    return json_response(affinity_json(_host().affinity(_irq_number(irq))))
+
+
+@blp.route("/irqs/<irq>/cpu_affinity", methods=["PUT"])
+@blp.arguments(AffinityWriteSchema, location="json_or_form")
+@blp.response(200, AffinitySchema)
+def put_affinity(args, irq):
+    """Route the IRQ to other CPUs (needs a write token). Answers with the read-back state.
+
+    Validates first (well-formed, CPUs exist and are online, not empty, IRQ exists), writes
+    only if the mask changes, then reads back what the kernel holds.
+    """
+    number = _irq_number(irq)
+    cpus, field = cpus_from_request(args.get("cpu_affinity_mask"), args.get("cpu_affinity_list"))
+    change = _host().set_affinity(number, cpus, field)
+    token = caller()
+    if change.written:
+        audit.info("affinity irq=%d token=%s old=%s new=%s", number,
+                   token.name if token else "-", change.before.mask, change.after.mask)
+    return json_response({**affinity_json(change.after), "changed": change.written})
+
+
+def irq_json(row: InterruptRow, counts: list[int], total: int,
+             settings: IrqSettings | None) -> dict:
+    """One IRQ object: the 2016 fields, then the extensions."""
+    s = settings or IrqSettings(irq=row.irq or 0)
+    chip = row.chip or s.chip_name
+    trigger = row.trigger or s.trigger
+    actions = list(row.actions or s.actions or ())
+    return {
+        "irq_num": row.name,
+        "irq_type": "-".join(x for x in (chip, trigger) if x) or None,
+        "device_name": ", ".join(actions),
+        "cpu_affinity": s.smp_affinity,
+        "num_interrupts_per_cpu": counts,
+        "total": total,
+        "chip": chip,
+        "hwirq": row.hwirq if row.hwirq is not None else s.hwirq,
+        "trigger": trigger,
+        "actions": actions,
+        "node": s.node if s.node is not None and s.node >= 0 else None,
+        "cpu_affinity_list": _list(s.smp_affinity_list),
+        "effective_affinity_list": _list(s.effective_affinity_list),
+        "affinity_hint": _list(s.affinity_hint),
+        "managed": s.managed,
+    }
+
+
+def other_json(row: InterruptRow, counts: list[int], total: int) -> dict:
+    return {"name": row.name, "description": row.description,
+            "num_interrupts_per_cpu": counts if row.per_cpu else None, "total": total}
+
+
+def affinity_json(state: AffinityState) -> dict:
+    return {"irq_num": str(state.irq), "cpu_affinity": state.mask,
+            "cpu_affinity_list": list(state.cpus),
+            "effective_affinity_list": _list(state.effective), "managed": state.managed}
+
+
+def _list(cpus: tuple[int, ...] | None) -> list[int] | None:
+    return list(cpus) if cpus is not None else None

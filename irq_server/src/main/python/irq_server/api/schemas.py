@@ -1,0 +1,96 @@
+"""Marshmallow schemas: request validation and the OpenAPI description of every answer.
+
+Responses are built as plain dicts (the /irqs matrix is too big to dump field by field) and
+serialised with orjson; these schemas document them in /openapi.json.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+
+class AffinityWriteSchema(Schema):
+    """Body of PUT /irqs/<irq>/cpu_affinity (JSON or form): exactly one of the two fields."""
+
+    cpu_affinity_mask = fields.String(
+        metadata={"description": "hex mask, comma-separated 32-bit words: 'f', '00000000,00000003'"})
+    cpu_affinity_list = fields.String(
+        metadata={"description": "CPU list: '0-3,8'"})
+
+    @validates_schema
+    def exactly_one(self, data, **kwargs):
+        if ("cpu_affinity_mask" in data) == ("cpu_affinity_list" in data):
+            raise ValidationError("give exactly one of cpu_affinity_mask or cpu_affinity_list",
+                                  field_name="cpu_affinity_mask")
+
+
+class SamplerSchema(Schema):
+    last_sample = fields.DateTime(allow_none=True, metadata={"description": "ISO 8601 UTC"})
+    interval_seconds = fields.Float()
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    version = fields.String()
+    root = fields.String()
+    simulated = fields.Boolean()
+    sampler = fields.Nested(SamplerSchema)
+
+
+class CpuSchema(Schema):
+    cpu = fields.Integer()
+    online = fields.Boolean()
+    node = fields.Integer(allow_none=True)
+    package = fields.Integer(allow_none=True)
+    core = fields.Integer(allow_none=True)
+    cache_cpus = fields.List(fields.Integer())
+    isolated = fields.Boolean()
+    nohz_full = fields.Boolean()
+
+
+class CpuListSchema(Schema):
+    cpus = fields.List(fields.Nested(CpuSchema))
+
+
+class IrqSchema(Schema):
+    irq_num = fields.String(metadata={"description": "IRQ number as a string (2016 name)"})
+    irq_type = fields.String(allow_none=True, metadata={"description": "chip-flow, e.g. IR-PCI-MSI-edge"})
+    device_name = fields.String(metadata={"description": "actions joined by ', '"})
+    cpu_affinity = fields.String(allow_none=True, metadata={"description": "smp_affinity mask"})
+    num_interrupts_per_cpu = fields.List(fields.Integer(), metadata={"description": "aligned with cpus"})
+    total = fields.Integer()
+    chip = fields.String(allow_none=True)
+    hwirq = fields.Integer(allow_none=True)
+    trigger = fields.String(allow_none=True)
+    actions = fields.List(fields.String())
+    node = fields.Integer(allow_none=True, metadata={"description": "NUMA node, null for none"})
+    cpu_affinity_list = fields.List(fields.Integer(), allow_none=True)
+    effective_affinity_list = fields.List(fields.Integer(), allow_none=True)
+    affinity_hint = fields.List(fields.Integer(), allow_none=True)
+    managed = fields.Boolean(allow_none=True, metadata={"description": "null when unknown"})
+
+
+class OtherRowSchema(Schema):
+    name = fields.String()
+    description = fields.String(allow_none=True)
+    num_interrupts_per_cpu = fields.List(fields.Integer(), allow_none=True)
+    total = fields.Integer()
+
+
+class TotalsSchema(Schema):
+    num_interrupts_all_cpus = fields.Integer()
+    num_interrupts_per_cpu = fields.List(fields.Integer())
+
+
+class IrqListSchema(Schema):
+    totals = fields.Nested(TotalsSchema)
+    cpus = fields.List(fields.Integer())
+    irqs = fields.List(fields.Nested(IrqSchema))
+    other = fields.List(fields.Nested(OtherRowSchema))
+
+
+class AffinitySchema(Schema):
+    irq_num = fields.String()
+    cpu_affinity = fields.String()
+    cpu_affinity_list = fields.List(fields.Integer())
+    effective_affinity_list = fields.List(fields.Integer(), allow_none=True)
+    managed = fields.Boolean(allow_none=True)

@@ -1,0 +1,118 @@
+"""Host: the live view of one host tree (IRQs, CPUs) and the one path that writes affinity.
+
+Framework-free; the API calls it, tests drive it over fixture trees and the simulated host.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from irq_server.errors import InvalidMask, IrqNotMovable, NotFound, affinity_write_error, host_error
+from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, parse_cpu_list,
+                               parse_mask, read_interrupts, read_irq_settings, read_topology)
+from irq_server.types import AffinityState, CpuInfo, Interrupts, IrqSettings, Topology
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IrqTable:
+    """/proc/interrupts plus each numbered IRQ's /proc/irq/N settings."""
+
+    interrupts: Interrupts  # the parsed table
+    settings: dict[int, IrqSettings]  # IRQ number -> its affinity files (absent IRQ dir: missing)
+
+
+@dataclass(frozen=True)
+class AffinityChange:
+    """Outcome of set_affinity: what the IRQ had, and what the kernel holds after."""
+
+    before: AffinityState  # read before writing
+    after: AffinityState  # read back after writing (== before when nothing was written)
+    written: bool  # False when the requested CPUs were already the mask (read-compare-write)
+
+
+class Host:
+    """Reads and affinity writes against one HostFS."""
+
+    def __init__(self, fs: HostFS):
+        self.fs = fs
+
+    def interrupts(self) -> Interrupts:
+        try:
+            return read_interrupts(self.fs)
+        except OSError as exc:
+            raise host_error(exc) from exc
+
+    def topology(self) -> Topology:
+        """CPU topology; a tree without /sys gets the CPUs named by /proc/interrupts, online."""
+        topo = read_topology(self.fs)
+        if topo.cpus:
+            return topo
+        return Topology(cpus=tuple(CpuInfo(cpu=c, online=True) for c in self.interrupts().cpus))
+
+    def irq_table(self) -> IrqTable:
+        interrupts = self.interrupts()
+        present = set(list_irqs(self.fs))
+        settings = {row.irq: read_irq_settings(self.fs, row.irq, sysfs=row.chip is None)
+                    for row in interrupts.rows if row.irq in present}
+        return IrqTable(interrupts=interrupts, settings=settings)
+
+    def irq_settings(self, irq: int) -> IrqSettings:
+        if not self.fs.exists(f"proc/irq/{irq}/smp_affinity"):
+            raise NotFound(f"IRQ {irq} does not exist on this host (no /proc/irq/{irq})")
+        try:
+            return read_irq_settings(self.fs, irq)
+        except OSError as exc:
+            raise host_error(exc) from exc
+
+    def affinity(self, irq: int) -> AffinityState:
+        settings = self.irq_settings(irq)
+        return AffinityState(irq=irq, mask=settings.smp_affinity or "",
+                             cpus=settings.smp_affinity_list or (),
+                             effective=settings.effective_affinity_list,
+                             managed=settings.managed)
+
+    def set_affinity(self, irq: int, cpus: frozenset[int], field: str) -> AffinityChange:
+        """Route `irq` to `cpus`: validate, read-compare-write, then read back.
+
+        Raises:
+            NotFound: no such IRQ.
+            InvalidMask: empty, or naming CPUs that do not exist or are offline (`field`).
+            IrqNotMovable / NoFreeVectors / AffinityBusy / HostUnavailable: the write failed.
+        """
+        before = self.affinity(irq)
+        topo = self.topology()
+        self._validate(cpus, topo, field)
+        if before.managed:
+            raise IrqNotMovable(f"IRQ {irq} has kernel-managed affinity; the kernel will "
+                                "refuse to move it")
+        if frozenset(before.cpus) == cpus:
+            return AffinityChange(before=before, after=before, written=False)
+        mask = format_mask(cpus, topo.nr_cpu_ids)
+        try:
+            self.fs.write_text(f"proc/irq/{irq}/smp_affinity", mask + "\n")
+        except OSError as exc:
+            raise affinity_write_error(exc, irq, format_cpu_list(cpus)) from exc
+        return AffinityChange(before=before, after=self.affinity(irq), written=True)
+
+    @staticmethod
+    def _validate(cpus: frozenset[int], topo: Topology, field: str) -> None:
+        if not cpus:
+            raise InvalidMask("the mask names no CPU: at least one online CPU is required",
+                              field=field)
+        unknown = cpus - topo.known
+        if unknown:
+            raise InvalidMask(f"CPU {format_cpu_list(unknown)} does not exist on this host "
+                              f"(CPUs {format_cpu_list(topo.known)})", field=field)
+        offline = cpus - topo.online
+        if offline:
+            raise InvalidMask(f"CPU {format_cpu_list(offline)} is offline "
+                              f"(online: {format_cpu_list(topo.online)})", field=field)
+
+
+def cpus_from_request(mask: str | None, cpu_list: str | None) -> tuple[frozenset[int], str]:
+    """CPUs named by a request's mask or list, and the name of the field they came from."""
+    if mask is not None:
+        return parse_mask(mask, field="cpu_affinity_mask"), "cpu_affinity_mask"
+    return parse_cpu_list(cpu_list or "", field="cpu_affinity_list"), "cpu_affinity_list"

@@ -1,0 +1,341 @@
+"""Simulated host: a realistic /proc + /sys tree for N CPUs, M NUMA nodes and K IRQs.
+
+The tree lives on disk so that every process (API workers, the simulator loop, tests) sees
+one host. `simhost.json` at the root holds the static description (devices, rates, managed
+flags); counters live in the tree's /proc/interrupts. `advance(seconds)` delivers each IRQ's
+interrupts to the first online CPU of its current smp_affinity (x86 effective-affinity
+behaviour). `SimKernelFS` applies the kernel's write rules to affinity files: managed IRQs
+refuse with EIO, masks with no online CPU with EINVAL, effective_affinity follows the mask.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from irq_server.errors import InvalidInput, InvalidMask
+from irq_server.procfs import HostFS, format_cpu_list, format_mask, parse_cpu_list, parse_mask
+from irq_server.procfs.interrupts import parse_interrupts
+
+MARKER = "simhost.json"
+_WRAP = 1 << 32  # the kernel's per-CPU counters are unsigned int
+
+
+@dataclass(frozen=True)
+class SimSpec:
+    """Size of a simulated host."""
+
+    cpus: int  # logical CPUs
+    nodes: int  # NUMA nodes (CPUs split into equal contiguous blocks)
+    irqs: int  # numbered IRQs
+    seed: int = 0  # everything random derives from it
+
+    @classmethod
+    def parse(cls, text: str, seed: int = 0) -> "SimSpec":
+        """Parse "CPUS:NODES:IRQS" (as given to --simulate)."""
+        try:
+            cpus, nodes, irqs = (int(p) for p in text.split(":"))
+        except ValueError:
+            raise InvalidInput(f"--simulate takes CPUS:NODES:IRQS, e.g. 64:2:500, not {text!r}",
+                               field="simulate") from None
+        if not (1 <= cpus <= 4096 and 1 <= nodes <= cpus and 1 <= irqs <= 100000):
+            raise InvalidInput("--simulate needs 1 <= CPUS <= 4096, 1 <= NODES <= CPUS and "
+                               "1 <= IRQS <= 100000", field="simulate")
+        return cls(cpus, nodes, irqs, seed)
+
+
+@dataclass(frozen=True)
+class SimIrq:
+    """One simulated IRQ."""
+
+    irq: int  # IRQ number
+    chip: str  # chip name as /proc/interrupts prints it
+    hwirq: int  # hwirq inside the chip
+    trigger: str  # flow ("edge", "fasteoi")
+    action: str  # handler name ("eth0-TxRx-3")
+    node: int  # device's NUMA node, -1 for none
+    rate: float  # interrupts per second
+    managed: bool  # kernel-managed affinity: refuses writes
+    hint: int | None  # CPU of affinity_hint, None when the driver gives none
+    initial_cpu: int | None  # single-CPU initial mask (managed queues), None = all CPUs
+
+
+def create(root: str | os.PathLike, spec: SimSpec) -> "SimHost":
+    """Build a fresh simulated tree below `root` and return its SimHost."""
+    root = Path(root)
+    irqs = _design_irqs(spec)
+    (root / "proc").mkdir(parents=True, exist_ok=True)
+    (root / MARKER).write_text(json.dumps({"spec": asdict(spec),
+                                           "irqs": [asdict(i) for i in irqs]}))
+    host = SimHost(root)
+    host.build()
+    return host
+
+
+class SimHost:
+    """A simulated host tree below `root` (made by `create`)."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        meta = json.loads((self.root / MARKER).read_text())
+        self.spec = SimSpec(**meta["spec"])
+        self.irqs = [SimIrq(**i) for i in meta["irqs"]]
+        self.fs = SimKernelFS(self.root)
+        self._rates = np.array([i.rate for i in self.irqs])
+        self._carry = np.zeros(len(self.irqs))
+        self._counts: np.ndarray | None = None  # [irq, cpu] cumulative, all CPUs
+
+    # ---- building -------------------------------------------------------------------------
+    def build(self) -> None:
+        spec = self.spec
+        self._write_topology(frozenset(range(spec.cpus)))
+        w = self.fs.write_atomic
+        w("proc/sys/kernel/random/boot_id",
+          str(uuid.UUID(int=random.Random(spec.seed).getrandbits(128), version=4)) + "\n")
+        w("proc/irq/default_smp_affinity", format_mask(range(spec.cpus), spec.cpus) + "\n")
+        for irq in self.irqs:
+            self._write_irq(irq)
+        self._counts = np.zeros((len(self.irqs), spec.cpus), dtype=np.int64)
+        self._write_counters()
+
+    def _write_irq(self, irq: SimIrq) -> None:
+        spec, w = self.spec, self.fs.write_atomic
+        base = f"proc/irq/{irq.irq}"
+        cpus = {irq.initial_cpu} if irq.initial_cpu is not None else set(range(spec.cpus))
+        self.fs.write_affinity_files(irq.irq, frozenset(cpus))
+        w(f"{base}/affinity_hint",
+          format_mask({irq.hint} if irq.hint is not None else (), spec.cpus) + "\n")
+        w(f"{base}/node", f"{irq.node}\n")
+        w(f"{base}/spurious", "count 0\nunhandled 0\nlast_unhandled 0 ms\n")
+        sysdir = f"sys/kernel/irq/{irq.irq}"
+        for name, value in (("chip_name", irq.chip.split("-0000")[0]), ("hwirq", irq.hwirq),
+                            ("type", "edge" if irq.trigger == "edge" else "level"),
+                            ("actions", irq.action), ("name", irq.trigger), ("wakeup", "disabled")):
+            w(f"{sysdir}/{name}", f"{value}\n")
+        flags = "IRQD_AFFINITY_SET\n    IRQD_AFFINITY_MANAGED\n" if irq.managed else "IRQD_AFFINITY_SET\n"
+        w(f"sys/kernel/debug/irq/irqs/{irq.irq}",
+          f"handler:  handle_{irq.trigger}_irq\ndevice:   (null)\nstatus:   0x00000000\n"
+          f"istate:   0x00000000\nddepth:   0\nwdepth:   0\ndstate:   0x00000000\n    {flags}")
+
+    def _write_topology(self, online: frozenset[int]) -> None:
+        spec, w = self.spec, self.fs.write_atomic
+        cpu_dir = "sys/devices/system/cpu"
+        every = format_cpu_list(range(spec.cpus))
+        for name, value in (("possible", every), ("present", every), ("online",
+                            format_cpu_list(online)), ("offline", format_cpu_list(
+                                set(range(spec.cpus)) - online)), ("isolated", ""),
+                            ("kernel_max", "8191")):
+            w(f"{cpu_dir}/{name}", value + "\n")
+        for node in range(spec.nodes):
+            members = self.node_cpus(node)
+            w(f"sys/devices/system/node/node{node}/cpulist", format_cpu_list(members) + "\n")
+            for cpu in members:
+                top = f"{cpu_dir}/cpu{cpu}"
+                w(f"{top}/online", "1\n" if cpu in online else "0\n")
+                w(f"{top}/topology/physical_package_id", f"{node}\n")
+                w(f"{top}/topology/core_id", f"{cpu - members[0]}\n")
+                w(f"{top}/topology/thread_siblings_list", f"{cpu}\n")
+                w(f"{top}/cache/index3/level", "3\n")
+                w(f"{top}/cache/index3/type", "Unified\n")
+                w(f"{top}/cache/index3/shared_cpu_list", format_cpu_list(members) + "\n")
+        nodes = format_cpu_list(range(spec.nodes))
+        w("sys/devices/system/node/online", nodes + "\n")
+        w("sys/devices/system/node/possible", nodes + "\n")
+
+    def node_cpus(self, node: int) -> list[int]:
+        """CPUs of NUMA node `node` (contiguous blocks)."""
+        per = self.spec.cpus // self.spec.nodes
+        last = self.spec.cpus if node == self.spec.nodes - 1 else (node + 1) * per
+        return list(range(node * per, last))
+
+    # ---- running --------------------------------------------------------------------------
+    def online(self) -> frozenset[int]:
+        return parse_cpu_list(self.fs.read_text("sys/devices/system/cpu/online"))
+
+    def set_online(self, cpu: int, online: bool) -> None:
+        """Hot(un)plug a CPU: /proc/interrupts stops (or starts) showing its column."""
+        self._load_counts()
+        cpus = set(self.online())
+        (cpus.add if online else cpus.discard)(cpu)
+        self._write_topology(frozenset(cpus))
+        self._write_counters()
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` of simulated time pass: every IRQ fires at its rate on its target CPU."""
+        self._load_counts()
+        online = self.online()
+        self._carry += self._rates * seconds
+        fired = np.floor(self._carry)
+        self._carry -= fired
+        targets = np.array([self.target_cpu(irq.irq, online) for irq in self.irqs])
+        self._counts[np.arange(len(self.irqs)), targets] += fired.astype(np.int64)
+        self._counts %= _WRAP
+        self._extra_ticks += int(seconds * 1000)
+        self._write_counters()
+
+    def target_cpu(self, irq: int, online: frozenset[int]) -> int:
+        """CPU that receives `irq`'s interrupts: first online CPU of its mask."""
+        mask = parse_mask(self.fs.read_text(f"proc/irq/{irq}/smp_affinity"))
+        return min(mask & online or online)
+
+    _extra_ticks = 0  # local timer ticks delivered so far (1000 Hz on every CPU)
+
+    def _load_counts(self) -> None:
+        """Counters from the tree (another process may have advanced them)."""
+        if self._counts is not None:
+            return
+        table = parse_interrupts(self.fs.read_bytes("proc/interrupts"))
+        self._counts = np.zeros((len(self.irqs), self.spec.cpus), dtype=np.int64)
+        index = {irq.irq: i for i, irq in enumerate(self.irqs)}
+        for row_index, row in enumerate(table.rows):
+            if row.irq in index:
+                self._counts[index[row.irq], list(table.cpus)] = table.counts[row_index]
+            elif row.name == "LOC":
+                self._extra_ticks = int(table.counts[row_index].max())
+
+    def _write_counters(self) -> None:
+        online = sorted(self.online())
+        prec = len(str(max(i.irq for i in self.irqs)))
+        head = " " * (prec + 8) + "".join(f"CPU{c:<8d}" for c in online) + "\n"
+        columns = self._counts[:, online]
+        lines = [head]
+        for i, irq in enumerate(self.irqs):
+            counts = "".join(f"{v:10d} " for v in columns[i].tolist())
+            lines.append(f"{irq.irq:>{prec}}: {counts} {irq.chip:>8} {irq.hwirq:>{prec}}-"
+                         f"{irq.trigger:<8}  {irq.action}\n")
+        ticks = self._extra_ticks % _WRAP
+        for name, value, text in (("NMI", 0, "Non-maskable interrupts"),
+                                  ("LOC", ticks, "Local timer interrupts")):
+            counts = "".join(f"{value:10d} " for _ in online)
+            lines.append(f"{name:>{prec}}: {counts}  {text}\n")
+        lines.append(f"{'ERR':>{prec}}: {0:10d}\n{'MIS':>{prec}}: {0:10d}\n")
+        self.fs.write_atomic("proc/interrupts", "".join(lines))
+        self._write_stat(online)
+
+    def _write_stat(self, online: list[int]) -> None:
+        per_cpu = self._counts.sum(axis=0)
+        lines = [f"cpu  0 0 0 0 0 {int(per_cpu.sum()) // 10000} 0 0 0 0\n"]
+        lines += [f"cpu{c} 0 0 0 0 0 {int(per_cpu[c]) // 10000} {self._extra_ticks // 1000} 0 0 0\n"
+                  for c in online]
+        lines.append(f"intr {int(per_cpu.sum())}\nsoftirq {self._extra_ticks * len(online)}\n")
+        self.fs.write_atomic("proc/stat", "".join(lines))
+        header = "                    " + "".join(f"CPU{c:<7d} " for c in range(self.spec.cpus))
+        timer = "".join(f"{self._extra_ticks:10d} " for _ in range(self.spec.cpus))
+        zero = "".join(f"{0:10d} " for _ in range(self.spec.cpus))
+        self.fs.write_atomic("proc/softirqs", header.rstrip() + "\n" + "".join(
+            f"{name:>12}: {timer if name == 'TIMER' else zero}\n" for name in
+            ("HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED",
+             "HRTIMER", "RCU")))
+
+
+class SimKernelFS(HostFS):
+    """HostFS over a simulated tree, with the kernel's rules for affinity writes."""
+
+    def __init__(self, root: str | os.PathLike):
+        super().__init__(root)
+        meta = json.loads((self.root / MARKER).read_text())
+        self._managed = {i["irq"] for i in meta["irqs"] if i["managed"]}
+        self._ncpus = meta["spec"]["cpus"]
+
+    def write_atomic(self, rel: str, text: str) -> None:
+        """Replace a file whole (readers never see a half-written one)."""
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+
+    def write_text(self, rel: str, text: str) -> None:
+        parts = rel.split("/")
+        if len(parts) == 4 and parts[:2] == ["proc", "irq"] and parts[3] in (
+                "smp_affinity", "smp_affinity_list"):
+            self._kernel_affinity_write(int(parts[2]), parts[3], text)
+        else:
+            super().write_text(rel, text)
+
+    def _kernel_affinity_write(self, irq: int, name: str, text: str) -> None:
+        path = f"proc/irq/{irq}/{name}"
+        if not self.exists(path):
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(self.path(path)))
+        if irq in self._managed:
+            raise OSError(errno.EIO, "Input/output error")
+        try:
+            cpus = (parse_mask if name == "smp_affinity" else parse_cpu_list)(text)
+        except InvalidMask:
+            raise OSError(errno.EINVAL, "Invalid argument") from None
+        if any(c >= self._ncpus for c in cpus):
+            raise OSError(errno.EOVERFLOW, "Value too large for defined data type")
+        online = parse_cpu_list(self.read_text("sys/devices/system/cpu/online"))
+        if not cpus & online:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        self.write_affinity_files(irq, cpus)
+
+    def write_affinity_files(self, irq: int, cpus: frozenset[int]) -> None:
+        """What the kernel shows after a successful write; effective = first online CPU."""
+        online = parse_cpu_list(self.read_text("sys/devices/system/cpu/online"))
+        effective = {min(cpus & online or online)}
+        base = f"proc/irq/{irq}"
+        self.write_atomic(f"{base}/smp_affinity", format_mask(cpus, self._ncpus) + "\n")
+        self.write_atomic(f"{base}/smp_affinity_list", format_cpu_list(cpus) + "\n")
+        self.write_atomic(f"{base}/effective_affinity", format_mask(effective, self._ncpus) + "\n")
+        self.write_atomic(f"{base}/effective_affinity_list", format_cpu_list(effective) + "\n")
+
+
+def host_fs(root: str | os.PathLike) -> HostFS:
+    """The host tree at `root`: a SimKernelFS when it holds a simulated host, else HostFS."""
+    return SimKernelFS(root) if (Path(root) / MARKER).exists() else HostFS(root)
+
+
+# ---- the simulated machine's devices ---------------------------------------------------------
+# (irq, hwirq, action, rate per second) of the IO-APIC lines of a typical x86 server
+_LEGACY = ((0, 2, "timer", 0.0), (1, 1, "i8042", 3.0), (8, 8, "rtc0", 1.0), (9, 9, "acpi", 0.5),
+           (12, 12, "i8042", 2.0), (16, 16, "ehci_hcd:usb1", 20.0),
+           (19, 19, "ahci[0000:00:1f.2]", 150.0))
+
+
+def _design_irqs(spec: SimSpec) -> list[SimIrq]:
+    """Deterministic device set: legacy IO-APIC lines, then NIC / NVMe / mlx5 queue sets."""
+    rng = random.Random(spec.seed)
+    irqs: list[SimIrq] = []
+    nxt = 24
+    for irq, hwirq, action, rate in _LEGACY[:spec.irqs]:
+        irqs.append(SimIrq(irq=irq, chip="IR-IO-APIC", hwirq=hwirq,
+                           trigger="edge" if hwirq < 16 else "fasteoi", action=action, node=-1,
+                           rate=rate, managed=False, hint=None, initial_cpu=None))
+    device = 0
+    while len(irqs) < spec.irqs:
+        kind = ("nic", "nvme", "mlx5")[device % 3]
+        node = device % spec.nodes
+        bus = 0x10 * (device + 1)
+        chip = f"IR-PCI-MSIX-0000:{bus:02x}:00.0"
+        queues = min(spec.cpus + (1 if kind == "nvme" else 0), spec.irqs - len(irqs))
+        node_cpus = _node_block(spec, node)
+        for q in range(queues):
+            if kind == "nic":
+                action, rate, managed = f"eth{device // 3}-TxRx-{q}", rng.uniform(500, 20000), False
+            elif kind == "nvme":
+                action, managed = f"nvme{device // 3}q{q}", q > 0
+                rate = rng.uniform(200, 5000) if q else 5.0
+            else:
+                action = f"mlx5_comp{q}@pci:0000:{bus:02x}:00.0"
+                rate, managed = rng.uniform(100, 8000), False
+            hint = node_cpus[q % len(node_cpus)] if kind != "nvme" else None
+            initial = (q - 1) % spec.cpus if managed else None
+            irqs.append(SimIrq(irq=nxt, chip=chip, hwirq=q, trigger="edge", action=action,
+                               node=node, rate=round(rate, 1), managed=managed, hint=hint,
+                               initial_cpu=initial))
+            nxt += 1
+        device += 1
+    return irqs
+
+
+def _node_block(spec: SimSpec, node: int) -> list[int]:
+    per = spec.cpus // spec.nodes
+    last = spec.cpus if node == spec.nodes - 1 else (node + 1) * per
+    return list(range(node * per, last))

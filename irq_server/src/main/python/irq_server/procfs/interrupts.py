@@ -29,6 +29,7 @@ _OLD_FLOW_RE = re.compile(r"^(?P<chip>.+)-(?P<flow>edge|level|fasteoi|simple|per
                           re.IGNORECASE)
 _FIELD_SEP_RE = re.compile(r"\s{2,}")
 _TOKEN_RE = re.compile(rb"\S+")
+_LEADING_NUMBERS_RE = re.compile(rb"^(?:\s*\d+(?=\s|$))+")
 _POW10 = np.array([1e8, 1e6, 1e4, 1e2, 1.0])
 
 
@@ -60,6 +61,8 @@ def parse_interrupts(data: bytes | str) -> Interrupts:
             values, tail = None, line[colon + 1 + _FIELD * len(cpus):]
         else:
             values, tail = _split_counts(line[colon + 1:], len(cpus), irq is not None)
+        if irq is None:  # old ARM IPI rows count every present CPU: drop the extra columns
+            tail = _LEADING_NUMBERS_RE.sub(b"", tail)
         pending.append((i, name, irq, values, tail.decode("utf-8", "replace").strip()))
     rows = _build_rows(pending, counts, len(cpus))
     counts.setflags(write=False)
@@ -92,11 +95,7 @@ def _fixed_width_counts(body: list[bytes], ncpu: int) -> tuple[np.ndarray, np.nd
 
 
 def _split_counts(rest: bytes, ncpu: int, numbered: bool) -> tuple[list[int], bytes]:
-    """Slow path: the leading integers of `rest` (at most one per header CPU) and the text after.
-
-    Named rows may carry more integers than the header has CPUs (old ARM IPI rows count every
-    present CPU); the extra columns belong to CPUs the header does not name and are dropped.
-    """
+    """Slow path: the leading integers of `rest` (at most one per header CPU) and the text after."""
     values: list[int] = []
     end = 0
     for token in _TOKEN_RE.finditer(rest):

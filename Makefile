@@ -1,0 +1,44 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.requirements
+DATA   ?= ./data
+BIND   ?= 127.0.0.1:5000
+
+.PHONY: run test demo dist install dist-check bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) build.py
+
+install: dist
+	$(PY) -m pip install -q --no-deps --force-reinstall dist/*.whl
+
+run: install  ## serve this machine's IRQs on 127.0.0.1:5000
+	$(VENV)/bin/irq-server --bind $(BIND) --data-dir $(DATA)
+
+demo: install  ## serve a simulated 64-CPU, 2-node, 500-IRQ host on 127.0.0.1:5055
+	$(VENV)/bin/irq-server --simulate 64:2:500 --bind 127.0.0.1:5055 --data-dir $(DATA)/demo
+
+test: install  ## the whole suite
+	$(PY) -m pytest
+
+dist-check: dist  ## the wheels install into a fresh venv and their commands run
+	rm -rf build/dist-check && $(PYTHON) -m venv build/dist-check
+	build/dist-check/bin/pip install -q dist/*.whl
+	build/dist-check/bin/irq-server --help > /dev/null && echo "dist-check: irq-server --help ok"
+
+bench: install
+	$(PY) benchmarks/parse.py
+
+clean:
+	rm -rf dist build $(VENV) */target .pytest_cache

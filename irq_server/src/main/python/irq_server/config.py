@@ -1,0 +1,77 @@
+"""Server settings: every flag has an IRQ_SERVER_* environment twin."""
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return os.path.join(base, "irq-server")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one irq-server process runs."""
+
+    bind: str = "127.0.0.1:5000"  # host:port (or unix:/path) gunicorn listens on
+    workers: int = 2  # gunicorn worker processes
+    threads: int = 4  # threads per worker (gthread)
+    root: str = "/"  # host tree root
+    data_dir: str = ""  # tokens, history, simulated tree
+    interval: float = 1.0  # sampler / simulator step, seconds
+    simulate: str | None = None  # "CPUS:NODES:IRQS" to serve a simulated host
+    seed: int = 0  # simulated host seed
+    certfile: str | None = None  # TLS certificate (PEM)
+    keyfile: str | None = None  # TLS private key (PEM)
+    log_level: str = "info"  # debug, info, warning, error
+    auth_reads: bool = False  # reads need a token too
+
+    def app_config(self, root: str) -> dict:
+        return {"IRQ_ROOT": root, "IRQ_DATA_DIR": self.data_dir, "IRQ_AUTH_READS": self.auth_reads,
+                "IRQ_INTERVAL": self.interval}
+
+
+def env(name: str, default=None):
+    return os.environ.get(f"IRQ_SERVER_{name}", default)
+
+
+def add_serve_flags(parser: argparse.ArgumentParser) -> None:
+    d = Settings()
+    parser.add_argument("--bind", default=env("BIND", d.bind),
+                        help="address to listen on (default %(default)s; env IRQ_SERVER_BIND)")
+    parser.add_argument("--workers", type=int, default=int(env("WORKERS", d.workers)),
+                        help="gunicorn worker processes (default %(default)s)")
+    parser.add_argument("--threads", type=int, default=int(env("THREADS", d.threads)),
+                        help="threads per worker (default %(default)s)")
+    parser.add_argument("--root", default=env("ROOT", d.root),
+                        help="host tree root holding proc/ and sys/ (default %(default)s)")
+    add_data_dir_flag(parser)
+    parser.add_argument("--interval", type=float, default=float(env("INTERVAL", d.interval)),
+                        help="sampling/simulation step in seconds (default %(default)s)")
+    parser.add_argument("--simulate", default=env("SIMULATE"), metavar="CPUS:NODES:IRQS",
+                        help="serve a simulated host instead of --root, e.g. 64:2:500")
+    parser.add_argument("--seed", type=int, default=int(env("SEED", d.seed)),
+                        help="seed of the simulated host (default %(default)s)")
+    parser.add_argument("--certfile", default=env("CERTFILE"), help="TLS certificate (PEM)")
+    parser.add_argument("--keyfile", default=env("KEYFILE"), help="TLS private key (PEM)")
+    parser.add_argument("--log-level", default=env("LOG_LEVEL", d.log_level),
+                        choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--auth-reads", action="store_true",
+                        default=env("AUTH_READS", "") not in ("", "0", "false"),
+                        help="require a token for reads too")
+
+
+def add_data_dir_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", default=env("DATA_DIR", default_data_dir()),
+                        help="tokens, history and simulated tree (default %(default)s; "
+                             "env IRQ_SERVER_DATA_DIR)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    return Settings(bind=args.bind, workers=args.workers, threads=args.threads, root=args.root,
+                    data_dir=args.data_dir, interval=args.interval, simulate=args.simulate,
+                    seed=args.seed, certfile=args.certfile, keyfile=args.keyfile,
+                    log_level=args.log_level, auth_reads=args.auth_reads)

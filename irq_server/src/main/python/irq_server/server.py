@@ -1,0 +1,103 @@
+"""The irq-server process: gunicorn (gthread) on the app factory, plus, with --simulate, one
+simulator process that advances the simulated host. SIGTERM/SIGINT stop both."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from gunicorn.app.base import BaseApplication
+
+from irq_server import simhost
+from irq_server.api import create_app
+from irq_server.config import Settings
+from irq_server.tokens import TokenStore
+
+log = logging.getLogger(__name__)
+
+
+class GunicornApp(BaseApplication):
+    """gunicorn configured from Settings, loading create_app in each worker."""
+
+    def __init__(self, settings: Settings, root: str, on_exit=None):
+        self.settings = settings
+        self.root = root
+        self._on_exit = on_exit
+        super().__init__()
+
+    def load_config(self):
+        s = self.settings
+        options = {"bind": s.bind, "workers": s.workers, "threads": s.threads,
+                   "worker_class": "gthread", "accesslog": "-", "errorlog": "-",
+                   "loglevel": s.log_level, "graceful_timeout": 10, "timeout": 60,
+                   "proc_name": "irq-server", "certfile": s.certfile, "keyfile": s.keyfile}
+        if self._on_exit:
+            options["on_exit"] = lambda server: self._on_exit()
+        for key, value in options.items():
+            if value is not None:
+                self.cfg.set(key, value)
+
+    def load(self):
+        return create_app(self.settings.app_config(self.root))
+
+
+def prepare_simulation(settings: Settings) -> str:
+    """Create (or reuse, when the size matches) the simulated tree; return its root."""
+    root = Path(settings.data_dir) / "simhost"
+    spec = simhost.SimSpec.parse(settings.simulate, settings.seed)
+    if (root / simhost.MARKER).exists() and simhost.SimHost(root).spec == spec:
+        log.info("reusing simulated host %s in %s", settings.simulate, root)
+    else:
+        log.info("building simulated host %s (seed %d) in %s", settings.simulate,
+                 settings.seed, root)
+        simhost.create(root, spec)
+    return str(root)
+
+
+def run_simulator(root: str, interval: float) -> int:
+    """Advance the simulated host at `root` every `interval` seconds until SIGTERM/SIGINT or
+    until the parent process goes away."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    host = simhost.SimHost(root)
+    parent = os.getppid()
+    log.info("simulator advancing %s every %ss", root, interval)
+    while not stop.wait(interval) and os.getppid() == parent:
+        host.advance(interval)
+    return 0
+
+
+def serve(settings: Settings) -> int:
+    """Run until SIGTERM/SIGINT."""
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    created = TokenStore(settings.data_dir).ensure_admin()
+    if created:
+        log.warning("write token for affinity changes: %s", created)
+    root = prepare_simulation(settings) if settings.simulate else settings.root
+    children: list[subprocess.Popen] = []
+    if settings.simulate:
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "irq_server", "simulate", "--root", root,
+             "--interval", str(settings.interval), "--log-level", settings.log_level],
+            start_new_session=True))  # Ctrl-C reaches it through us, not the terminal
+
+    def stop_children():
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(5)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+    log.info("serving %s on %s", root, settings.bind)
+    try:
+        GunicornApp(settings, root, on_exit=stop_children).run()
+    finally:
+        stop_children()
+    return 0

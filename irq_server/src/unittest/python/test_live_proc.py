@@ -1,0 +1,38 @@
+"""Reads the live /proc of the machine running the tests (read-only)."""
+import re
+from pathlib import Path
+
+from irq_server.host import Host
+from irq_server.procfs import HostFS, read_interrupts, read_topology
+
+
+def independent_totals():
+    """Sum of every numbered IRQ per CPU, parsed without irq_server."""
+    lines = Path("/proc/interrupts").read_text().splitlines()
+    ncpu = len(re.findall(r"CPU\d+", lines[0]))
+    totals = [0] * ncpu
+    for line in lines[1:]:
+        name, _, rest = line.partition(":")
+        if name.strip().isdigit():
+            for i, token in enumerate(rest.split()[:ncpu]):
+                totals[i] += int(token)
+    return totals
+
+
+def test_live_interrupts_totals_match_independent_read():
+    before = independent_totals()
+    table = read_interrupts(HostFS("/"))
+    after = independent_totals()
+    numbered = [i for i, r in enumerate(table.rows) if r.irq is not None]
+    ours = table.counts[numbered].sum(axis=0).tolist()
+    assert len(ours) == len(before)
+    assert all(b <= o <= a for b, o, a in zip(before, ours, after))
+
+
+def test_live_topology_and_irq_table():
+    topo = read_topology(HostFS("/"))
+    assert topo.online and topo.online <= topo.known
+    table = Host(HostFS("/")).irq_table()
+    assert table.settings, "this machine has /proc/irq/N directories"
+    for settings in table.settings.values():
+        assert settings.smp_affinity_list is None or set(settings.smp_affinity_list) <= topo.known

@@ -90,6 +90,8 @@ def affinity_write_error(exc: OSError, irq: int, cpus: str) -> IrqServerError:
             "bad or offline mask", field="cpu_affinity")
     if code in (errno.EAGAIN, errno.EBUSY):
         return AffinityBusy(f"IRQ {irq} is already being moved ({errno.errorcode[code]}); retry")
+    if code == errno.ENOENT:
+        return NotFound(f"IRQ {irq} went away while its affinity was being written")
     return host_error(exc)
 
 
@@ -97,7 +99,8 @@ def host_error(exc: OSError) -> IrqServerError:
     """Translate an OSError from reading or opening the host tree into a domain error."""
     code = exc.errno
     if code == errno.ENOENT:
-        return NotFound(f"{exc.filename or 'file'} does not exist on this host")
+        return HostUnavailable(f"the host tree has no {exc.filename}: is --root a Linux "
+                               "root holding proc/ and sys/?")
     if code in (errno.EACCES, errno.EROFS, errno.EPERM):
         return HostUnavailable(
             f"the server process may not write {exc.filename}: "

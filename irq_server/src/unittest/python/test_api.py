@@ -1,0 +1,325 @@
+"""The REST API over capture trees and the simulated host: every route, every error."""
+import errno
+import logging
+import re
+import shutil
+
+import pytest
+
+from conftest import FIXTURES, bearer
+from irq_server.host import Host
+from irq_server.procfs import HostFS, read_interrupts
+from irq_server.simhost import SimKernelFS
+
+PREFIXES = ["", "/api/v1"]
+
+
+def nic(sim):
+    return next(i for i in sim.irqs if i.action.startswith("eth"))
+
+
+def managed(sim):
+    return next(i for i in sim.irqs if i.managed)
+
+
+def assert_problem(response, status, field=None):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    if field:
+        assert field in body["errors"], body
+    return body
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_healthz(make_client, sim, prefix):
+    client, _, _ = make_client(sim.root)
+    body = client.get(f"{prefix}/healthz").get_json()
+    assert body["status"] == "ok" and body["version"] and body["simulated"] is True
+    assert body["sampler"]["interval_seconds"] == 1.0 and "last_sample" in body["sampler"]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_openapi_documents_every_route(make_client, sim, prefix):
+    client, _, _ = make_client(sim.root)
+    spec = client.get(f"{prefix}/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    for path in ("/healthz", "/cpus", "/irqs", "/irqs/{irq}", "/irqs/{irq}/cpu_affinity"):
+        assert path in spec["paths"] and "/api/v1" + path in spec["paths"]
+    put = spec["paths"]["/irqs/{irq}/cpu_affinity"]["put"]
+    assert "requestBody" in put
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_cpus_topology(make_client, sim, prefix):
+    client, _, _ = make_client(sim.root)
+    cpus = client.get(f"{prefix}/cpus").get_json()["cpus"]
+    assert [c["cpu"] for c in cpus] == list(range(8))
+    assert set(cpus[0]) == {"cpu", "online", "node", "package", "core", "cache_cpus",
+                            "isolated", "nohz_full"}
+    assert cpus[7]["node"] == 1 and cpus[7]["cache_cpus"] == [4, 5, 6, 7]
+
+
+def test_cpus_of_bare_capture_come_from_interrupts_header(make_client):
+    client, _, _ = make_client(FIXTURES / "android-mt6589-4cpu-1online")
+    assert client.get("/cpus").get_json()["cpus"] == [
+        {"cpu": 0, "online": True, "node": None, "package": None, "core": None,
+         "cache_cpus": [], "isolated": False, "nohz_full": False}]
+
+
+@pytest.mark.parametrize("machine", ["firecracker-kvm-2cpu", "statscollect-intel-knl-272cpu",
+                                     "node_exporter-aarch64-gicv3-8cpu"])
+def test_irqs_over_captures_totals_equal_the_file(make_client, machine):
+    client, _, _ = make_client(FIXTURES / machine)
+    body = client.get("/irqs").get_json()
+    text = (FIXTURES / machine / "proc/interrupts").read_text().splitlines()
+    ncpu = len(re.findall(r"CPU\d+", text[0]))
+    expected = [0] * ncpu
+    for line in text[1:]:
+        name, _, rest = line.partition(":")
+        if name.strip().isdigit():
+            for i, token in enumerate(rest.split()[:ncpu]):
+                expected[i] += int(token)
+    assert body["totals"]["num_interrupts_per_cpu"] == expected
+    assert body["totals"]["num_interrupts_all_cpus"] == sum(expected)
+    assert len(body["cpus"]) == ncpu
+    assert sum(r["total"] for r in body["irqs"]) == sum(expected)
+    assert any(o["name"] in ("LOC", "IPI0", "ERR", "Err") for o in body["other"])
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_irqs_on_simulated_host_have_every_field(make_client, sim, prefix):
+    sim.advance(2)
+    client, _, _ = make_client(sim.root)
+    body = client.get(f"{prefix}/irqs").get_json()
+    assert len(body["irqs"]) == 40
+    irq = next(i for i in body["irqs"] if i["irq_num"] == str(nic(sim).irq))
+    assert set(irq) >= {"irq_num", "irq_type", "device_name", "cpu_affinity",
+                        "num_interrupts_per_cpu", "total", "chip", "hwirq", "trigger", "actions",
+                        "node", "cpu_affinity_list", "effective_affinity_list", "affinity_hint",
+                        "managed"}
+    assert irq["irq_type"].endswith("-edge") and irq["device_name"].startswith("eth")
+    assert irq["cpu_affinity"] == "ff" and irq["cpu_affinity_list"] == list(range(8))
+    assert irq["effective_affinity_list"] == [0] and irq["managed"] is False
+    assert irq["num_interrupts_per_cpu"][0] == irq["total"] > 0
+    other = {o["name"]: o for o in body["other"]}
+    assert other["ERR"]["num_interrupts_per_cpu"] is None
+    assert other["LOC"]["total"] == 8 * 2000
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_one_irq_and_its_affinity(make_client, sim, prefix):
+    client, _, _ = make_client(sim.root)
+    irq = managed(sim)
+    one = client.get(f"{prefix}/irqs/{irq.irq}").get_json()
+    assert one["irq_num"] == str(irq.irq) and one["managed"] is True
+    aff = client.get(f"{prefix}/irqs/{irq.irq}/cpu_affinity").get_json()
+    assert set(aff) == {"irq_num", "cpu_affinity", "cpu_affinity_list",
+                        "effective_affinity_list", "managed"}
+    assert aff["cpu_affinity_list"] == [irq.initial_cpu]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("body,as_json", [({"cpu_affinity_list": "2-3"}, True),
+                                          ({"cpu_affinity_mask": "0c"}, True),
+                                          ({"cpu_affinity_list": "2-3"}, False),
+                                          ({"cpu_affinity_mask": "00000000,0000000c"}, False)])
+def test_put_affinity_json_or_form_then_visible_in_irqs(make_client, sim, prefix, body, as_json):
+    client, token, _ = make_client(sim.root)
+    irq = nic(sim).irq
+    kwargs = {"json": body} if as_json else {"data": body}
+    response = client.put(f"{prefix}/irqs/{irq}/cpu_affinity", headers=bearer(token), **kwargs)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = response.get_json()
+    assert answer["cpu_affinity_list"] == [2, 3] and answer["effective_affinity_list"] == [2]
+    assert answer["cpu_affinity"] == "0c" and answer["changed"] is True
+    listed = next(i for i in client.get("/irqs").get_json()["irqs"] if i["irq_num"] == str(irq))
+    assert listed["cpu_affinity_list"] == [2, 3]
+    sim.advance(1)
+    assert client.get(f"/irqs/{irq}").get_json()["num_interrupts_per_cpu"][2] > 0
+
+
+def test_put_same_mask_does_not_write(make_client, sim):
+    client, token, _ = make_client(sim.root)
+    irq = nic(sim).irq
+    path = sim.root / f"proc/irq/{irq}/smp_affinity"
+    client.put(f"/irqs/{irq}/cpu_affinity", json={"cpu_affinity_list": "1"}, headers=bearer(token))
+    stamp = path.stat().st_mtime_ns
+    again = client.put(f"/irqs/{irq}/cpu_affinity", json={"cpu_affinity_mask": "2"},
+                       headers=bearer(token))
+    assert again.status_code == 200 and again.get_json()["changed"] is False
+    assert path.stat().st_mtime_ns == stamp
+
+
+def test_accepted_write_is_audited(make_client, sim, caplog):
+    client, token, _ = make_client(sim.root)
+    irq = nic(sim).irq
+    with caplog.at_level(logging.INFO, logger="irq_server.audit"):
+        client.put(f"/irqs/{irq}/cpu_affinity", json={"cpu_affinity_list": "5"},
+                   headers=bearer(token))
+    assert f"affinity irq={irq} token=tester old=ff new=20" in caplog.text
+
+
+def test_plain_tree_is_validated_by_the_server_before_writing(make_client, tmp_path):
+    """A fixture file accepts any write, so the server must refuse bad masks itself."""
+    root = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "firecracker-kvm-2cpu", root)
+    (root / "proc/irq/24").mkdir(parents=True)
+    (root / "proc/irq/24/smp_affinity").write_text("3\n")
+    client, token, _ = make_client(root)
+    for body in ({"cpu_affinity_list": "2"}, {"cpu_affinity_mask": "0"}):
+        assert_problem(client.put("/irqs/24/cpu_affinity", json=body, headers=bearer(token)), 422)
+    assert (root / "proc/irq/24/smp_affinity").read_text() == "3\n"
+    ok = client.put("/irqs/24/cpu_affinity", json={"cpu_affinity_list": "1"}, headers=bearer(token))
+    assert ok.status_code == 200 and (root / "proc/irq/24/smp_affinity").read_text() == "2\n"
+
+
+# ---- errors -------------------------------------------------------------------------------
+def test_400_bad_irq_path_and_bad_json(make_client, sim):
+    client, token, _ = make_client(sim.root)
+    assert_problem(client.get("/irqs/abc"), 400, field="irq")
+    assert_problem(client.get("/irqs/-1/cpu_affinity"), 400, field="irq")
+    bad = client.put(f"/irqs/{nic(sim).irq}/cpu_affinity", data="{nope",
+                     headers={**bearer(token), "Content-Type": "application/json"})
+    assert_problem(bad, 400)
+
+
+def test_401_missing_or_unknown_token(make_client, sim):
+    client, _, _ = make_client(sim.root)
+    url = f"/irqs/{nic(sim).irq}/cpu_affinity"
+    missing = client.put(url, json={"cpu_affinity_list": "1"})
+    assert_problem(missing, 401)
+    assert missing.headers["WWW-Authenticate"].startswith("Bearer")
+    assert_problem(client.put(url, json={"cpu_affinity_list": "1"}, headers=bearer("irq_nope")),
+                   401)
+
+
+def test_403_read_token_cannot_write(make_client, sim):
+    client, _, read_token = make_client(sim.root)
+    body = assert_problem(client.put(f"/irqs/{nic(sim).irq}/cpu_affinity",
+                                     json={"cpu_affinity_list": "1"},
+                                     headers=bearer(read_token)), 403)
+    assert "write" in body["detail"]
+
+
+def test_404_unknown_irq_and_route(make_client, sim):
+    client, token, _ = make_client(sim.root)
+    assert_problem(client.get("/irqs/9999"), 404)
+    assert_problem(client.get("/irqs/9999/cpu_affinity"), 404)
+    assert_problem(client.put("/irqs/9999/cpu_affinity", json={"cpu_affinity_list": "1"},
+                              headers=bearer(token)), 404)
+    assert_problem(client.get("/nowhere"), 404)
+
+
+def test_405_wrong_method(make_client, sim):
+    client, token, _ = make_client(sim.root)
+    response = client.post("/irqs", headers=bearer(token))
+    assert_problem(response, 405)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_409_managed_irq(make_client, sim):
+    client, token, _ = make_client(sim.root)
+    body = assert_problem(client.put(f"/irqs/{managed(sim).irq}/cpu_affinity",
+                                     json={"cpu_affinity_list": "3"}, headers=bearer(token)), 409)
+    assert "managed" in body["detail"]
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"cpu_affinity_mask": "xyz"}, "cpu_affinity_mask"),
+    ({"cpu_affinity_mask": "100"}, "cpu_affinity_mask"),  # CPU 8 does not exist
+    ({"cpu_affinity_list": "0-99"}, "cpu_affinity_list"),
+    ({"cpu_affinity_list": ""}, "cpu_affinity_list"),  # empty
+    ({"cpu_affinity_mask": "0"}, "cpu_affinity_mask"),
+    ({}, "cpu_affinity_mask"),
+    ({"cpu_affinity_mask": "1", "cpu_affinity_list": "1"}, "cpu_affinity_mask"),
+    ({"cpu_affinity_mask": 5}, "cpu_affinity_mask"),
+    ({"cpus": "1"}, "cpus"),
+])
+def test_422_names_the_field_and_changes_nothing(make_client, sim, body, field):
+    client, token, _ = make_client(sim.root)
+    irq = nic(sim).irq
+    before = (sim.root / f"proc/irq/{irq}/smp_affinity").read_text()
+    assert_problem(client.put(f"/irqs/{irq}/cpu_affinity", json=body, headers=bearer(token)),
+                   422, field=field)
+    assert (sim.root / f"proc/irq/{irq}/smp_affinity").read_text() == before
+
+
+def test_422_offline_cpu(make_client, sim):
+    sim.set_online(5, False)
+    client, token, _ = make_client(sim.root)
+    body = assert_problem(client.put(f"/irqs/{nic(sim).irq}/cpu_affinity",
+                                     json={"cpu_affinity_list": "5"}, headers=bearer(token)),
+                          422, field="cpu_affinity_list")
+    assert "offline" in body["detail"]
+
+
+class FailingFS(SimKernelFS):
+    """The host tree, with the next affinity write failing with a given errno."""
+
+    def __init__(self, root, code):
+        super().__init__(root)
+        self.code = code
+
+    def write_text(self, rel, text):
+        raise OSError(self.code, errno.errorcode[self.code], str(self.path(rel)))
+
+
+@pytest.mark.parametrize("code,status,words", [
+    (errno.ENOSPC, 409, "no free vectors on CPU 3"), (errno.EIO, 409, "managed"),
+    (errno.EPERM, 409, "per-CPU"), (errno.EINVAL, 422, "offline"),
+    (errno.EACCES, 503, "root"), (errno.EROFS, 503, "root"), (errno.EBUSY, 503, "retry"),
+])
+def test_kernel_errno_mapping(make_client, sim, code, status, words):
+    client, token, _ = make_client(sim.root)
+    client.application.extensions["irq_host"] = Host(FailingFS(sim.root, code))
+    body = assert_problem(client.put(f"/irqs/{nic(sim).irq}/cpu_affinity",
+                                     json={"cpu_affinity_list": "3"}, headers=bearer(token)),
+                          status)
+    assert words in body["detail"]
+
+
+def test_500_has_no_internals(make_client, sim, monkeypatch):
+    client, _, _ = make_client(sim.root)
+    monkeypatch.setattr(Host, "topology", lambda self: 1 / 0)
+    body = assert_problem(client.get("/cpus"), 500)
+    assert "ZeroDivision" not in body["detail"]
+
+
+def test_503_when_host_tree_has_no_proc(make_client, tmp_path):
+    client, _, _ = make_client(tmp_path / "empty")
+    body = assert_problem(client.get("/irqs"), 503)
+    assert "proc/interrupts" in body["detail"]
+
+
+def test_every_non_get_route_needs_a_token(make_client, sim):
+    client, _, _ = make_client(sim.root)
+    app = client.application
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        url = re.sub(r"<[^>]+>", str(nic(sim).irq), rule.rule)
+        for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, json={"cpu_affinity_list": "1"})
+            assert response.status_code == 401, (method, rule.rule)
+            checked += 1
+    assert checked >= 2  # PUT affinity with and without /api/v1
+
+
+def test_auth_reads_requires_any_token_for_reads(make_client, sim):
+    client, _, read_token = make_client(sim.root, IRQ_AUTH_READS=True)
+    assert_problem(client.get("/irqs"), 401)
+    assert client.get("/irqs", headers=bearer(read_token)).status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_irqs_reads_proc_interrupts_once_per_request(make_client, sim, monkeypatch):
+    client, _, _ = make_client(sim.root)
+    calls = []
+    original = HostFS.read_bytes
+    monkeypatch.setattr(HostFS, "read_bytes",
+                        lambda self, rel: calls.append(rel) or original(self, rel))
+    client.get("/irqs")
+    assert calls.count("proc/interrupts") == 1
+    assert read_interrupts(sim.fs).cpus  # sanity: the patched reader still works

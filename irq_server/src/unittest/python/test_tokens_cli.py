@@ -1,0 +1,79 @@
+"""Token store and the irq-server command line (in-process)."""
+import json
+import stat
+
+import pytest
+
+from irq_server import cli
+from irq_server.tokens import TokenStore
+
+
+def test_tokens_are_stored_hashed_and_looked_up(tmp_path):
+    store = TokenStore(tmp_path)
+    secret = store.create("ops", "write")
+    assert secret not in (tmp_path / "tokens.json").read_text()
+    assert stat.S_IMODE((tmp_path / "tokens.json").stat().st_mode) == 0o600
+    info = store.lookup(secret)
+    assert (info.name, info.scope) == ("ops", "write")
+    assert store.lookup(secret + "x") is None
+
+
+def test_another_process_creating_a_token_is_seen(tmp_path):
+    reader = TokenStore(tmp_path)
+    assert reader.lookup("irq_x") is None
+    secret = TokenStore(tmp_path).create("later", "read")
+    assert reader.lookup(secret).scope == "read"
+
+
+def test_bad_scope_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        TokenStore(tmp_path).create("x", "admin")
+
+
+def test_first_start_creates_admin_token_once(tmp_path):
+    store = TokenStore(tmp_path)
+    path = store.ensure_admin()
+    assert path == tmp_path / "admin.token"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert store.lookup(path.read_text().strip()).scope == "write"
+    assert store.ensure_admin() is None
+    assert len(json.loads((tmp_path / "tokens.json").read_text())["tokens"]) == 1
+
+
+def test_cli_token_create_prints_a_working_token(tmp_path, capsys):
+    assert cli.main(["token", "create", "--scope", "read", "--name", "grafana",
+                     "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr()
+    token = out.out.strip()
+    assert TokenStore(tmp_path).lookup(token).name == "grafana"
+    assert "grafana" in out.err
+
+
+def test_cli_token_create_needs_a_valid_scope(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["token", "create", "--scope", "root", "--data-dir", str(tmp_path)])
+    assert exit_.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_cli_help_lists_flags_and_examples(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["serve", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--bind", "--workers", "--threads", "--root", "--data-dir", "--interval",
+                 "--simulate", "--certfile", "--keyfile", "--log-level", "--auth-reads"):
+        assert flag in out
+    assert "irq-server --simulate 64:2:500" in out
+
+
+def test_cli_bad_simulate_spec_is_a_usage_error(tmp_path, capsys):
+    assert cli.main(["--simulate", "lots", "--data-dir", str(tmp_path)]) == 2
+    assert "CPUS:NODES:IRQS" in capsys.readouterr().err
+
+
+def test_env_sets_flag_defaults(monkeypatch):
+    monkeypatch.setenv("IRQ_SERVER_BIND", "127.0.0.1:6001")
+    monkeypatch.setenv("IRQ_SERVER_WORKERS", "5")
+    args = cli.build_parser().parse_args(["serve"])
+    assert (args.bind, args.workers) == ("127.0.0.1:6001", 5)

@@ -11,6 +11,8 @@ fall back to splitting on whitespace. Nothing relies on columns to find row meta
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 
 import numpy as np
@@ -46,48 +48,45 @@ def parse_interrupts(data: bytes | str) -> Interrupts:
     """
     if isinstance(data, str):
         data = data.encode()
-    lines = [line for line in data.split(b"\n") if line.strip()]
-    if not lines or not _CPU_RE.search(lines[0]):
+    lines = data.split(b"\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or not _CPU_RE.search(lines[first]):
         raise ValueError("no /proc/interrupts header naming CPUs")
-    cpus = tuple(int(x) for x in _CPU_RE.findall(lines[0]))
-    body = [line for line in lines[1:] if b":" in line]
+    cpus = tuple(int(x) for x in _CPU_RE.findall(lines[first]))
+    body = [(line, line.find(b":")) for line in lines[first + 1:]]
+    body = [(line, colon) for line, colon in body if colon >= 0]
     counts, fixed = _fixed_width_counts(body, len(cpus))
     pending = []
-    for i, line in enumerate(body):
-        colon = line.index(b":")
-        name = line[:colon].strip().decode("ascii", "replace")
-        irq = int(name) if name.isdigit() else None
+    for i, (line, colon) in enumerate(body):
+        name = line[:colon].strip()
         if fixed[i]:
             values, tail = None, line[colon + 1 + _FIELD * len(cpus):]
         else:
-            values, tail = _split_counts(line[colon + 1:], len(cpus), irq is not None)
-        if irq is None:  # old ARM IPI rows count every present CPU: drop the extra columns
-            tail = _LEADING_NUMBERS_RE.sub(b"", tail)
-        pending.append((i, name, irq, values, tail.decode("utf-8", "replace").strip()))
+            values, tail = _split_counts(line[colon + 1:], len(cpus), name.isdigit())
+        pending.append((i, name, values, tail))
     rows = _build_rows(pending, counts, len(cpus))
     counts.setflags(write=False)
     return Interrupts(cpus=cpus, rows=rows, counts=counts)
 
 
-def _fixed_width_counts(body: list[bytes], ncpu: int) -> tuple[np.ndarray, np.ndarray]:
+def _fixed_width_counts(body: list[tuple[bytes, int]], ncpu: int) -> tuple[np.ndarray, np.ndarray]:
     """Decode every row's counts block at once; returns (counts, row_is_fixed_width)."""
     width = _FIELD * ncpu
+    invalid = b"x" * width
     blocks = []
-    for line in body:
-        start = line.index(b":") + 1
-        block = line[start:start + width]
-        after = line[start + width:start + width + 1]
-        if len(block) < width or after not in (b"", b" "):
-            block = b"x" * width  # cannot be fixed width: marked invalid below
+    for line, colon in body:
+        block = line[colon + 1:colon + 1 + width]
+        if len(block) < width or line[colon + 1 + width:colon + 2 + width] not in (b"", b" "):
+            block = invalid  # cannot be fixed width: rejected by the check below
         blocks.append(block)
     if not blocks or ncpu == 0:
         return np.zeros((len(body), ncpu), dtype=np.uint64), np.zeros(len(body), dtype=bool)
     # digits become 0..9 and spaces 0xF0; "& 15" then maps spaces to 0
-    digits = (np.frombuffer(b"".join(blocks), dtype=np.uint8) - np.uint8(48)).reshape(
-        len(body), ncpu, _FIELD)
-    ok = (((digits <= 9) | (digits == 0xF0)).reshape(len(body), -1).all(axis=1)
-          & (digits[:, :, 0] == 0xF0).all(axis=1) & (digits[:, :, 10] <= 9).all(axis=1))
-    digits = digits & np.uint8(15)
+    digits = np.frombuffer(b"".join(blocks), dtype=np.uint8) - np.uint8(48)
+    ok = ((digits + np.uint8(16)) <= np.uint8(25)).reshape(len(body), -1).all(axis=1)
+    digits = digits.reshape(len(body), ncpu, _FIELD)
+    ok &= (digits[:, :, 0] == 0xF0).all(axis=1) & (digits[:, :, 10] <= 9).all(axis=1)
+    digits &= np.uint8(15)
     pairs = digits[:, :, 1::2] * np.uint8(10) + digits[:, :, 2::2]  # five 2-digit groups
     counts = (pairs.astype(np.float64) @ _POW10).astype(np.uint64)  # exact below 2**53
     counts[~ok] = 0
@@ -107,27 +106,35 @@ def _split_counts(rest: bytes, ncpu: int, numbered: bool) -> tuple[list[int], by
 
 
 def _build_rows(pending, counts: np.ndarray, ncpu: int) -> tuple[InterruptRow, ...]:
-    """Turn (index, name, irq, values, tail) tuples into rows, filling `counts` where needed."""
-    numbered_tails = [tail for _, _, irq, _, tail in pending if irq is not None]
-    has_chip_column = any(_ANCHOR_RE.search(t) or len(_FIELD_SEP_RE.split(t)) > 1
-                          for t in numbered_tails)
+    """Turn (index, name, values, tail) tuples into rows, filling `counts` where needed."""
+    has_chip_column = any(
+        _ANCHOR_RE.search(t := tail.decode("utf-8", "replace").strip())
+        or len(_FIELD_SEP_RE.split(t)) > 1
+        for _, name, _, tail in pending if name.isdigit())
     rows = []
-    for i, name, irq, values, tail in pending:
-        per_cpu, global_count = True, None
-        if values is not None:
-            if len(values) == ncpu:
-                counts[i] = values
-            else:
-                per_cpu = False
-                global_count = sum(values) if values else None
-        if irq is None:
-            rows.append(InterruptRow(name=name, irq=None, description=tail or None,
-                                     per_cpu=per_cpu, global_count=global_count))
+    for i, name, values, tail in pending:
+        if values is not None and len(values) == ncpu:
+            counts[i] = values
+        if values is None or len(values) == ncpu:
+            rows.append(_row(name, tail, has_chip_column))
         else:
-            rows.append(InterruptRow(name=name, irq=irq, per_cpu=per_cpu,
-                                     global_count=global_count,
-                                     **_irq_fields(tail, has_chip_column)))
+            row = _row(name, tail, has_chip_column)
+            rows.append(dataclasses.replace(row, per_cpu=False,
+                                            global_count=sum(values) if values else None))
     return tuple(rows)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _row(name: bytes, tail: bytes, has_chip_column: bool) -> InterruptRow:
+    """Row metadata. Cached: a host prints the same rows every read (the server and the
+    sampler parse the same file over and over), and rows are immutable."""
+    label = name.decode("ascii", "replace")
+    if not name.isdigit():
+        # old ARM IPI rows count every present CPU: drop the columns the header lacks
+        text = _LEADING_NUMBERS_RE.sub(b"", tail).decode("utf-8", "replace").strip()
+        return InterruptRow(name=label, irq=None, description=text or None)
+    text = tail.decode("utf-8", "replace").strip()
+    return InterruptRow(name=label, irq=int(label), **_irq_fields(text, has_chip_column))
 
 
 def _irq_fields(tail: str, has_chip_column: bool) -> dict:

@@ -1,0 +1,57 @@
+"""Helpers shared by the benchmark scripts: timing, free ports, waiting for servers."""
+from __future__ import annotations
+
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parents[1]
+SERVER_SRC = TOP / "irq_server" / "src" / "main" / "python"
+sys.path.insert(0, str(SERVER_SRC))
+
+
+def median_ms(fn, repeat: int) -> float:
+    """Median wall time of `fn()` over `repeat` runs, in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(times), 3)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    import requests
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if requests.get(url, timeout=5).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def ensure_debian_package(binary: str, package: str) -> str:
+    """Path of `binary`, installing Debian's `package` first when it is missing."""
+    found = shutil.which(binary) or (f"/usr/bin/{binary}" if Path(f"/usr/bin/{binary}").exists()
+                                     else None)
+    if found:
+        return found
+    print(f"installing {package} ...", file=sys.stderr, flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
+                   check=True, stdout=subprocess.DEVNULL,
+                   env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+    return shutil.which(binary) or f"/usr/bin/{binary}"

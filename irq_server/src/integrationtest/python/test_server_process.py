@@ -6,7 +6,7 @@ from pathlib import Path
 
 import requests
 
-from conftest import processes_mentioning
+from live_server import processes_mentioning
 
 
 def bearer(token):

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES, bearer
+from server_fixtures import FIXTURES, bearer
 from irq_server.host import Host
 from irq_server.procfs import HostFS, read_interrupts
 from irq_server.simhost import SimKernelFS

@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, MACHINES
+from server_fixtures import FIXTURES, MACHINES
 from irq_server.procfs import HostFS, parse_interrupts, read_interrupts
 
 # machine: (CPU columns in the header, rows, numbered rows); checked by grep, not by the parser

@@ -1,7 +1,7 @@
 """/proc/irq/N, /sys/kernel/irq/N, topology, /proc/stat, /proc/softirqs, boot_id."""
 import pytest
 
-from conftest import FIXTURES
+from server_fixtures import FIXTURES
 from irq_server.procfs import (HostFS, list_irqs, parse_softirqs, parse_stat, read_boot_id,
                                read_irq_settings, read_softirqs, read_stat, read_topology)
 

@@ -1,0 +1,84 @@
+"""Helpers that start the real irq-server (gunicorn) on a free loopback port."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+SRC = Path(__file__).resolve().parents[2] / "main" / "python"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def irq_server_command():
+    """The installed console script (what users run); `python -m` in an uninstalled checkout."""
+    script = Path(sys.executable).with_name("irq-server")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "irq_server"]
+
+
+def processes_mentioning(text):
+    """PIDs whose command line contains `text`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+class RunningServer:
+    def __init__(self, args, data_dir):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        env = {**os.environ, "PYTHONPATH": str(SRC)}
+        self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
+        self.proc = subprocess.Popen(
+            irq_server_command() + ["--bind", f"127.0.0.1:{self.port}", "--data-dir",
+                                    str(data_dir), *args],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.wait_ready()
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"irq-server exited: {self.output()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"irq-server did not answer in {timeout}s: {self.output()}")
+
+    def output(self):
+        self.log.flush()
+        return (self.data_dir.parent / f"server-{self.port}.log").read_text()
+
+    @property
+    def admin_token(self):
+        return (self.data_dir / "admin.token").read_text().strip()
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise
+        self.log.close()
+        return self.proc.returncode

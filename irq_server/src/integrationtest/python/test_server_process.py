@@ -1,5 +1,4 @@
 """The real irq-server (gunicorn + simulator) on loopback."""
-import re
 import signal
 import time
 from pathlib import Path
@@ -7,6 +6,7 @@ from pathlib import Path
 import requests
 
 from live_server import processes_mentioning
+from server_fixtures import naive_irq_totals
 
 
 def bearer(token):
@@ -79,15 +79,7 @@ def test_sigint_stops_cleanly(start_server):
 
 
 def independent_totals():
-    lines = Path("/proc/interrupts").read_text().splitlines()
-    ncpu = len(re.findall(r"CPU\d+", lines[0]))
-    totals = [0] * ncpu
-    for line in lines[1:]:
-        name, _, rest = line.partition(":")
-        if name.strip().isdigit():
-            for i, token in enumerate(rest.split()[:ncpu]):
-                totals[i] += int(token)
-    return totals
+    return naive_irq_totals(Path("/proc/interrupts").read_text())
 
 
 def test_real_host_totals_equal_proc_interrupts(start_server):

@@ -1,4 +1,5 @@
 """Shared test helpers of irq_server: capture trees, simulated hosts, a fresh app per test."""
+import re
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,33 @@ def make_client(tmp_path):
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
+
+
+def naive_numbered_counts(text):
+    """Oracle: IRQ -> leading integers after the first colon, at most one per header CPU.
+
+    Deliberately naive (split and int), independent of irq_server's parser.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    ncpu = len(re.findall(r"CPU\d+", lines[0]))
+    out = {}
+    for line in lines[1:]:
+        name, _, rest = line.partition(":")
+        if name.strip().isdigit():
+            values = []
+            for token in rest.split()[:ncpu]:
+                if not token.isdigit():
+                    break
+                values.append(int(token))
+            out[int(name)] = values
+    return out
+
+
+def naive_irq_totals(text):
+    """Oracle: per-CPU sum of every numbered IRQ of a /proc/interrupts text."""
+    ncpu = len(re.findall(r"CPU\d+", text.splitlines()[0]))
+    totals = [0] * ncpu
+    for values in naive_numbered_counts(text).values():
+        for i, value in enumerate(values):
+            totals[i] += value
+    return totals

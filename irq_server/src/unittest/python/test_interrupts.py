@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 
-from server_fixtures import FIXTURES, MACHINES
+from server_fixtures import FIXTURES, MACHINES, naive_numbered_counts
 from irq_server.procfs import HostFS, parse_interrupts, read_interrupts
 
 # machine: (CPU columns in the header, rows, numbered rows); checked by grep, not by the parser
@@ -30,23 +30,6 @@ FACTS = {
     "xen-pv-guest-8cpu": (8, 76, 61), "zte-router-armv7-gic-2cpu": (2, 24, 15),
     "zynq-armv7-gic-2cpu": (2, 27, 19),
 }
-
-
-def naive_numbered_counts(text):
-    """Oracle: IRQ -> leading integers after the first colon, at most one per header CPU."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    ncpu = len(re.findall(r"CPU\d+", lines[0]))
-    out = {}
-    for line in lines[1:]:
-        name, _, rest = line.partition(":")
-        if name.strip().isdigit():
-            values = []
-            for token in rest.split()[:ncpu]:
-                if not token.isdigit():
-                    break
-                values.append(int(token))
-            out[int(name)] = values
-    return out
 
 
 def load(machine):

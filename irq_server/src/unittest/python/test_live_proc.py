@@ -1,22 +1,14 @@
 """Reads the live /proc of the machine running the tests (read-only)."""
-import re
 from pathlib import Path
+
+from server_fixtures import naive_irq_totals
 
 from irq_server.host import Host
 from irq_server.procfs import HostFS, read_interrupts, read_topology
 
 
 def independent_totals():
-    """Sum of every numbered IRQ per CPU, parsed without irq_server."""
-    lines = Path("/proc/interrupts").read_text().splitlines()
-    ncpu = len(re.findall(r"CPU\d+", lines[0]))
-    totals = [0] * ncpu
-    for line in lines[1:]:
-        name, _, rest = line.partition(":")
-        if name.strip().isdigit():
-            for i, token in enumerate(rest.split()[:ncpu]):
-                totals[i] += int(token)
-    return totals
+    return naive_irq_totals(Path("/proc/interrupts").read_text())
 
 
 def test_live_interrupts_totals_match_independent_read():

@@ -90,6 +90,7 @@ class SimHost:
         self._rates = np.array([i.rate for i in self.irqs])
         self._carry = np.zeros(len(self.irqs))
         self._counts: np.ndarray | None = None  # [irq, cpu] cumulative, all CPUs
+        self._extra_ticks = 0  # local timer ticks delivered so far (1000 Hz on every CPU)
 
     # ---- building -------------------------------------------------------------------------
     def build(self) -> None:
@@ -150,9 +151,7 @@ class SimHost:
 
     def node_cpus(self, node: int) -> list[int]:
         """CPUs of NUMA node `node` (contiguous blocks)."""
-        per = self.spec.cpus // self.spec.nodes
-        last = self.spec.cpus if node == self.spec.nodes - 1 else (node + 1) * per
-        return list(range(node * per, last))
+        return _node_block(self.spec, node)
 
     # ---- running --------------------------------------------------------------------------
     def online(self) -> frozenset[int]:
@@ -183,8 +182,6 @@ class SimHost:
         """CPU that receives `irq`'s interrupts: first online CPU of its mask."""
         mask = parse_mask(self.fs.read_text(f"proc/irq/{irq}/smp_affinity"))
         return min(mask & online or online)
-
-    _extra_ticks = 0  # local timer ticks delivered so far (1000 Hz on every CPU)
 
     def _load_counts(self) -> None:
         """Counters from the tree (another process may have advanced them)."""
@@ -336,6 +333,7 @@ def _design_irqs(spec: SimSpec) -> list[SimIrq]:
 
 
 def _node_block(spec: SimSpec, node: int) -> list[int]:
+    """CPUs of NUMA node `node`: equal contiguous blocks, the last node takes the rest."""
     per = spec.cpus // spec.nodes
     last = spec.cpus if node == spec.nodes - 1 else (node + 1) * per
     return list(range(node * per, last))

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from irq_server.history.tiers import parse_tiers
+
 
 def default_data_dir() -> str:
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
@@ -28,10 +30,11 @@ class Settings:
     keyfile: str | None = None  # TLS private key (PEM)
     log_level: str = "info"  # debug, info, warning, error
     auth_reads: bool = False  # reads need a token too
+    tiers: str = "1s:1h,10s:1d,60s:7d,10m:90d"  # history retention, STEP:KEEP,...
 
     def app_config(self, root: str) -> dict:
         return {"IRQ_ROOT": root, "IRQ_DATA_DIR": self.data_dir, "IRQ_AUTH_READS": self.auth_reads,
-                "IRQ_INTERVAL": self.interval}
+                "IRQ_INTERVAL": self.interval, "IRQ_TIERS": parse_tiers(self.tiers)}
 
 
 def env(name: str, default=None):
@@ -49,8 +52,7 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=env("ROOT", d.root),
                         help="host tree root holding proc/ and sys/ (default %(default)s)")
     add_data_dir_flag(parser)
-    parser.add_argument("--interval", type=float, default=float(env("INTERVAL", d.interval)),
-                        help="sampling/simulation step in seconds (default %(default)s)")
+    add_sampling_flags(parser)
     parser.add_argument("--simulate", default=env("SIMULATE"), metavar="CPUS:NODES:IRQS",
                         help="serve a simulated host instead of --root, e.g. 64:2:500")
     parser.add_argument("--seed", type=int, default=int(env("SEED", d.seed)),
@@ -64,6 +66,14 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
                         help="require a token for reads too")
 
 
+def add_sampling_flags(parser: argparse.ArgumentParser) -> None:
+    d = Settings()
+    parser.add_argument("--interval", type=float, default=float(env("INTERVAL", d.interval)),
+                        help="sampling/simulation step in seconds (default %(default)s)")
+    parser.add_argument("--tiers", default=env("TIERS", d.tiers), metavar="STEP:KEEP,...",
+                        help="history retention, finest first (default %(default)s)")
+
+
 def add_data_dir_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", default=env("DATA_DIR", default_data_dir()),
                         help="tokens, history and simulated tree (default %(default)s; "
@@ -74,4 +84,4 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings(bind=args.bind, workers=args.workers, threads=args.threads, root=args.root,
                     data_dir=args.data_dir, interval=args.interval, simulate=args.simulate,
                     seed=args.seed, certfile=args.certfile, keyfile=args.keyfile,
-                    log_level=args.log_level, auth_reads=args.auth_reads)
+                    log_level=args.log_level, auth_reads=args.auth_reads, tiers=args.tiers)

@@ -8,9 +8,11 @@ import logging
 from dataclasses import dataclass
 
 from irq_server.errors import InvalidMask, IrqNotMovable, NotFound, affinity_write_error, host_error
+from irq_server.history.snapshot import read_snapshot
 from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, parse_cpu_list,
-                               parse_mask, read_interrupts, read_irq_settings, read_topology)
-from irq_server.types import AffinityState, CpuInfo, Interrupts, IrqSettings, Topology
+                               parse_mask, read_interrupts, read_irq_settings, read_stat,
+                               read_topology)
+from irq_server.types import AffinityState, CpuInfo, Interrupts, IrqSettings, Snapshot, Topology
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,20 @@ class Host:
             return read_interrupts(self.fs)
         except OSError as exc:
             raise host_error(exc) from exc
+
+    def counters(self, ts: float) -> Snapshot:
+        """Every counter now (raw, as the kernel prints them), stamped `ts`."""
+        try:
+            return read_snapshot(self.fs, ts)
+        except OSError as exc:
+            raise host_error(exc) from exc
+
+    def boot_time(self) -> float | None:
+        """When the host booted (/proc/stat btime), None when the tree does not say."""
+        try:
+            return read_stat(self.fs).boot_time
+        except OSError:
+            return None
 
     def topology(self) -> Topology:
         """CPU topology; a tree without /sys gets the CPUs named by /proc/interrupts, online."""

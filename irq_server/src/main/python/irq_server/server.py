@@ -15,6 +15,8 @@ from gunicorn.app.base import BaseApplication
 from irq_server import simhost
 from irq_server.api import create_app
 from irq_server.config import Settings
+from irq_server.history.sampler import Sampler
+from irq_server.history.store import HistoryStore
 from irq_server.tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -61,15 +63,37 @@ def prepare_simulation(settings: Settings) -> str:
 def run_simulator(root: str, interval: float) -> int:
     """Advance the simulated host at `root` every `interval` seconds until SIGTERM/SIGINT or
     until the parent process goes away."""
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = _stop_on_signals()
     host = simhost.SimHost(root)
     parent = os.getppid()
     log.info("simulator advancing %s every %ss", root, interval)
     while not stop.wait(interval) and os.getppid() == parent:
         host.advance(interval)
     return 0
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def run_sampler(root: str, data_dir: str, interval: float, tiers) -> int:
+    """Sample `root` into <data_dir>/history.sqlite3 until SIGTERM/SIGINT (finishing the
+    sample in flight) or until the parent process goes away."""
+    stop = _stop_on_signals()
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
+    sampler = Sampler(simhost.host_fs(root), HistoryStore(data_dir, tiers=tiers))
+    sampler.run(interval, stop)
+    return 0
+
+
+def _watch_parent(parent: int, stop: threading.Event) -> None:
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
 
 
 def serve(settings: Settings) -> int:
@@ -81,10 +105,12 @@ def serve(settings: Settings) -> int:
     root = prepare_simulation(settings) if settings.simulate else settings.root
     children: list[subprocess.Popen] = []
     if settings.simulate:
-        children.append(subprocess.Popen(
-            [sys.executable, "-m", "irq_server", "simulate", "--root", root,
-             "--interval", str(settings.interval), "--log-level", settings.log_level],
-            start_new_session=True))  # Ctrl-C reaches it through us, not the terminal
+        children.append(_child("simulate", "--root", root, "--interval", str(settings.interval),
+                               "--log-level", settings.log_level))
+    # exactly one sampler per host, whatever the worker count
+    children.append(_child("sampler", "--root", root, "--data-dir", settings.data_dir,
+                           "--interval", str(settings.interval), "--tiers", settings.tiers,
+                           "--log-level", settings.log_level))
 
     def stop_children():
         for child in children:
@@ -95,9 +121,16 @@ def serve(settings: Settings) -> int:
                 except subprocess.TimeoutExpired:
                     child.kill()
 
-    log.info("serving %s on %s", root, settings.bind)
+    log.info("serving %s on %s (pids: %s)", root, settings.bind,
+             ", ".join(str(c.pid) for c in children))
     try:
         GunicornApp(settings, root, on_exit=stop_children).run()
     finally:
         stop_children()
     return 0
+
+
+def _child(*args: str) -> subprocess.Popen:
+    """A helper process (sampler, simulator) of this server. Its own session: Ctrl-C in a
+    terminal reaches it through us, so it stops after gunicorn, not before."""
+    return subprocess.Popen([sys.executable, "-m", "irq_server", *args], start_new_session=True)

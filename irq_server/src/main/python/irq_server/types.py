@@ -119,6 +119,7 @@ class Stat:
     cpu_times: tuple[CpuTime, ...]  # one per cpuN line
     intr_total: int | None  # first number of the "intr" line: interrupts since boot
     softirq_total: int | None  # first number of the "softirq" line
+    boot_time: int | None = None  # "btime": boot instant, epoch seconds
 
 
 @dataclass(frozen=True)
@@ -138,3 +139,26 @@ class AffinityState:
     cpus: tuple[int, ...]  # CPUs in the mask
     effective: tuple[int, ...] | None  # effective_affinity_list, None when the kernel lacks it
     managed: bool | None  # kernel-managed affinity, None when unknown
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """Every counter of a host at one instant, keyed by row and CPU id."""
+
+    ts: float  # epoch seconds (UTC) when the counters were read
+    boot_id: str  # kernel boot id ("" when the tree has none); counters restart with it
+    cpus: tuple[int, ...]  # CPU id of each column
+    keys: tuple[str, ...]  # row keys: "24" (IRQ 24), "stat:irq", "softirq:NET_RX"
+    values: np.ndarray  # uint64 [key, cpu] cumulative since boot, unwrapped past 32-bit wraps
+
+
+@dataclass(frozen=True, eq=False)
+class Window:
+    """Counts between two instants, in the layout (keys x cpus) of the later one."""
+
+    start: float  # epoch seconds actually covered from
+    end: float  # epoch seconds actually covered to
+    cpus: tuple[int, ...]  # CPU id of each column
+    keys: tuple[str, ...]  # row keys, as in Snapshot
+    counts: np.ndarray  # uint64 [key, cpu] events in (start, end]
+    partial: bool = False  # True when history could not cover the requested start

@@ -3,17 +3,21 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 
 from flask import Flask
 from flask_smorest import Api
 
 from irq_server import __version__
-from irq_server.api import auth, cpus, health, irqs, problems
+from irq_server.api import auth, cpus, health, history, irqs, problems
+from irq_server.history.store import HistoryStore
+from irq_server.history.tiers import DEFAULT_TIERS
+from irq_server.history.window import Windows
 from irq_server.host import Host
 from irq_server.simhost import host_fs
 from irq_server.tokens import TokenStore
 
-BLUEPRINTS = (health.blp, cpus.blp, irqs.blp)
+BLUEPRINTS = (health.blp, cpus.blp, irqs.blp, history.blp)
 API_PREFIX = "/api/v1"
 
 DEFAULTS = {
@@ -21,6 +25,8 @@ DEFAULTS = {
     "IRQ_DATA_DIR": None,  # tokens, history; None = a fresh temporary dir
     "IRQ_AUTH_READS": False,  # reads need a token too
     "IRQ_INTERVAL": 1.0,  # sampler interval in seconds
+    "IRQ_TIERS": DEFAULT_TIERS,  # history retention
+    "IRQ_CLOCK": time.time,  # "now" (tests drive a fake one)
     "API_TITLE": "irq-server",
     "API_VERSION": __version__,
     "OPENAPI_VERSION": "3.0.3",
@@ -38,7 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["IRQ_DATA_DIR"]:
         app.config["IRQ_DATA_DIR"] = tempfile.mkdtemp(prefix="irq-server-")
     os.makedirs(app.config["IRQ_DATA_DIR"], exist_ok=True)
-    app.extensions["irq_host"] = Host(host_fs(app.config["IRQ_ROOT"]))
+    host = Host(host_fs(app.config["IRQ_ROOT"]))
+    app.extensions["irq_host"] = host
+    app.extensions["irq_windows"] = _windows(host, app.config)
     app.extensions["irq_tokens"] = TokenStore(app.config["IRQ_DATA_DIR"])
     api = Api(app)
     for blp in BLUEPRINTS:
@@ -49,3 +57,10 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     problems.init_app(app)
     return app
+
+
+def _windows(host: Host, config: dict) -> Windows:
+    clock = config["IRQ_CLOCK"]
+    store = HistoryStore(config["IRQ_DATA_DIR"], tiers=config["IRQ_TIERS"], readonly=True)
+    return Windows(store, live=lambda: host.counters(clock()), clock=clock,
+                   interval=config["IRQ_INTERVAL"], boot_time=host.boot_time)

@@ -26,6 +26,7 @@ class AffinityWriteSchema(Schema):
 class SamplerSchema(Schema):
     last_sample = fields.DateTime(allow_none=True, metadata={"description": "ISO 8601 UTC"})
     interval_seconds = fields.Float()
+    stale = fields.Boolean(metadata={"description": "no sample for over 3 intervals"})
 
 
 class HealthSchema(Schema):

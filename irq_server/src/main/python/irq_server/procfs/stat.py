@@ -12,7 +12,7 @@ def read_stat(fs: HostFS) -> Stat:
 def parse_stat(text: str) -> Stat:
     """Parse /proc/stat. cpuN fields: user nice system idle iowait irq softirq ... (proc(5));
     kernels before 2.6 lack irq/softirq, counted as 0."""
-    times, intr, softirq = [], None, None
+    times, intr, softirq, btime = [], None, None, None
     for line in text.splitlines():
         parts = line.split()
         if not parts:
@@ -25,4 +25,6 @@ def parse_stat(text: str) -> Stat:
             intr = int(parts[1])
         elif key == "softirq" and len(parts) > 1:
             softirq = int(parts[1])
-    return Stat(cpu_times=tuple(times), intr_total=intr, softirq_total=softirq)
+        elif key == "btime" and len(parts) > 1:
+            btime = int(parts[1])
+    return Stat(cpu_times=tuple(times), intr_total=intr, softirq_total=softirq, boot_time=btime)

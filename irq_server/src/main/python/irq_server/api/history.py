@@ -1,0 +1,171 @@
+"""GET /interrupts, /interrupts/cpu/<cpu>, /interrupts/irqs: counts over a time window;
+GET /history: what the store keeps."""
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from irq_server.api.blueprint import Blueprint, json_response
+from irq_server.api.timefmt import Instant, iso
+from irq_server.errors import NotFound
+from irq_server.history.tiers import format_tiers
+from irq_server.history.window import Windows
+from irq_server.types import Window
+
+blp = Blueprint("interrupts", __name__, description="Interrupt counts over time windows")
+
+
+class WindowQuery(Schema):
+    period_seconds = fields.Float(
+        validate=validate.Range(min=0, min_inclusive=False, max=10 * 365 * 86400),
+        metadata={"description": "window ending now, in seconds (default 60)"})
+    start = Instant(metadata={"description": "window start: ISO 8601 or epoch seconds"})
+    end = Instant(metadata={"description": "window end (default now)"})
+
+    @validates_schema
+    def one_way(self, data, **kwargs):
+        if "period_seconds" in data and ("start" in data or "end" in data):
+            raise ValidationError("give period_seconds or start/end, not both",
+                                  field_name="period_seconds")
+        if "end" in data and "start" not in data:
+            raise ValidationError("end needs a start", field_name="start")
+        if "start" in data and "end" in data and data["end"] < data["start"]:
+            raise ValidationError("end is before start", field_name="end")
+
+
+class CpuWindowSchema(Schema):
+    cpu_num = fields.Integer()
+    num_interrupts = fields.Integer()
+    percent_interrupts = fields.Float()
+    num_interrupts_all_cpus = fields.Integer()
+    period_duration_seconds = fields.Float()
+    num_cpus = fields.Integer()
+    start = fields.String()
+    end = fields.String()
+
+
+class WindowSchema(Schema):
+    num_interrupts_per_cpu = fields.List(fields.Integer())
+    percent_interrupts_per_cpu = fields.List(fields.Float())
+    num_interrupts_all_cpus = fields.Integer()
+    period_duration_seconds = fields.Float()
+    num_cpus = fields.Integer()
+    cpus = fields.List(fields.Integer())
+    start = fields.String(metadata={"description": "start actually covered (ISO 8601 UTC)"})
+    end = fields.String()
+    partial = fields.Boolean(metadata={"description": "history did not reach the asked start"})
+
+
+class IrqWindowSchema(Schema):
+    irq_num = fields.String()
+    num_interrupts_per_cpu = fields.List(fields.Integer())
+    num_interrupts = fields.Integer()
+    rate_per_second = fields.Float()
+
+
+class IrqWindowListSchema(Schema):
+    start = fields.String()
+    end = fields.String()
+    period_duration_seconds = fields.Float()
+    partial = fields.Boolean()
+    cpus = fields.List(fields.Integer())
+    irqs = fields.List(fields.Nested(IrqWindowSchema))
+
+
+class HistorySchema(Schema):
+    tiers = fields.String()
+    interval_seconds = fields.Float()
+    samples = fields.Integer()
+    oldest = fields.String(allow_none=True)
+    newest = fields.String(allow_none=True)
+    store_bytes = fields.Integer()
+
+
+def _window(args: dict) -> Window:
+    windows: Windows = current_app.extensions["irq_windows"]
+    if "start" in args:
+        return windows.between(args["start"], args.get("end", windows.clock()))
+    return windows.last(args.get("period_seconds", 60.0))
+
+
+def _irq_rows(window: Window) -> list[int]:
+    return [i for i, key in enumerate(window.keys) if key.isdigit()]
+
+
+def _span(window: Window) -> dict:
+    return {"start": iso(window.start), "end": iso(window.end),
+            "period_duration_seconds": round(window.end - window.start, 6),
+            "partial": window.partial}
+
+
+def _per_cpu(window: Window) -> list[int]:
+    return window.counts[_irq_rows(window)].sum(axis=0).tolist()
+
+
+@blp.route("/interrupts")
+@blp.arguments(WindowQuery, location="query")
+@blp.response(200, WindowSchema)
+def interrupts(args):
+    """Interrupts per CPU over a window (all numbered IRQs)."""
+    window = _window(args)
+    per_cpu = _per_cpu(window)
+    total = sum(per_cpu)
+    return json_response({
+        "num_interrupts_per_cpu": per_cpu,
+        "percent_interrupts_per_cpu": [round(100.0 * v / total, 3) if total else 0.0
+                                       for v in per_cpu],
+        "num_interrupts_all_cpus": total, "num_cpus": len(window.cpus),
+        "cpus": list(window.cpus), **_span(window)})
+
+
+@blp.route("/interrupts/cpu/<cpu>")
+@blp.arguments(WindowQuery, location="query")
+@blp.response(200, CpuWindowSchema)
+def interrupts_cpu(args, cpu):
+    """Interrupts of one CPU over a window."""
+    window = _window(args)
+    if not cpu.isdigit() or int(cpu) not in window.cpus:
+        raise NotFound(f"CPU {cpu} is not on this host (CPUs: "
+                       f"{', '.join(map(str, window.cpus))})", field="cpu")
+    per_cpu = _per_cpu(window)
+    total = sum(per_cpu)
+    count = per_cpu[window.cpus.index(int(cpu))]
+    return json_response({
+        "cpu_num": int(cpu), "num_interrupts": count,
+        "percent_interrupts": round(100.0 * count / total, 3) if total else 0.0,
+        "num_interrupts_all_cpus": total, "num_cpus": len(window.cpus), **_span(window)})
+
+
+@blp.route("/interrupts/irqs")
+@blp.arguments(WindowQuery, location="query")
+@blp.response(200, IrqWindowListSchema)
+def interrupts_irqs(args):
+    """Per-IRQ per-CPU counts and rates over a window: what a balancer needs."""
+    window = _window(args)
+    duration = window.end - window.start
+    rows = _irq_rows(window)
+    counts = window.counts[rows].tolist()
+    totals = window.counts[rows].sum(axis=1).tolist()
+    return json_response({
+        **_span(window), "cpus": list(window.cpus),
+        "irqs": [{"irq_num": window.keys[r], "num_interrupts_per_cpu": counts[i],
+                  "num_interrupts": totals[i],
+                  "rate_per_second": round(totals[i] / duration, 3) if duration > 0 else 0.0}
+                 for i, r in enumerate(rows)]})
+
+
+@blp.route("/history")
+@blp.response(200, HistorySchema)
+def history():
+    """Retention tiers, oldest and newest sample, sample count and store size."""
+    return json_response(history_state())
+
+
+def history_state() -> dict:
+    windows: Windows = current_app.extensions["irq_windows"]
+    store = windows.store
+    stats = store.stats() if store.exists() else {"samples": 0, "oldest": None, "newest": None,
+                                                 "store_bytes": 0}
+    return {"tiers": format_tiers(store.tiers), "interval_seconds": windows.interval,
+            "samples": stats["samples"], "oldest": iso(stats["oldest"]),
+            "newest": iso(stats["newest"]), "store_bytes": stats["store_bytes"]}

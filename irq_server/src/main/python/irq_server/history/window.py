@@ -1,0 +1,105 @@
+"""Windows of counts between two instants, from the store and the live counters.
+
+A window is end - start, matched by key and CPU id. Across reboots (boot_id changes) the
+segments are summed: what the old boot counted after `start`, every whole boot in between,
+and the new boot's counts since it started; never a negative count.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from irq_server.errors import InvalidInput
+from irq_server.history.layout import remap
+from irq_server.history.snapshot import unwrap
+from irq_server.history.store import HistoryStore
+from irq_server.types import Snapshot, Window
+
+LiveReader = Callable[[], Snapshot]  # raw counters now (read_snapshot bound to a host)
+
+
+def difference(later: Snapshot, earlier: Snapshot) -> np.ndarray:
+    """later - earlier in later's layout; a cell that went down restarted and counts from 0."""
+    before = remap(earlier.values, earlier.keys, earlier.cpus, later.keys, later.cpus)
+    return np.where(later.values >= before, later.values - before, later.values)
+
+
+def counts_between(store: HistoryStore | None, start: Snapshot, end: Snapshot) -> np.ndarray:
+    """Counts in (start, end], summing boot segments when a reboot lies between."""
+    if start.boot_id == end.boot_id:
+        return difference(end, start)
+    total = end.values.copy()
+    first = store.last_of_boot(start.boot_id) if store else None
+    if first is not None:
+        total += remap(difference(first, start), first.keys, first.cpus, end.keys, end.cpus)
+    for boot in store.boots_between(start.ts, end.ts) if store else ():
+        if boot not in (start.boot_id, end.boot_id):
+            whole = store.last_of_boot(boot)
+            total += remap(whole.values, whole.keys, whole.cpus, end.keys, end.cpus)
+    return total
+
+
+class Windows:
+    """Answers window queries for one host: history from `store`, the present from `live`."""
+
+    def __init__(self, store: HistoryStore | None, live: LiveReader, clock=time.time,
+                 interval: float = 1.0, sleep=time.sleep, boot_time: Callable[[], float] = None):
+        self.store = store
+        self.live = live
+        self.clock = clock
+        self.interval = interval
+        self.sleep = sleep
+        self.boot_time = boot_time
+
+    def latest_stored(self) -> Snapshot | None:
+        return self.store.latest() if self.store and self.store.exists() else None
+
+    def now(self) -> Snapshot:
+        """Live counters, unwrapped against the newest stored snapshot."""
+        return unwrap(self.latest_stored(), self.live())
+
+    def last(self, seconds: float) -> Window:
+        """The `seconds` up to now (period_seconds)."""
+        if seconds < self.interval:  # finer than history: two live reads `seconds` apart
+            first = self.live()
+            self.sleep(seconds)
+            second = unwrap(first, self.live())
+            return self._window(first, second, second.ts - seconds)
+        end = self.now()
+        return self.between(end.ts - seconds, end.ts, end_snap=end)
+
+    def between(self, start: float, end: float, end_snap: Snapshot | None = None) -> Window:
+        """From `start` to `end` (epoch seconds): the nearest snapshots at or before each."""
+        if end < start:
+            raise InvalidInput("end is before start", field="end")
+        stored = self.store if self.store and self.store.exists() else None
+        if end_snap is None:
+            newest = stored.latest_ts() if stored else None
+            if newest is None or end >= newest:
+                end_snap = self.now()
+            else:
+                end_snap = stored.at_or_before(end)
+                if end_snap is None:
+                    oldest = stored.oldest()
+                    raise InvalidInput(f"history starts at {oldest.ts:.3f}; end is before it",
+                                       field="end")
+        start_snap = stored.at_or_before(start) if stored else None
+        if start_snap is None and stored:
+            start_snap = stored.oldest()
+        if start_snap is None or start_snap.ts > end_snap.ts:
+            return self._since_boot(end_snap, start)
+        return self._window(start_snap, end_snap, start)
+
+    def _window(self, start: Snapshot, end: Snapshot, requested: float) -> Window:
+        return Window(start=start.ts, end=end.ts, cpus=end.cpus, keys=end.keys,
+                      counts=counts_between(self.store, start, end),
+                      partial=start.ts > requested + 1e-6)
+
+    def _since_boot(self, end: Snapshot, requested: float) -> Window:
+        """No history yet: everything counted since the host booted."""
+        booted = self.boot_time() if self.boot_time else None
+        start = booted if booted is not None else end.ts
+        return Window(start=start, end=end.ts, cpus=end.cpus, keys=end.keys,
+                      counts=end.values.copy(), partial=start > requested + 1e-6)

@@ -31,6 +31,7 @@ class Settings:
     log_level: str = "info"  # debug, info, warning, error
     auth_reads: bool = False  # reads need a token too
     tiers: str = "1s:1h,10s:1d,60s:7d,10m:90d"  # history retention, STEP:KEEP,...
+    sampler: bool = True  # start the history sampler beside gunicorn
 
     def app_config(self, root: str) -> dict:
         return {"IRQ_ROOT": root, "IRQ_DATA_DIR": self.data_dir, "IRQ_AUTH_READS": self.auth_reads,
@@ -61,6 +62,9 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keyfile", default=env("KEYFILE"), help="TLS private key (PEM)")
     parser.add_argument("--log-level", default=env("LOG_LEVEL", d.log_level),
                         choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--no-sampler", dest="sampler", action="store_false",
+                        help="do not start the history sampler (run 'irq-server sampler' as its "
+                             "own service instead)")
     parser.add_argument("--auth-reads", action="store_true",
                         default=env("AUTH_READS", "") not in ("", "0", "false"),
                         help="require a token for reads too")
@@ -84,4 +88,5 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings(bind=args.bind, workers=args.workers, threads=args.threads, root=args.root,
                     data_dir=args.data_dir, interval=args.interval, simulate=args.simulate,
                     seed=args.seed, certfile=args.certfile, keyfile=args.keyfile,
-                    log_level=args.log_level, auth_reads=args.auth_reads, tiers=args.tiers)
+                    log_level=args.log_level, auth_reads=args.auth_reads, tiers=args.tiers,
+                    sampler=args.sampler)

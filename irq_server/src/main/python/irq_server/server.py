@@ -107,10 +107,10 @@ def serve(settings: Settings) -> int:
     if settings.simulate:
         children.append(_child("simulate", "--root", root, "--interval", str(settings.interval),
                                "--log-level", settings.log_level))
-    # exactly one sampler per host, whatever the worker count
-    children.append(_child("sampler", "--root", root, "--data-dir", settings.data_dir,
-                           "--interval", str(settings.interval), "--tiers", settings.tiers,
-                           "--log-level", settings.log_level))
+    if settings.sampler:  # exactly one sampler per host, whatever the worker count
+        children.append(_child("sampler", "--root", root, "--data-dir", settings.data_dir,
+                               "--interval", str(settings.interval), "--tiers",
+                               settings.tiers, "--log-level", settings.log_level))
 
     def stop_children():
         for child in children:

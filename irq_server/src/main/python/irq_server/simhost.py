@@ -165,6 +165,16 @@ class SimHost:
         self._write_topology(frozenset(cpus))
         self._write_counters()
 
+    def reboot(self) -> None:
+        """Restart the host: a new boot_id and every counter back to zero."""
+        self._load_counts()
+        self._boots = getattr(self, "_boots", 0) + 1
+        self.fs.write_atomic("proc/sys/kernel/random/boot_id", str(uuid.UUID(
+            int=random.Random(f"{self.spec.seed}/{self._boots}").getrandbits(128), version=4)) + "\n")
+        self._counts[:] = 0
+        self._extra_ticks = 0
+        self._write_counters()
+
     def advance(self, seconds: float) -> None:
         """Let `seconds` of simulated time pass: every IRQ fires at its rate on its target CPU."""
         self._load_counts()

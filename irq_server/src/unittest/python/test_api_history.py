@@ -1,0 +1,169 @@
+"""The /interrupts routes, /history and /healthz sampler state, with a fake clock."""
+import threading
+
+import pytest
+
+from irq_server.history.sampler import Sampler
+from irq_server.history.snapshot import read_snapshot
+from irq_server.history.store import HistoryStore
+
+T0 = 1_800_000_000.0
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def sampled(make_client, sim, tmp_path):
+    """120 s of history of the simulated host sampled every second; returns (client, sim, clock,
+    snapshots by time)."""
+    clock = Clock(T0)
+    data = tmp_path / "data"
+    sampler = Sampler(sim.fs, HistoryStore(data), clock)
+    oracle = {}
+    for _ in range(120):
+        oracle[clock.now] = read_snapshot(sim.fs, clock.now)
+        sampler.sample_once()
+        sim.advance(1)
+        clock.now += 1
+    client, token, _ = make_client(sim.root, IRQ_CLOCK=clock)
+    return client, sim, clock, oracle
+
+
+def nic(sim):
+    return next(i for i in sim.irqs if i.action.startswith("eth"))
+
+
+@pytest.mark.parametrize("prefix", ["", "/api/v1"])
+def test_interrupts_per_cpu_over_a_period(sampled, prefix):
+    client, sim, clock, oracle = sampled
+    body = client.get(f"{prefix}/interrupts?period_seconds=30").get_json()
+    assert set(body) >= {"num_interrupts_per_cpu", "percent_interrupts_per_cpu",
+                         "num_interrupts_all_cpus", "period_duration_seconds", "num_cpus", "cpus",
+                         "start", "end"}
+    assert body["period_duration_seconds"] == 30 and body["partial"] is False
+    assert body["start"] == "2027-01-15T08:01:30.000Z" and body["end"].endswith("02:00.000Z")
+    expected_cpu0 = sum(irq.rate for irq in sim.irqs if irq.initial_cpu in (None, 0))
+    assert body["num_interrupts_per_cpu"][0] == pytest.approx(expected_cpu0 * 30, rel=1e-3)
+    assert sum(body["num_interrupts_per_cpu"]) == body["num_interrupts_all_cpus"]
+    assert sum(body["percent_interrupts_per_cpu"]) == pytest.approx(100, abs=0.01)
+    assert body["num_cpus"] == 8 and body["cpus"] == list(range(8))
+
+
+def test_default_period_is_60_seconds(sampled):
+    client, *_ = sampled
+    assert client.get("/interrupts").get_json()["period_duration_seconds"] == 60
+
+
+def test_start_end_window_in_iso_or_epoch(sampled):
+    client, sim, clock, oracle = sampled
+    by_epoch = client.get(f"/interrupts/irqs?start={T0 + 10}&end={T0 + 40}").get_json()
+    by_iso = client.get("/interrupts/irqs?start=2027-01-15T08:00:10Z"
+                        "&end=2027-01-15T09:00:40%2B01:00").get_json()
+    assert by_epoch == by_iso
+    irq = nic(sim)
+    got = next(i for i in by_epoch["irqs"] if i["irq_num"] == str(irq.irq))
+    start, end = oracle[T0 + 10], oracle[T0 + 40]
+    k = start.keys.index(str(irq.irq))
+    assert got["num_interrupts_per_cpu"] == (end.values[k] - start.values[k]).tolist()
+    assert got["num_interrupts"] == sum(got["num_interrupts_per_cpu"])
+    assert got["rate_per_second"] == pytest.approx(irq.rate, rel=0.01)
+
+
+def test_cpu_route(sampled):
+    client, *_ = sampled
+    whole = client.get("/interrupts?period_seconds=20").get_json()
+    one = client.get("/interrupts/cpu/0?period_seconds=20").get_json()
+    assert one["cpu_num"] == 0 and one["num_interrupts"] == whole["num_interrupts_per_cpu"][0]
+    assert one["percent_interrupts"] == whole["percent_interrupts_per_cpu"][0]
+    assert one["num_interrupts_all_cpus"] == whole["num_interrupts_all_cpus"]
+
+
+def test_period_longer_than_history_says_so(sampled):
+    client, *_ = sampled
+    body = client.get("/interrupts?period_seconds=86400").get_json()
+    assert body["partial"] is True and body["start"] == "2027-01-15T08:00:00.000Z"
+    assert body["period_duration_seconds"] == 120
+
+
+def test_empty_history_answers_from_live_counters(make_client, sim):
+    sim.advance(5)
+    client, _, _ = make_client(sim.root, IRQ_CLOCK=Clock(T0))
+    response = client.get("/interrupts?period_seconds=60")
+    assert response.status_code == 200
+    assert response.get_json()["num_interrupts_all_cpus"] > 0
+    health = client.get("/healthz").get_json()
+    assert health["sampler"]["last_sample"] is None and health["sampler"]["stale"] is True
+
+
+@pytest.mark.parametrize("query,field,status", [
+    ("period_seconds=-5", "period_seconds", 422), ("period_seconds=0", "period_seconds", 422),
+    ("period_seconds=abc", "period_seconds", 422), ("start=yesterday", "start", 422),
+    (f"start={T0 + 50}&end={T0 + 10}", "end", 422), (f"end={T0}", "start", 422),
+    (f"period_seconds=5&start={T0}", "period_seconds", 422),
+])
+def test_bad_window_queries_name_the_field(sampled, query, field, status):
+    client, *_ = sampled
+    response = client.get(f"/interrupts?{query}")
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert field in response.get_json()["errors"]
+
+
+def test_unknown_cpu_is_404_naming_cpu(sampled):
+    client, *_ = sampled
+    for cpu in ("99", "x"):
+        response = client.get(f"/interrupts/cpu/{cpu}")
+        assert response.status_code == 404 and "cpu" in response.get_json()["errors"]
+
+
+def test_history_and_healthz_report_retention(sampled):
+    client, sim, clock, _ = sampled
+    history = client.get("/history").get_json()
+    assert history["samples"] == 120 and history["tiers"] == "1s:1h,10s:1d,1m:1w,10m:90d"
+    assert history["oldest"] == "2027-01-15T08:00:00.000Z" and history["store_bytes"] > 0
+    health = client.get("/healthz").get_json()
+    assert health["sampler"]["stale"] is False
+    assert health["sampler"]["last_sample"] == "2027-01-15T08:01:59.000Z"
+    clock.now += 60  # the sampler died a minute ago: live routes still work, health says stale
+    assert client.get("/healthz").get_json()["sampler"]["stale"] is True
+    assert client.get("/irqs").status_code == 200
+
+
+def test_readers_and_the_sampler_run_concurrently(make_client, sim, tmp_path):
+    clock = Clock(T0)
+    sampler = Sampler(sim.fs, HistoryStore(tmp_path / "data"), clock)
+    sampler.sample_once()
+    client, _, _ = make_client(sim.root, IRQ_CLOCK=clock)
+    stop, errors = threading.Event(), []
+
+    def write():
+        while not stop.is_set():
+            clock.now += 1
+            sampler.sample_once()
+
+    def read(path):
+        app = client.application
+        with app.test_client() as own:
+            for _ in range(40):
+                response = own.get(path)
+                if response.status_code != 200:
+                    errors.append((path, response.status_code, response.get_data(as_text=True)))
+    writer = threading.Thread(target=write)
+    readers = [threading.Thread(target=read, args=(p,)) for p in
+               ("/interrupts?period_seconds=5", "/interrupts/irqs?period_seconds=30",
+                "/history", "/healthz")]
+    writer.start()
+    for r in readers:
+        r.start()
+    for r in readers:
+        r.join()
+    stop.set()
+    writer.join()
+    assert errors == []
+    assert HistoryStore(tmp_path / "data", readonly=True).stats()["samples"] > 1

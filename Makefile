@@ -38,6 +38,7 @@ dist-check: dist  ## the wheels install into a fresh venv and their commands run
 
 bench: install
 	$(PY) benchmarks/parse.py
+	$(PY) benchmarks/history.py
 
 clean:
 	rm -rf dist build $(VENV) */target .pytest_cache

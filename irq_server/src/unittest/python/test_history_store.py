@@ -91,9 +91,11 @@ def test_window_longer_than_history_reports_actual_start(tmp_path):
     for i in range(10):
         store.append(snap(100.0 + i, ["5"], [0, 1], [[10 * i, i]]))
     live = snap(110.0, ["5"], [0, 1], [[100, 10]])
-    window = windows_over(store, live).last(3600)
-    assert (window.start, window.end, window.partial) == (100.0, 110.0, True)
-    assert row(window, "5") == [100, 10]
+    window = windows_over(store, live).last(3600)  # the sampler is fresh: ends at its sample
+    assert (window.start, window.end, window.partial) == (100.0, 109.0, True)
+    assert row(window, "5") == [90, 9]
+    stale = windows_over(store, live, clock=lambda: 112.0).last(3600)  # sampler stopped
+    assert (stale.end, row(stale, "5")) == (110.0, [100, 10])
     inside = windows_over(store, live).between(102.0, 107.0)
     assert (inside.start, inside.end, inside.partial) == (102.0, 107.0, False)
     assert row(inside, "5") == [50, 5]
@@ -203,13 +205,13 @@ def test_windows_exact_inside_and_across_tiers(tmp_path):
     store.prune(clock.now)
     live = lambda: read_snapshot(sim.fs, clock.now)  # noqa: E731
     windows = Windows(store, live=live, clock=clock)
-    end = read_snapshot(sim.fs, clock.now)
+    end = oracle[clock.now - 1]  # the newest sample closes windows that end "now"
     for seconds in (30, 59, 200, 299, 900, 1100, 1190):  # inside tiers 1, 2, 3, across them
         window = windows.last(seconds)
         start = oracle[window.start]
         expected = end.values - start.values
         assert np.array_equal(window.counts, expected), seconds
-        assert window.end == clock.now
+        assert window.end == clock.now - 1
         # the start snaps to the kept snapshot at or before it, within that tier's step
         if not window.partial:
             assert seconds <= window.end - window.start < seconds + 60
@@ -228,7 +230,7 @@ def test_sampler_continues_after_restart_and_across_reboot(tmp_path):
                       live=lambda: read_snapshot(sim.fs, clock.now), clock=clock)
     window = windows.between(5000.0, clock.now)
     before_reboot = oracle[5019.0].values - oracle[5000.0].values
-    since_reboot = read_snapshot(sim.fs, clock.now).values
+    since_reboot = oracle[clock.now - 1].values  # the newest sample closes the window
     assert np.array_equal(window.counts, before_reboot + since_reboot)
     assert (window.counts >= 0).all()
 

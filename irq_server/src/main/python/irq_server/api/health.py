@@ -5,7 +5,6 @@ from flask import current_app
 
 from irq_server import __version__
 from irq_server.api.blueprint import Blueprint, json_response
-from irq_server.api.history import history_state
 from irq_server.api.timefmt import iso
 from irq_server.api.schemas import HealthSchema
 from irq_server.simhost import SimKernelFS
@@ -28,5 +27,4 @@ def healthz():
         "simulated": isinstance(host.fs, SimKernelFS),
         "sampler": {"last_sample": iso(last), "interval_seconds": windows.interval,
                     "stale": stale},
-        "history": history_state(),
     })

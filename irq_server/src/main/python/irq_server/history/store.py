@@ -11,6 +11,7 @@ from blocking the writer, and each thread gets its own connection.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -55,6 +56,7 @@ class HistoryStore:
         self._layouts: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
         self._last: tuple[int, float, str] | None = None  # (id, ts, boot) of the newest row
         self._keyframe: tuple[int, Snapshot] | None = None  # newest keyframe, for deltas
+        self._snapshot = functools.lru_cache(maxsize=16)(self._load)
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._db() as db:
@@ -196,18 +198,23 @@ class HistoryStore:
         return {"samples": count, "oldest": oldest, "newest": newest, "store_bytes": size}
 
     def _one(self, where: str, params: tuple = ()) -> Snapshot | None:
-        row = self._db().execute(f"SELECT {_COLUMNS} FROM snapshots {where}", params).fetchone()
-        return self._decode(row) if row else None
+        row = self._db().execute(f"SELECT id FROM snapshots {where}", params).fetchone()
+        return self._snapshot(row[0]) if row else None
+
+    def _load(self, row_id: int) -> Snapshot:
+        """Decode row `row_id` (rows never change once written, so results are cached)."""
+        row = self._db().execute(f"SELECT {_COLUMNS} FROM snapshots WHERE id = ?",
+                                 (row_id,)).fetchone()
+        return self._decode(row)
 
     def _decode(self, row) -> Snapshot:
         row_id, ts, boot_id, _, base_id, layout_id, data = row
         cpus, keys = self._layout(layout_id)
         values = codec.decode(data)
         if base_id is not None:
-            base_row = self._db().execute(f"SELECT {_COLUMNS} FROM snapshots WHERE id = ?",
-                                          (base_id,)).fetchone()
-            base = self._decode(base_row)
+            base = self._snapshot(base_id)
             values = values + remap(base.values, base.keys, base.cpus, keys, cpus)
+        values.setflags(write=False)
         return Snapshot(ts=ts, boot_id=boot_id, cpus=cpus, keys=keys, values=values)
 
     def _layout(self, layout_id: int) -> tuple[tuple[int, ...], tuple[str, ...]]:

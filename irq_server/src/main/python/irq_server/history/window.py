@@ -53,12 +53,13 @@ class Windows:
         self.sleep = sleep
         self.boot_time = boot_time
 
-    def latest_stored(self) -> Snapshot | None:
-        return self.store.latest() if self.store and self.store.exists() else None
+    def _stored(self) -> HistoryStore | None:
+        return self.store if self.store and self.store.exists() else None
 
     def now(self) -> Snapshot:
         """Live counters, unwrapped against the newest stored snapshot."""
-        return unwrap(self.latest_stored(), self.live())
+        stored = self._stored()
+        return unwrap(stored.latest() if stored else None, self.live())
 
     def last(self, seconds: float) -> Window:
         """The `seconds` up to now (period_seconds)."""
@@ -67,30 +68,38 @@ class Windows:
             self.sleep(seconds)
             second = unwrap(first, self.live())
             return self._window(first, second, second.ts - seconds)
-        end = self.now()
+        end = self._end(self.clock())
         return self.between(end.ts - seconds, end.ts, end_snap=end)
 
     def between(self, start: float, end: float, end_snap: Snapshot | None = None) -> Window:
         """From `start` to `end` (epoch seconds): the nearest snapshots at or before each."""
         if end < start:
             raise InvalidInput("end is before start", field="end")
-        stored = self.store if self.store and self.store.exists() else None
-        if end_snap is None:
-            newest = stored.latest_ts() if stored else None
-            if newest is None or end >= newest:
-                end_snap = self.now()
-            else:
-                end_snap = stored.at_or_before(end)
-                if end_snap is None:
-                    oldest = stored.oldest()
-                    raise InvalidInput(f"history starts at {oldest.ts:.3f}; end is before it",
-                                       field="end")
+        stored = self._stored()
+        end_snap = end_snap or self._end(end)
         start_snap = stored.at_or_before(start) if stored else None
         if start_snap is None and stored:
             start_snap = stored.oldest()
         if start_snap is None or start_snap.ts > end_snap.ts:
             return self._since_boot(end_snap, start)
         return self._window(start_snap, end_snap, start)
+
+    def _end(self, end: float) -> Snapshot:
+        """Snapshot closing a window at `end`: the stored one at or before it; for "now", the
+        newest stored one while the sampler is fresh (under two intervals old), else a live
+        read (no history yet, or the sampler stopped)."""
+        stored = self._stored()
+        newest = stored.latest_ts() if stored else None
+        if newest is None:
+            return self.now()
+        if end >= newest:
+            fresh = self.clock() - newest <= 2 * self.interval
+            return stored.latest() if fresh else self.now()
+        found = stored.at_or_before(end)
+        if found is None:
+            raise InvalidInput(f"history starts at {stored.oldest().ts:.3f}; end is before it",
+                               field="end")
+        return found
 
     def _window(self, start: Snapshot, end: Snapshot, requested: float) -> Window:
         return Window(start=start.ts, end=end.ts, cpus=end.cpus, keys=end.keys,

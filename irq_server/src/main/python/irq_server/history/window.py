@@ -77,7 +77,8 @@ class Windows:
             raise InvalidInput("end is before start", field="end")
         stored = self._stored()
         end_snap = end_snap or self._end(end)
-        start_snap = stored.at_or_before(start) if stored else None
+        # samples land a few ms after their tick: a sample that late still starts the window
+        start_snap = stored.at_or_before(start + 0.1 * self.interval) if stored else None
         if start_snap is None and stored:
             start_snap = stored.oldest()
         if start_snap is None or start_snap.ts > end_snap.ts:

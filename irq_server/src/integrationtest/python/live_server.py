@@ -82,3 +82,14 @@ class RunningServer:
                 raise
         self.log.close()
         return self.proc.returncode
+
+
+def wait_for(predicate, timeout=15.0):
+    """Poll `predicate` until it returns something truthy; that value, or AssertionError."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")

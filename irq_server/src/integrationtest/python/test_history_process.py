@@ -12,17 +12,7 @@ import requests
 
 from irq_server import simhost
 from irq_server.history.store import HistoryStore
-from live_server import SRC, irq_server_command, processes_mentioning
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+from live_server import SRC, irq_server_command, processes_mentioning, wait_for
 
 
 def samplers_of(data_dir):

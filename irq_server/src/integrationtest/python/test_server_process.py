@@ -1,26 +1,15 @@
 """The real irq-server (gunicorn + simulator) on loopback."""
 import signal
-import time
 from pathlib import Path
 
 import requests
 
-from live_server import processes_mentioning
+from live_server import processes_mentioning, wait_for
 from server_fixtures import naive_irq_totals
 
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_simulated_server_moves_interrupts_after_an_authorised_write(start_server):

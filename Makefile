@@ -35,6 +35,7 @@ dist-check: dist  ## the wheels install into a fresh venv and their commands run
 	rm -rf build/dist-check && $(PYTHON) -m venv build/dist-check
 	build/dist-check/bin/pip install -q dist/*.whl
 	build/dist-check/bin/irq-server --help > /dev/null && echo "dist-check: irq-server --help ok"
+	build/dist-check/bin/irq-client --help > /dev/null && echo "dist-check: irq-client --help ok"
 
 bench: install
 	$(PY) benchmarks/parse.py

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 SRC = Path(__file__).resolve().parents[2] / "main" / "python"
@@ -93,3 +94,18 @@ def wait_for(predicate, timeout=15.0):
             return value
         time.sleep(0.1)
     raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    servers = []
+
+    def start(*args):
+        server = RunningServer(list(args), tmp_path / f"data{len(servers)}")
+        servers.append(server)
+        return server
+    yield start
+    for server in servers:
+        server.stop()
+        for pid in processes_mentioning(str(server.data_dir)):
+            os.kill(pid, signal.SIGKILL)

@@ -105,7 +105,7 @@ class Windows:
     def _window(self, start: Snapshot, end: Snapshot, requested: float) -> Window:
         return Window(start=start.ts, end=end.ts, cpus=end.cpus, keys=end.keys,
                       counts=counts_between(self.store, start, end),
-                      partial=start.ts > requested + 1e-6)
+                      partial=start.ts > requested + 0.1 * self.interval + 1e-6)
 
     def _since_boot(self, end: Snapshot, requested: float) -> Window:
         """No history yet: everything counted since the host booted."""

@@ -1,0 +1,3 @@
+from irq_client.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,306 @@
+"""irq-client: the command line of irq_client.
+
+Exit codes: 0 ok, 1 the server answered with an error, 2 usage, 3 the server cannot be reached.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from irq_client import render
+from irq_client.client import IrqClient
+from irq_client.errors import ApiError, TransportError
+
+EPILOG = """examples:
+  irq-client irqs --sort total                     lsirq-style table, busiest first
+  irq-client irqs --sort delta --period 10 --cpu-list 0-3 --per-cpu
+  irq-client irq 42
+  irq-client cpus
+  irq-client interrupts --period 10 --cpu 3        CPU 3 over the last 10 s
+  irq-client interrupts --start 2026-11-23T08:00:00Z --end 2026-11-23T09:00:00Z --per-irq
+  irq-client affinity get 42
+  irq-client affinity set 42 --cpus 2-3            needs a write token (--token or $IRQ_TOKEN)
+  irq-client affinity set 42 0c
+  irq-client top --delay 2 --iterations 5
+  irq-client --json irqs | jq '.totals'
+
+environment: IRQ_SERVER_URL (default http://127.0.0.1:5000), IRQ_TOKEN
+exit codes: 0 ok, 1 API error, 2 usage, 3 server unreachable
+"""
+
+
+class UsageError(Exception):
+    pass
+
+
+def positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+    return value
+
+
+def cpu_list_arg(text: str) -> frozenset[int]:
+    try:
+        return render.parse_cpu_list(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="irq-client", description="Read a host's interrupts from "
+                                "irq-server and change IRQ affinity.", epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--server", help="irq-server URL (default $IRQ_SERVER_URL or "
+                                    "http://127.0.0.1:5000)")
+    p.add_argument("--token", help="bearer token (default $IRQ_TOKEN)")
+    p.add_argument("--timeout", type=positive, default=5.0, help="seconds per request")
+    p.add_argument("--json", action="store_true", help="print the server's JSON")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    irqs = sub.add_parser("irqs", help="list IRQs like lsirq", formatter_class=fmt,
+                          epilog="example: irq-client irqs --sort delta --period 10 --per-cpu")
+    add_table_flags(irqs, default_sort="irq")
+    irqs.add_argument("--period", type=positive, default=60.0,
+                      help="window in seconds for DELTA (with --sort delta or --delta)")
+    irqs.add_argument("--delta", action="store_true", help="add a DELTA column over --period")
+
+    irq = sub.add_parser("irq", help="one IRQ in detail", epilog="example: irq-client irq 42")
+    irq.add_argument("irq", type=int)
+
+    sub.add_parser("cpus", help="CPU topology table", epilog="example: irq-client cpus")
+
+    ints = sub.add_parser("interrupts", help="interrupts per CPU over a window",
+                          formatter_class=fmt, epilog="examples:\n  irq-client interrupts "
+                          "--period 10 --cpu 3\n  irq-client interrupts --start 1795424400 "
+                          "--end 1795428000 --per-irq")
+    ints.add_argument("--period", type=positive, help="the last S seconds (default 60)")
+    ints.add_argument("--start", help="window start: ISO 8601 or epoch seconds")
+    ints.add_argument("--end", help="window end (default now)")
+    ints.add_argument("--cpu", type=int, help="only this CPU")
+    ints.add_argument("--per-irq", action="store_true", help="one row per IRQ with its rate")
+
+    aff = sub.add_parser("affinity", help="read or set an IRQ's CPU affinity",
+                         formatter_class=fmt, epilog="examples:\n  irq-client affinity get 42\n"
+                         "  irq-client affinity set 42 --cpus 2-3\n  irq-client affinity set 42 0c")
+    aff_sub = aff.add_subparsers(dest="action", required=True, metavar="{get,set}")
+    get = aff_sub.add_parser("get", help="show the affinity")
+    get.add_argument("irq", type=int)
+    put = aff_sub.add_parser("set", help="route the IRQ to other CPUs (write token)")
+    put.add_argument("irq", type=int)
+    put.add_argument("mask", nargs="?", help="hex mask, e.g. 0c or 00000000,0000000c")
+    put.add_argument("--cpus", type=cpu_list_arg, help="CPU list instead of a mask, e.g. 2-3")
+
+    top = sub.add_parser("top", help="live view like irqtop", formatter_class=fmt,
+                         epilog="example: irq-client top --delay 2 --iterations 10 --sort total")
+    add_table_flags(top, default_sort="delta")
+    top.add_argument("--delay", type=positive, default=3.0, help="seconds between refreshes")
+    top.add_argument("--iterations", type=int, help="stop after N refreshes (default: forever)")
+    top.add_argument("--batch", action="store_true",
+                     help="print frames one after another (default when stdout is not a tty)")
+    return p
+
+
+def add_table_flags(parser: argparse.ArgumentParser, default_sort: str) -> None:
+    parser.add_argument("--sort", choices=sorted(render.SORT_KEYS), default=default_sort,
+                        help="sort column (default %(default)s)")
+    parser.add_argument("--threshold", type=int,
+                        help="only IRQs with more than N interrupts (default: all)")
+    parser.add_argument("--cpu-list", type=cpu_list_arg,
+                        help="count only these CPUs, e.g. 0-3,8")
+    parser.add_argument("--per-cpu", action="store_true", help="a column per CPU")
+    parser.add_argument("--noheadings", action="store_true", help="no header line")
+
+
+def main(argv: list[str] | None = None, out=None) -> int:
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    client = IrqClient(args.server, token=args.token, timeout=args.timeout)
+    try:
+        return COMMANDS[args.command](client, args, out)
+    except UsageError as exc:
+        print(f"irq-client: {exc}", file=sys.stderr)
+        return 2
+    except ApiError as exc:
+        print(f"irq-client: {exc.status} {exc.title}: {exc.detail}", file=sys.stderr)
+        for field, messages in exc.errors.items():
+            print(f"  {field}: {' '.join(messages)}", file=sys.stderr)
+        return 1
+    except TransportError as exc:
+        print(f"irq-client: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:  # Ctrl-C in top: a clean exit
+        return 0
+    except BrokenPipeError:  # `irq-client irqs | head`: the reader left, nothing to report
+        sys.stdout = open(os.devnull, "w")
+        return 0
+
+
+def emit_json(out, data) -> int:
+    json.dump(data, out, indent=2)
+    out.write("\n")
+    return 0
+
+
+def cmd_irqs(client: IrqClient, args, out) -> int:
+    if args.json:
+        return emit_json(out, client.get_json("/irqs"))
+    with_delta = args.delta or args.sort == "delta"
+    listing = client.irqs()
+    window = client.interrupts_irqs(period=args.period) if with_delta else None
+    print(irqs_text(listing, window, args, with_delta), file=out)
+    return 0
+
+
+def irqs_text(listing, window, args, with_delta: bool) -> str:
+    shown = [c for c in listing.cpus if args.cpu_list is None or c in args.cpu_list]
+    rows = render.irq_rows(listing, window, args.cpu_list)
+    return render.irq_table(rows, sort=args.sort, shown_cpus=shown if args.per_cpu else None,
+                            with_delta=with_delta, threshold=args.threshold,
+                            headings=not args.noheadings)
+
+
+def cmd_irq(client: IrqClient, args, out) -> int:
+    if args.json:
+        return emit_json(out, client.get_json(f"/irqs/{args.irq}"))
+    irq = client.irq(args.irq)
+    fields = [("IRQ", irq.irq), ("name", render.irq_name(irq)), ("total", irq.total),
+              ("per CPU", " ".join(map(str, irq.num_interrupts_per_cpu))),
+              ("affinity", f"{irq.cpu_affinity} (CPUs {render.cpu_list(irq.cpu_affinity_list)})"),
+              ("effective", render.cpu_list(irq.effective_affinity_list)),
+              ("hint", render.cpu_list(irq.affinity_hint)),
+              ("node", "-" if irq.node is None else irq.node),
+              ("managed", {True: "yes", False: "no", None: "unknown"}[irq.managed])]
+    width = max(len(k) for k, _ in fields)
+    print("\n".join(f"{k + ':':<{width + 1}} {v}" for k, v in fields), file=out)
+    return 0
+
+
+def cmd_cpus(client: IrqClient, args, out) -> int:
+    if args.json:
+        return emit_json(out, client.get_json("/cpus"))
+    dash = lambda v: "-" if v is None else v  # noqa: E731
+    rows = [[c.cpu, "yes" if c.online else "no", dash(c.node), dash(c.package), dash(c.core),
+             render.cpu_list(c.cache_cpus), "yes" if c.isolated else "no",
+             "yes" if c.nohz_full else "no"] for c in client.cpus()]
+    headers = ["CPU", "ONLINE", "NODE", "PACKAGE", "CORE", "CACHE-CPUS", "ISOLATED", "NOHZ"]
+    print(render.table(headers, rows, right=["CPU", "NODE", "PACKAGE", "CORE"]), file=out)
+    return 0
+
+
+def cmd_interrupts(client: IrqClient, args, out) -> int:
+    if args.period is not None and (args.start or args.end):
+        raise UsageError("give --period or --start/--end, not both")
+    if args.end and not args.start:
+        raise UsageError("--end needs --start")
+    window = {"period": args.period, "start": args.start, "end": args.end}
+    if args.cpu is not None and not args.per_irq:
+        if args.json:
+            return emit_json(out, client.get_json(f"/interrupts/cpu/{args.cpu}",
+                                                  **_query(window)))
+        cpu = client.interrupts_cpu(args.cpu, **window)
+        print(f"CPU {cpu.cpu}: {cpu.num_interrupts} interrupts, {cpu.percent_interrupts:.1f}% "
+              f"of {cpu.num_interrupts_all_cpus}{_span_text(cpu.span)}", file=out)
+        return 0
+    if args.per_irq:
+        return per_irq(client, args, window, out)
+    if args.json:
+        return emit_json(out, client.get_json("/interrupts", **_query(window)))
+    win = client.interrupts(**window)
+    rows = [[c, n, f"{p:.1f}"] for c, n, p in zip(win.cpus, win.num_interrupts_per_cpu,
+                                                  win.percent_interrupts_per_cpu)]
+    print(render.table(["CPU", "INTERRUPTS", "PERCENT"], rows,
+                       right=["CPU", "INTERRUPTS", "PERCENT"]), file=out)
+    print(f"total {win.num_interrupts_all_cpus}{_span_text(win.span)}", file=out)
+    return 0
+
+
+def per_irq(client: IrqClient, args, window: dict, out) -> int:
+    if args.json:
+        return emit_json(out, client.get_json("/interrupts/irqs", **_query(window)))
+    win = client.interrupts_irqs(**window)
+    names = {irq.irq: render.irq_name(irq) for irq in client.irqs().irqs}
+    col = win.cpus.index(args.cpu) if args.cpu is not None and args.cpu in win.cpus else None
+    if args.cpu is not None and col is None:
+        raise UsageError(f"CPU {args.cpu} is not on this host (CPUs {render.cpu_list(win.cpus)})")
+    rows = []
+    for r in sorted(win.irqs, key=lambda r: -r.num_interrupts):
+        count = r.num_interrupts if col is None else r.num_interrupts_per_cpu[col]
+        rows.append([r.irq, count, f"{r.rate_per_second:.1f}", names.get(r.irq, "")])
+    print(render.table(["IRQ", "INTERRUPTS", "RATE/S", "NAME"], rows,
+                       right=["IRQ", "INTERRUPTS", "RATE/S"]), file=out)
+    print(_span_text(win.span).strip(), file=out)
+    return 0
+
+
+def _query(window: dict) -> dict:
+    return {"period_seconds": window["period"], "start": window["start"], "end": window["end"]}
+
+
+def _span_text(span) -> str:
+    note = " (history is shorter than asked)" if span.partial else ""
+    return (f" from {span.start:%Y-%m-%d %H:%M:%S} to {span.end:%H:%M:%S} UTC "
+            f"({span.period_duration_seconds:g} s){note}")
+
+
+def cmd_affinity(client: IrqClient, args, out) -> int:
+    if args.action == "set":
+        if (args.mask is None) == (args.cpus is None):
+            raise UsageError("give a MASK or --cpus LIST (one of them)")
+        state = client.set_affinity(args.irq, args.mask if args.mask is not None else args.cpus)
+    else:
+        state = client.affinity(args.irq)
+    if args.json:
+        return emit_json(out, {"irq_num": str(state.irq), "cpu_affinity": state.cpu_affinity,
+                               "cpu_affinity_list": list(state.cpu_affinity_list),
+                               "effective_affinity_list": state.effective_affinity_list and
+                               list(state.effective_affinity_list), "managed": state.managed,
+                               **({"changed": state.changed} if state.changed is not None
+                                  else {})})
+    managed = {True: "yes", False: "no", None: "unknown"}[state.managed]
+    changed = {True: " (changed)", False: " (unchanged)", None: ""}[state.changed]
+    print(f"IRQ {state.irq}: mask {state.cpu_affinity}, CPUs "
+          f"{render.cpu_list(state.cpu_affinity_list)}, effective "
+          f"{render.cpu_list(state.effective_affinity_list)}, managed {managed}{changed}",
+          file=out)
+    return 0
+
+
+def cmd_top(client: IrqClient, args, out) -> int:
+    """irqtop: refresh every --delay; deltas are the server's counts over the last --delay."""
+    batch = args.batch or not out.isatty()
+    count = 0
+    while args.iterations is None or count < args.iterations:
+        if count:
+            time.sleep(args.delay)
+        listing = client.irqs()
+        window = client.interrupts_irqs(period=args.delay)
+        frame = top_frame(listing, window, args)
+        out.write(frame + "\n" if batch else "\x1b[H\x1b[2J" + frame + "\n")
+        out.flush()
+        count += 1
+    return 0
+
+
+def top_frame(listing, window, args) -> str:
+    delta = sum(sum(r.num_interrupts_per_cpu) for r in window.irqs)
+    head = (f"irq-client top | {client_host(listing)} | total: {listing.num_interrupts_all_cpus} "
+            f"delta: {delta} in {window.span.period_duration_seconds:g} s")
+    return "\n".join([head, render.cpu_share_row(window, args.cpu_list), "",
+                      irqs_text(listing, window, args, with_delta=True)])
+
+
+def client_host(listing) -> str:
+    return f"{len(listing.cpus)} CPUs, {len(listing.irqs)} IRQs"
+
+
+COMMANDS = {"irqs": cmd_irqs, "irq": cmd_irq, "cpus": cmd_cpus, "interrupts": cmd_interrupts,
+            "affinity": cmd_affinity, "top": cmd_top}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

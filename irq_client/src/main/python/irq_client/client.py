@@ -1,0 +1,171 @@
+"""IrqClient: one method per irq-server route.
+
+Two layers, as in docker-py: `get_json`/`put_json` return decoded JSON (what `--json` prints);
+the public methods build typed models from it. Every request has a timeout; GET and PUT (both
+idempotent here) are retried on connection errors and 429/502/503/504, honouring Retry-After,
+with bounded exponential backoff; nothing else is retried.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import urljoin
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from irq_client.errors import TransportError, error_from_response
+from irq_client.models import (Affinity, Cpu, CpuWindow, Health, History, Irq, InterruptWindow,
+                               IrqList, IrqWindow)
+
+DEFAULT_URL = "http://127.0.0.1:5000"
+RETRY_STATUSES = (429, 502, 503, 504)
+Instant = datetime | float | int | str
+
+
+class IrqClient:
+    """Client of one irq-server.
+
+    Args:
+        base_url: server URL; default $IRQ_SERVER_URL or http://127.0.0.1:5000.
+        token: bearer token; default $IRQ_TOKEN (needed for affinity writes).
+        timeout: seconds for connect and for each read.
+        retries: attempts after the first for idempotent calls (0 disables).
+        session: a requests.Session to use (its adapters are replaced for retries).
+    """
+
+    # (method, OpenAPI path) -> the method serving it; a test checks it covers the server's spec
+    OPERATIONS = {
+        ("get", "/healthz"): "health", ("get", "/openapi.json"): "openapi",
+        ("get", "/cpus"): "cpus", ("get", "/irqs"): "irqs", ("get", "/irqs/{irq}"): "irq",
+        ("get", "/irqs/{irq}/cpu_affinity"): "affinity",
+        ("put", "/irqs/{irq}/cpu_affinity"): "set_affinity",
+        ("get", "/interrupts"): "interrupts", ("get", "/interrupts/cpu/{cpu}"): "interrupts_cpu",
+        ("get", "/interrupts/irqs"): "interrupts_irqs", ("get", "/history"): "history",
+    }
+
+    def __init__(self, base_url: str | None = None, token: str | None = None,
+                 timeout: float = 5.0, retries: int = 3, session: requests.Session | None = None):
+        self.base_url = (base_url or os.environ.get("IRQ_SERVER_URL") or DEFAULT_URL).rstrip("/")
+        self.token = token if token is not None else os.environ.get("IRQ_TOKEN")
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        retry = Retry(total=retries, connect=retries, read=0, status=retries,
+                      allowed_methods=frozenset({"GET", "PUT"}), status_forcelist=RETRY_STATUSES,
+                      backoff_factor=0.2, backoff_max=5, respect_retry_after_header=True,
+                      raise_on_status=False)
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def __repr__(self) -> str:
+        return f"IrqClient({self.base_url!r})"
+
+    # ---- low layer: decoded JSON --------------------------------------------------------------
+    def request(self, method: str, path: str, **kwargs) -> object:
+        """Send one request; JSON body of a 2xx answer, else an ApiError/TransportError."""
+        url = urljoin(self.base_url + "/", path.lstrip("/"))
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self.session.request(method, url, headers=headers, timeout=self.timeout,
+                                            **kwargs)
+        except requests.exceptions.RetryError as exc:
+            raise TransportError(f"irq-server at {self.base_url} kept failing: {exc}",
+                                 method=method, url=url) from exc
+        except requests.exceptions.RequestException as exc:
+            raise TransportError(f"cannot reach irq-server at {self.base_url}: "
+                                 f"{_reason(exc)}", method=method, url=url) from exc
+        if not response.ok:
+            raise error_from_response(response)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransportError(f"irq-server at {self.base_url} sent a body that is not JSON",
+                                 method=method, url=url) from exc
+
+    def get_json(self, path: str, **params) -> object:
+        return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    # ---- high layer: typed models ----------------------------------------------------------
+    def health(self) -> Health:
+        return Health.from_json(self.get_json("/healthz"))
+
+    def openapi(self) -> dict:
+        """The server's OpenAPI 3 description."""
+        return self.get_json("/openapi.json")
+
+    def cpus(self) -> tuple[Cpu, ...]:
+        return tuple(Cpu.from_json(c) for c in self.get_json("/cpus")["cpus"])
+
+    def irqs(self) -> IrqList:
+        """Every IRQ with counts since boot and affinity."""
+        return IrqList.from_json(self.get_json("/irqs"))
+
+    def irq(self, irq: int) -> Irq:
+        return Irq.from_json(self.get_json(f"/irqs/{int(irq)}"))
+
+    def affinity(self, irq: int) -> Affinity:
+        return Affinity.from_json(self.get_json(f"/irqs/{int(irq)}/cpu_affinity"))
+
+    def set_affinity(self, irq: int, cpus: Iterable[int] | str) -> Affinity:
+        """Route `irq` to `cpus`: a mask string ("f", "00000000,00000003") or CPU ids.
+
+        Raises:
+            BadRequest: malformed mask, unknown or offline CPU, empty set.
+            Unauthorized / Forbidden: no token, or a read-only one.
+            Conflict: the kernel refuses (managed IRQ, no free vectors).
+        """
+        if isinstance(cpus, str):
+            body = {"cpu_affinity_mask": cpus}
+        else:
+            body = {"cpu_affinity_list": ",".join(str(int(c)) for c in sorted(set(cpus)))}
+        return Affinity.from_json(self.request("PUT", f"/irqs/{int(irq)}/cpu_affinity",
+                                               json=body))
+
+    def interrupts(self, period: float | None = None, start: Instant | None = None,
+                   end: Instant | None = None) -> InterruptWindow:
+        """Interrupts per CPU over the last `period` seconds, or from `start` to `end`."""
+        return InterruptWindow.from_json(self.get_json("/interrupts",
+                                                       **_window(period, start, end)))
+
+    def interrupts_cpu(self, cpu: int, period: float | None = None,
+                       start: Instant | None = None, end: Instant | None = None) -> CpuWindow:
+        return CpuWindow.from_json(self.get_json(f"/interrupts/cpu/{int(cpu)}",
+                                                 **_window(period, start, end)))
+
+    def interrupts_irqs(self, period: float | None = None, start: Instant | None = None,
+                        end: Instant | None = None) -> IrqWindow:
+        """Per-IRQ per-CPU counts and rates over a window."""
+        return IrqWindow.from_json(self.get_json("/interrupts/irqs",
+                                                 **_window(period, start, end)))
+
+    def history(self) -> History:
+        return History.from_json(self.get_json("/history"))
+
+
+def _window(period, start, end) -> dict:
+    return {"period_seconds": period, "start": _instant(start), "end": _instant(end)}
+
+
+def _instant(value: Instant | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _reason(exc: Exception) -> str:
+    """The innermost, most telling message of a requests exception."""
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timed out"
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "No route to host",
+                   "Temporary failure in name resolution", "certificate verify failed"):
+        if marker in text:
+            return marker.lower()
+    return text

@@ -1,0 +1,228 @@
+"""The client's own wire types: frozen dataclasses built from the server's JSON.
+
+Counts are ints, instants are timezone-aware datetimes, CPU lists are tuples of ints.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def _cpus(values) -> tuple[int, ...] | None:
+    return tuple(int(v) for v in values) if values is not None else None
+
+
+@dataclass(frozen=True)
+class Sampler:
+    last_sample: datetime | None  # newest stored sample (UTC)
+    interval_seconds: float  # sampling interval
+    stale: bool  # no sample for over 3 intervals
+
+
+@dataclass(frozen=True)
+class Health:
+    status: str  # "ok"
+    version: str  # server version
+    simulated: bool  # serving a simulated host
+    sampler: Sampler  # history sampler state
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Health":
+        s = d.get("sampler") or {}
+        return cls(status=d["status"], version=d["version"], simulated=bool(d.get("simulated")),
+                   sampler=Sampler(last_sample=_time(s.get("last_sample")),
+                                   interval_seconds=float(s.get("interval_seconds", 0)),
+                                   stale=bool(s.get("stale", True))))
+
+
+@dataclass(frozen=True)
+class Cpu:
+    cpu: int  # logical CPU id
+    online: bool  # currently online
+    node: int | None  # NUMA node
+    package: int | None  # physical package
+    core: int | None  # core id inside the package
+    cache_cpus: tuple[int, ...]  # CPUs sharing the last-level cache
+    isolated: bool  # in the isolated list
+    nohz_full: bool  # in the nohz_full list
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Cpu":
+        return cls(cpu=int(d["cpu"]), online=bool(d["online"]), node=d.get("node"),
+                   package=d.get("package"), core=d.get("core"),
+                   cache_cpus=_cpus(d.get("cache_cpus") or ()), isolated=bool(d.get("isolated")),
+                   nohz_full=bool(d.get("nohz_full")))
+
+
+@dataclass(frozen=True)
+class Irq:
+    irq: int  # IRQ number (irq_num on the wire)
+    irq_type: str | None  # chip-flow, e.g. "IR-PCI-MSI-edge"
+    device_name: str  # actions joined by ", "
+    cpu_affinity: str | None  # smp_affinity mask as the kernel prints it
+    num_interrupts_per_cpu: tuple[int, ...]  # since boot, aligned with IrqList.cpus
+    total: int  # sum of the above
+    chip: str | None  # irq chip
+    hwirq: int | None  # hardware IRQ number in the chip's domain
+    trigger: str | None  # "edge", "level", "fasteoi"
+    actions: tuple[str, ...]  # handler names
+    node: int | None  # NUMA node of the device
+    cpu_affinity_list: tuple[int, ...] | None  # CPUs of the mask
+    effective_affinity_list: tuple[int, ...] | None  # CPUs it is really delivered to
+    affinity_hint: tuple[int, ...] | None  # the driver's hint
+    managed: bool | None  # kernel-managed (cannot be moved); None when unknown
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Irq":
+        return cls(irq=int(d["irq_num"]), irq_type=d.get("irq_type"),
+                   device_name=d.get("device_name") or "", cpu_affinity=d.get("cpu_affinity"),
+                   num_interrupts_per_cpu=_cpus(d.get("num_interrupts_per_cpu") or ()),
+                   total=int(d.get("total", 0)), chip=d.get("chip"), hwirq=d.get("hwirq"),
+                   trigger=d.get("trigger"), actions=tuple(d.get("actions") or ()),
+                   node=d.get("node"), cpu_affinity_list=_cpus(d.get("cpu_affinity_list")),
+                   effective_affinity_list=_cpus(d.get("effective_affinity_list")),
+                   affinity_hint=_cpus(d.get("affinity_hint")), managed=d.get("managed"))
+
+
+@dataclass(frozen=True)
+class OtherRow:
+    name: str  # "NMI", "LOC", "ERR", "IPI0"
+    description: str | None  # the kernel's text
+    num_interrupts_per_cpu: tuple[int, ...] | None  # None for global rows (ERR, MIS)
+    total: int  # sum, or the global count
+
+    @classmethod
+    def from_json(cls, d: dict) -> "OtherRow":
+        return cls(name=d["name"], description=d.get("description"),
+                   num_interrupts_per_cpu=_cpus(d.get("num_interrupts_per_cpu")),
+                   total=int(d.get("total", 0)))
+
+
+@dataclass(frozen=True)
+class IrqList:
+    cpus: tuple[int, ...]  # CPU id of each count column
+    irqs: tuple[Irq, ...]  # numbered IRQs
+    other: tuple[OtherRow, ...]  # NMI/LOC/ERR-like rows
+    num_interrupts_per_cpu: tuple[int, ...]  # totals of the numbered IRQs per CPU
+    num_interrupts_all_cpus: int  # their sum
+
+    @classmethod
+    def from_json(cls, d: dict) -> "IrqList":
+        totals = d.get("totals") or {}
+        return cls(cpus=_cpus(d["cpus"]), irqs=tuple(Irq.from_json(i) for i in d["irqs"]),
+                   other=tuple(OtherRow.from_json(o) for o in d.get("other") or ()),
+                   num_interrupts_per_cpu=_cpus(totals.get("num_interrupts_per_cpu") or ()),
+                   num_interrupts_all_cpus=int(totals.get("num_interrupts_all_cpus", 0)))
+
+
+@dataclass(frozen=True)
+class Affinity:
+    irq: int  # IRQ number
+    cpu_affinity: str  # mask as the kernel prints it
+    cpu_affinity_list: tuple[int, ...]  # CPUs of the mask
+    effective_affinity_list: tuple[int, ...] | None  # CPUs it is delivered to
+    managed: bool | None  # kernel-managed
+    changed: bool | None = None  # on set: whether a write happened (None on get)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Affinity":
+        return cls(irq=int(d["irq_num"]), cpu_affinity=d["cpu_affinity"],
+                   cpu_affinity_list=_cpus(d["cpu_affinity_list"]),
+                   effective_affinity_list=_cpus(d.get("effective_affinity_list")),
+                   managed=d.get("managed"), changed=d.get("changed"))
+
+
+@dataclass(frozen=True)
+class Span:
+    start: datetime  # instant actually covered from (UTC)
+    end: datetime  # instant actually covered to
+    period_duration_seconds: float  # end - start
+    partial: bool  # history did not reach the asked start
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Span":
+        return cls(start=_time(d["start"]), end=_time(d["end"]),
+                   period_duration_seconds=float(d["period_duration_seconds"]),
+                   partial=bool(d.get("partial")))
+
+
+@dataclass(frozen=True)
+class InterruptWindow:
+    span: Span  # the window covered
+    cpus: tuple[int, ...]  # CPU ids
+    num_interrupts_per_cpu: tuple[int, ...]  # interrupts per CPU in the window
+    percent_interrupts_per_cpu: tuple[float, ...]  # share of each CPU
+    num_interrupts_all_cpus: int  # sum
+
+    @classmethod
+    def from_json(cls, d: dict) -> "InterruptWindow":
+        return cls(span=Span.from_json(d), cpus=_cpus(d["cpus"]),
+                   num_interrupts_per_cpu=_cpus(d["num_interrupts_per_cpu"]),
+                   percent_interrupts_per_cpu=tuple(float(p) for p in
+                                                    d["percent_interrupts_per_cpu"]),
+                   num_interrupts_all_cpus=int(d["num_interrupts_all_cpus"]))
+
+
+@dataclass(frozen=True)
+class CpuWindow:
+    span: Span  # the window covered
+    cpu: int  # CPU id (cpu_num on the wire)
+    num_interrupts: int  # interrupts on this CPU in the window
+    percent_interrupts: float  # its share of all CPUs
+    num_interrupts_all_cpus: int  # all CPUs
+    num_cpus: int  # CPUs on the host
+
+    @classmethod
+    def from_json(cls, d: dict) -> "CpuWindow":
+        return cls(span=Span.from_json(d), cpu=int(d["cpu_num"]),
+                   num_interrupts=int(d["num_interrupts"]),
+                   percent_interrupts=float(d["percent_interrupts"]),
+                   num_interrupts_all_cpus=int(d["num_interrupts_all_cpus"]),
+                   num_cpus=int(d["num_cpus"]))
+
+
+@dataclass(frozen=True)
+class IrqRate:
+    irq: int  # IRQ number
+    num_interrupts_per_cpu: tuple[int, ...]  # in the window, aligned with IrqWindow.cpus
+    num_interrupts: int  # sum
+    rate_per_second: float  # num_interrupts / window length
+
+    @classmethod
+    def from_json(cls, d: dict) -> "IrqRate":
+        return cls(irq=int(d["irq_num"]), num_interrupts_per_cpu=_cpus(d["num_interrupts_per_cpu"]),
+                   num_interrupts=int(d["num_interrupts"]),
+                   rate_per_second=float(d["rate_per_second"]))
+
+
+@dataclass(frozen=True)
+class IrqWindow:
+    span: Span  # the window covered
+    cpus: tuple[int, ...]  # CPU ids
+    irqs: tuple[IrqRate, ...]  # every numbered IRQ
+
+    @classmethod
+    def from_json(cls, d: dict) -> "IrqWindow":
+        return cls(span=Span.from_json(d), cpus=_cpus(d["cpus"]),
+                   irqs=tuple(IrqRate.from_json(i) for i in d["irqs"]))
+
+
+@dataclass(frozen=True)
+class History:
+    tiers: str  # retention, "1s:1h,10s:1d,..."
+    interval_seconds: float  # sampling interval
+    samples: int  # stored samples
+    oldest: datetime | None  # oldest sample
+    newest: datetime | None  # newest sample
+    store_bytes: int  # size on disk
+
+    @classmethod
+    def from_json(cls, d: dict) -> "History":
+        return cls(tiers=d["tiers"], interval_seconds=float(d["interval_seconds"]),
+                   samples=int(d["samples"]), oldest=_time(d.get("oldest")),
+                   newest=_time(d.get("newest")), store_bytes=int(d["store_bytes"]))
+

@@ -1,0 +1,182 @@
+"""irq-client command: table and JSON snapshots, exit codes, usage errors."""
+import io
+import json
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from client_payloads import (AFFINITY, CPU_WINDOW, CPUS, IRQS, URL, WINDOW, WINDOW_IRQS,
+                             problem)
+from irq_client import cli
+
+
+@pytest.fixture
+def mocked():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.get(f"{URL}/irqs", json=IRQS)
+        rsps.get(f"{URL}/cpus", json=CPUS)
+        rsps.get(f"{URL}/irqs/24", json=IRQS["irqs"][0])
+        rsps.get(f"{URL}/irqs/24/cpu_affinity", json=AFFINITY)
+        rsps.get(f"{URL}/interrupts/irqs", json=WINDOW_IRQS)
+        rsps.get(f"{URL}/interrupts", json=WINDOW)
+        rsps.get(f"{URL}/interrupts/cpu/1", json=CPU_WINDOW)
+        yield rsps
+
+
+def run(*argv):
+    out = io.StringIO()
+    code = cli.main(["--server", URL, *argv], out=out)
+    return code, out.getvalue()
+
+
+def test_irqs_table_like_lsirq(mocked):
+    code, out = run("irqs")
+    assert code == 0
+    assert out == (
+        "IRQ TOTAL NAME\n"
+        "  9   500 IR-IO-APIC  9-fasteoi  acpi\n"
+        " 24  1000 IR-PCI-MSI  0-edge  eth0-TxRx-0\n"
+        "ERR     0\n"
+        "LOC   110 Local timer interrupts\n")
+
+
+def test_irqs_sorted_by_total_with_threshold_noheadings(mocked):
+    code, out = run("irqs", "--sort", "total", "--threshold", "200", "--noheadings")
+    assert out.splitlines() == ["24 1000 IR-PCI-MSI  0-edge  eth0-TxRx-0",
+                                " 9  500 IR-IO-APIC  9-fasteoi  acpi"]
+
+
+def test_irqs_per_cpu_columns_limited_to_a_cpu_list(mocked):
+    code, out = run("irqs", "--per-cpu", "--cpu-list", "1", "--sort", "name")
+    assert out == ("IRQ TOTAL CPU1 NAME\n"
+                   "ERR     0    -\n"
+                   "  9   300  300 IR-IO-APIC  9-fasteoi  acpi\n"
+                   " 24     0    0 IR-PCI-MSI  0-edge  eth0-TxRx-0\n"
+                   "LOC    60   60 Local timer interrupts\n")
+
+
+def test_irqs_sorted_by_delta_shows_the_window(mocked):
+    code, out = run("irqs", "--sort", "delta", "--period", "60")
+    assert out.splitlines()[:3] == ["IRQ TOTAL DELTA NAME",
+                                    " 24  1000   600 IR-PCI-MSI  0-edge  eth0-TxRx-0",
+                                    "  9   500    30 IR-IO-APIC  9-fasteoi  acpi"]
+
+
+def test_json_is_the_servers_json(mocked):
+    code, out = run("--json", "irqs")
+    assert code == 0 and json.loads(out) == IRQS
+
+
+def test_irq_detail(mocked):
+    code, out = run("irq", "24")
+    assert out == ("IRQ:       24\n"
+                   "name:      IR-PCI-MSI  0-edge  eth0-TxRx-0\n"
+                   "total:     1000\n"
+                   "per CPU:   1000 0\n"
+                   "affinity:  3 (CPUs 0-1)\n"
+                   "effective: 0\n"
+                   "hint:      0\n"
+                   "node:      0\n"
+                   "managed:   no\n")
+
+
+def test_cpus_table(mocked):
+    code, out = run("cpus")
+    assert out == ("CPU ONLINE NODE PACKAGE CORE CACHE-CPUS ISOLATED NOHZ\n"
+                   "  0 yes       0       0    0 0-1        no       no\n"
+                   "  1 yes       0       0    1 0-1        yes      yes\n")
+
+
+def test_interrupts_per_cpu_and_one_cpu(mocked):
+    code, out = run("interrupts", "--period", "10")
+    assert out == ("CPU INTERRUPTS PERCENT\n"
+                   "  0        600    95.2\n"
+                   "  1         30     4.8\n"
+                   "total 630 from 2026-11-23 08:00:00 to 08:01:00 UTC (60 s)\n")
+    code, out = run("interrupts", "--period", "10", "--cpu", "1")
+    assert out == ("CPU 1: 30 interrupts, 4.8% of 630 from 2026-11-23 08:00:00 to "
+                   "08:01:00 UTC (60 s)\n")
+
+
+def test_interrupts_per_irq(mocked):
+    code, out = run("interrupts", "--per-irq", "--period", "60")
+    assert out.splitlines() == ["IRQ INTERRUPTS RATE/S NAME",
+                                " 24        600   10.0 IR-PCI-MSI  0-edge  eth0-TxRx-0",
+                                "  9         30    0.5 IR-IO-APIC  9-fasteoi  acpi",
+                                "from 2026-11-23 08:00:00 to 08:01:00 UTC (60 s)"]
+
+
+def test_affinity_get_and_set(mocked):
+    code, out = run("affinity", "get", "24")
+    assert out == "IRQ 24: mask 2, CPUs 1, effective 1, managed no\n"
+    mocked.put(f"{URL}/irqs/24/cpu_affinity", json={**AFFINITY, "changed": True},
+               match=[matchers.json_params_matcher({"cpu_affinity_list": "1"})])
+    code, out = run("--token", "t", "affinity", "set", "24", "--cpus", "1")
+    assert code == 0 and out.endswith("managed no (changed)\n")
+    code, out = run("--json", "--token", "t", "affinity", "set", "24", "--cpus", "1")
+    assert json.loads(out)["changed"] is True
+
+
+def test_top_batch_frames(mocked):
+    code, out = run("top", "--iterations", "2", "--delay", "0.01")
+    frames = out.split("irq-client top | ")[1:]
+    assert code == 0 and len(frames) == 2
+    assert frames[0].startswith("2 CPUs, 2 IRQs | total: 1500 delta: 630 in 60 s\n")
+    assert "cpu0  95.2%  cpu1   4.8%" in frames[0]
+    assert "IRQ TOTAL DELTA NAME\n 24  1000   600" in frames[0]
+    assert "\x1b[2J" not in out  # not a terminal: batch mode, no screen clearing
+
+
+def test_top_exits_cleanly_on_ctrl_c(mocked, monkeypatch):
+    def interrupted(*_):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli.time, "sleep", interrupted)
+    code, out = run("top", "--delay", "5")
+    assert code == 0 and out.count("irq-client top") == 1
+
+
+@pytest.mark.parametrize("status,code", [(401, 1), (403, 1), (404, 1), (409, 1), (422, 1),
+                                         (500, 1)])
+def test_api_errors_exit_1_with_the_detail(mocked, capsys, status, code):
+    mocked.put(f"{URL}/irqs/24/cpu_affinity", status=status,
+               json=problem(status, "Refused", "the kernel said no", {"cpu_affinity_list": ["x"]}))
+    assert run("affinity", "set", "24", "--cpus", "1")[0] == code
+    err = capsys.readouterr().err
+    assert f"{status} Refused: the kernel said no" in err and "cpu_affinity_list: x" in err
+
+
+def test_unreachable_server_exits_3(capsys):
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{URL}/irqs", body=requests.exceptions.ConnectionError("Connection refused"))
+        assert run("irqs")[0] == 3
+    assert "cannot reach irq-server" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["affinity", "set", "24"], ["affinity", "set", "24", "3",
+                                                               "--cpus", "1"],
+                                  ["interrupts", "--period", "5", "--start", "1"],
+                                  ["interrupts", "--end", "5"]])
+def test_usage_errors_exit_2(mocked, argv, capsys):
+    assert run(*argv)[0] == 2
+    assert "irq-client:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["irqs", "--sort", "size"], ["irqs", "--cpu-list", "3-1"],
+                                  ["top", "--delay", "0"], ["nosuch"], ["irq", "abc"]])
+def test_bad_flags_exit_2(argv):
+    with pytest.raises(SystemExit) as exit_:
+        run(*argv)
+    assert exit_.value.code == 2
+
+
+def test_help_has_examples(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert "irq-client affinity set 42 --cpus 2-3" in out and "exit codes" in out
+    for command in ("irqs", "top", "affinity", "interrupts"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        assert "example" in capsys.readouterr().out

@@ -1,0 +1,244 @@
+"""IrqClient against mocked HTTP (responses): every method, every error, retries."""
+import http.server
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+from responses import matchers, registries
+
+import irq_client
+from client_payloads import (AFFINITY, CPU_WINDOW, CPUS, HEALTH, HISTORY, IRQS, URL, WINDOW,
+                             WINDOW_IRQS, problem)
+from irq_client import (ApiError, BadRequest, Conflict, Forbidden, IrqClient, NotFound,
+                        ServerError, TransportError, Unauthorized)
+
+
+@pytest.fixture
+def mocked():
+    with responses.RequestsMock(registry=registries.OrderedRegistry) as rsps:
+        yield rsps
+
+
+def client(**kwargs):
+    return IrqClient(URL, **{"retries": 0, **kwargs})
+
+
+def test_public_surface_is_explicit():
+    assert sorted(irq_client.__all__) == sorted([
+        "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuWindow", "Forbidden",
+        "Health", "History", "InterruptWindow", "Irq", "IrqClient", "IrqClientError", "IrqList",
+        "IrqRate", "IrqWindow", "NotFound", "OtherRow", "Sampler", "ServerError", "Span",
+        "TransportError", "Unauthorized"])
+    for name in irq_client.__all__:
+        assert hasattr(irq_client, name)
+
+
+def test_never_imports_the_server():
+    code = "import sys, irq_client, irq_client.cli; print(any(m.startswith('irq_server') " \
+           "for m in sys.modules))"
+    src = str(Path(irq_client.__file__).parents[1])  # only the client on the path
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": src}).stdout.strip()
+    assert out == "False"
+
+
+def test_irqs_are_typed(mocked):
+    mocked.get(f"{URL}/irqs", json=IRQS)
+    listing = client().irqs()
+    assert listing.cpus == (0, 1) and listing.num_interrupts_all_cpus == 1500
+    irq = listing.irqs[0]
+    assert isinstance(irq, irq_client.Irq) and irq.irq == 24 and irq.total == 1000
+    assert irq.num_interrupts_per_cpu == (1000, 0) and irq.cpu_affinity_list == (0, 1)
+    assert irq.effective_affinity_list == (0,) and irq.managed is False and irq.node == 0
+    assert listing.irqs[1].affinity_hint is None and listing.irqs[1].managed is None
+    assert listing.other[1].num_interrupts_per_cpu is None
+    with pytest.raises(AttributeError):
+        irq.total = 5  # frozen
+
+
+def test_one_irq_cpus_health_history(mocked):
+    mocked.get(f"{URL}/irqs/24", json=IRQS["irqs"][0])
+    mocked.get(f"{URL}/cpus", json=CPUS)
+    mocked.get(f"{URL}/healthz", json=HEALTH)
+    mocked.get(f"{URL}/history", json=HISTORY)
+    c = client()
+    assert c.irq(24).device_name == "eth0-TxRx-0"
+    cpus = c.cpus()
+    assert cpus[1].isolated and cpus[1].cache_cpus == (0, 1)
+    health = c.health()
+    assert health.sampler.last_sample == datetime(2026, 11, 23, 8, 1, tzinfo=timezone.utc)
+    history = c.history()
+    assert history.samples == 3600 and history.oldest.hour == 7
+
+
+def test_windows_send_the_right_query(mocked):
+    mocked.get(f"{URL}/interrupts", json=WINDOW,
+               match=[matchers.query_param_matcher({"period_seconds": "10"})])
+    mocked.get(f"{URL}/interrupts/cpu/1", json=CPU_WINDOW,
+               match=[matchers.query_param_matcher({"start": "2026-11-23T08:00:00+00:00",
+                                                    "end": "1795424460"})])
+    mocked.get(f"{URL}/interrupts/irqs", json=WINDOW_IRQS,
+               match=[matchers.query_param_matcher({"period_seconds": "60"})])
+    c = client()
+    window = c.interrupts(period=10)
+    assert window.num_interrupts_per_cpu == (600, 30) and window.span.period_duration_seconds == 60
+    cpu = c.interrupts_cpu(1, start=datetime(2026, 11, 23, 8, tzinfo=timezone.utc),
+                           end=1795424460)
+    assert cpu.cpu == 1 and cpu.num_interrupts == 30
+    rates = c.interrupts_irqs(period=60)
+    assert rates.irqs[0].irq == 24 and rates.irqs[0].rate_per_second == 10.0
+
+
+@pytest.mark.parametrize("cpus,body", [("2", {"cpu_affinity_mask": "2"}),
+                                       ([1], {"cpu_affinity_list": "1"}),
+                                       ({3, 2, 2}, {"cpu_affinity_list": "2,3"}),
+                                       (range(2), {"cpu_affinity_list": "0,1"})])
+def test_set_affinity_from_mask_or_cpus(mocked, cpus, body):
+    mocked.put(f"{URL}/irqs/24/cpu_affinity", json={**AFFINITY, "changed": True},
+               match=[matchers.json_params_matcher(body),
+                      matchers.header_matcher({"Authorization": "Bearer sekrit"})])
+    state = client(token="sekrit").set_affinity(24, cpus)
+    assert state.cpu_affinity_list == (1,) and state.changed is True
+
+
+def test_affinity_get(mocked):
+    mocked.get(f"{URL}/irqs/24/cpu_affinity", json=AFFINITY)
+    assert client().affinity(24).effective_affinity_list == (1,)
+
+
+def test_openapi(mocked):
+    mocked.get(f"{URL}/openapi.json", json={"openapi": "3.0.3", "paths": {}})
+    assert client().openapi()["openapi"] == "3.0.3"
+
+
+def test_token_and_server_from_environment(mocked, monkeypatch):
+    monkeypatch.setenv("IRQ_SERVER_URL", "http://env.test:7000/")
+    monkeypatch.setenv("IRQ_TOKEN", "from-env")
+    mocked.get("http://env.test:7000/healthz", json=HEALTH,
+               match=[matchers.header_matcher({"Authorization": "Bearer from-env"})])
+    c = IrqClient(retries=0)
+    assert c.base_url == "http://env.test:7000" and c.health().status == "ok"
+
+
+@pytest.mark.parametrize("status,cls", [(400, BadRequest), (405, BadRequest),
+                                        (422, BadRequest), (401, Unauthorized),
+                                        (403, Forbidden), (404, NotFound), (409, Conflict),
+                                        (418, ApiError), (500, ServerError),
+                                        (503, ServerError)])
+def test_each_status_maps_to_its_exception(mocked, status, cls):
+    mocked.put(f"{URL}/irqs/24/cpu_affinity", status=status,
+               json=problem(status, "Nope", "because", {"cpu_affinity_list": ["bad"]}),
+               content_type="application/problem+json")
+    with pytest.raises(cls) as err:
+        client().set_affinity(24, [1])
+    e = err.value
+    assert type(e) is cls and e.status == status and e.title == "Nope" and e.detail == "because"
+    assert e.errors == {"cpu_affinity_list": ["bad"]}
+    assert e.method == "PUT" and e.url == f"{URL}/irqs/24/cpu_affinity"
+
+
+def test_error_without_problem_body(mocked):
+    mocked.get(f"{URL}/irqs", status=502, body="<html>bad gateway</html>")
+    with pytest.raises(ServerError) as err:
+        client().irqs()
+    assert "bad gateway" in err.value.detail
+
+
+def test_connection_refused_and_timeout_are_transport_errors(mocked):
+    mocked.get(f"{URL}/irqs", body=requests.exceptions.ConnectionError("Connection refused"))
+    mocked.get(f"{URL}/cpus", body=requests.exceptions.ConnectTimeout("slow"))
+    with pytest.raises(TransportError) as err:
+        client().irqs()
+    assert URL in str(err.value) and "connection refused" in str(err.value)
+    assert err.value.method == "GET"
+    with pytest.raises(TransportError) as err:
+        client().cpus()
+    assert "timed out" in str(err.value)
+
+
+def test_get_retries_503_503_then_succeeds(mocked):
+    for _ in range(2):
+        mocked.get(f"{URL}/irqs", status=503, json=problem(503, "Busy", "later"))
+    mocked.get(f"{URL}/irqs", json=IRQS)
+    assert IrqClient(URL, retries=3).irqs().num_interrupts_all_cpus == 1500
+    assert len(mocked.calls) == 3
+
+
+def test_put_retries_429_and_gives_up_after_the_budget(mocked):
+    for _ in range(3):
+        mocked.put(f"{URL}/irqs/24/cpu_affinity", status=429, json=problem(429, "Slow", "down"))
+    with pytest.raises(ApiError) as err:
+        IrqClient(URL, retries=2, token="t").set_affinity(24, [1])
+    assert err.value.status == 429 and len(mocked.calls) == 3
+
+
+@pytest.mark.parametrize("status", [400, 404, 409, 422])
+def test_4xx_is_never_retried(mocked, status):
+    mocked.put(f"{URL}/irqs/24/cpu_affinity", status=status, json=problem(status, "No", "no"))
+    with pytest.raises(ApiError):
+        IrqClient(URL, retries=3, token="t").set_affinity(24, [1])
+    assert len(mocked.calls) == 1
+
+
+def test_post_like_calls_are_not_retried_on_503(mocked):
+    mocked.post(f"{URL}/irqs", status=503, json=problem(503, "Busy", "x"))
+    with pytest.raises(ServerError):
+        IrqClient(URL, retries=3).request("POST", "/irqs")
+    assert len(mocked.calls) == 1
+
+
+def test_default_timeout_is_always_set(mocked):
+    seen = []
+    mocked.add_callback(responses.GET, f"{URL}/healthz",
+                        callback=lambda req: (200, {}, '{"status":"ok","version":"x"}'))
+    original = requests.Session.request
+
+    def spy(self, method, url, **kwargs):
+        seen.append(kwargs.get("timeout"))
+        return original(self, method, url, **kwargs)
+    session = requests.Session()
+    session.request = spy.__get__(session)
+    IrqClient(URL, session=session, retries=0).health()
+    assert seen == [5.0]
+
+
+class FlakyHandler(http.server.BaseHTTPRequestHandler):
+    """Answers 503 with Retry-After once, then 200."""
+    hits: list = []
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        FlakyHandler.hits.append(time.monotonic())
+        if len(FlakyHandler.hits) == 1:
+            self.send_response(503)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Type", "application/problem+json")
+            body = b'{"title":"Busy","status":503,"detail":"later"}'
+        else:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            body = b'{"status":"ok","version":"x","sampler":{}}'
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_retry_after_is_honoured_on_a_real_socket():
+    server = http.server.HTTPServer(("127.0.0.1", 0), FlakyHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    FlakyHandler.hits = []
+    try:
+        c = IrqClient(f"http://127.0.0.1:{server.server_port}", retries=2)
+        assert c.health().status == "ok"
+    finally:
+        server.shutdown()
+    assert len(FlakyHandler.hits) == 2
+    assert FlakyHandler.hits[1] - FlakyHandler.hits[0] >= 0.95  # waited as told, not backoff

@@ -1,0 +1,3 @@
+from irqbalance.cli import main
+
+raise SystemExit(main())

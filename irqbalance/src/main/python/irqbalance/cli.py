@@ -1,0 +1,214 @@
+"""irq-balance: plan, apply, roll back and watch IRQ placement on one or many remote hosts.
+
+Exit codes: 0 every host ok, 1 at least one host failed, 2 usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+
+from irq_client import IrqClient, IrqClientError
+from irqbalance import measure
+from irqbalance.apply import ApplyError, apply_plan, rollback
+from irqbalance.journal import Journal, default_state_dir
+from irqbalance.planner import plan as make_plan
+from irqbalance.types import Plan, Policy
+
+EPILOG = """examples:
+  irq-balance plan --server http://db7:5000                  explain what would move and why
+  irq-balance apply --server http://db7:5000 --token $TOKEN  move, verify, journal the old masks
+  irq-balance rollback --server http://db7:5000              put the journaled masks back
+  irq-balance plan --server http://a:5000 --server http://b:5000 --json
+  irq-balance apply --banned-cpus 0-1 --ban-irq 24 --period 30 --max-moves 20
+  irq-balance watch --interval 60                            re-balance when it pays off
+
+environment: IRQ_SERVER_URL (when no --server), IRQ_TOKEN
+exit codes: 0 every host ok, 1 some host failed, 2 usage
+"""
+
+
+def cpu_list(text: str) -> frozenset[int]:
+    cpus = set()
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            if int(hi or lo) < int(lo):
+                raise ValueError
+            cpus.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a CPU list like 0-3,8") from None
+    return frozenset(cpus)
+
+
+def fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError("must be in [0, 1), e.g. 0.05 for 5%")
+    return value
+
+
+def positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--server", action="append", dest="servers", metavar="URL",
+                        help="irq-server URL; repeat for a fleet (default $IRQ_SERVER_URL)")
+    common.add_argument("--token", help="write token (default $IRQ_TOKEN)")
+    common.add_argument("--period", type=positive, default=60.0,
+                        help="measure rates over the last S seconds (default %(default)s)")
+    common.add_argument("--banned-cpus", type=cpu_list, default=frozenset(),
+                        help="never route IRQs here (isolated and nohz_full CPUs always are)")
+    common.add_argument("--ban-irq", type=int, action="append", default=[], metavar="IRQ",
+                        help="never move this IRQ (repeatable)")
+    common.add_argument("--min-gain", type=fraction, default=0.05,
+                        help="act only if the busiest CPU gets this much lighter "
+                             "(default %(default)s)")
+    common.add_argument("--max-moves", type=int, help="at most N moves per host")
+    common.add_argument("--no-numa", dest="numa", action="store_false",
+                        help="allow IRQs off their device's NUMA node")
+    common.add_argument("--state-dir", default=str(default_state_dir()),
+                        help="where journals live (default %(default)s)")
+    common.add_argument("--timeout", type=positive, default=10.0, help="seconds per request")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = argparse.ArgumentParser(prog="irq-balance", epilog=EPILOG,
+                                     description="Balance IRQs on remote hosts through "
+                                     "irq-server: plan, apply, roll back.",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("plan", parents=[common], help="show the plan and why")
+    sub.add_parser("apply", parents=[common], help="plan, then apply and verify")
+    sub.add_parser("rollback", parents=[common], help="restore the masks of the last apply")
+    watch = sub.add_parser("watch", parents=[common], help="apply again every --interval")
+    watch.add_argument("--interval", type=positive, default=60.0, help="seconds between runs")
+    watch.add_argument("--iterations", type=int, help="stop after N runs")
+    return parser
+
+
+def run_host(server: str, args) -> dict:
+    """One host, one command; never raises (a failing host must not stop the others)."""
+    client = IrqClient(server, token=args.token, timeout=args.timeout)
+    journal = Journal(args.state_dir, server)
+    outcome = {"server": server, "ok": True}
+    try:
+        if args.command == "rollback":
+            outcome["restored"] = rollback(client, journal)
+            return outcome
+        policy = Policy(banned_cpus=args.banned_cpus, banned_irqs=frozenset(args.ban_irq),
+                        numa=args.numa, min_gain=args.min_gain, max_moves=args.max_moves)
+        result = make_plan(measure.loads(client, args.period), measure.topology(client), policy)
+        outcome["plan"] = result
+        if args.command in ("apply", "watch") and result.moves:
+            applied = apply_plan(client, result, journal)
+            outcome.update(written=applied.written, skipped=applied.skipped,
+                           journal=applied.journal)
+    except ApplyError as exc:
+        outcome.update(ok=False, error=f"IRQ {exc.irq} failed: {exc.detail}; restored "
+                       f"{len(exc.restored)} IRQ(s)" + (f", could not restore {exc.unrestored}"
+                                                       if exc.unrestored else ""))
+    except IrqClientError as exc:
+        outcome.update(ok=False, error=str(exc))
+    return outcome
+
+
+def run_all(args) -> list[dict]:
+    with ThreadPoolExecutor(max_workers=min(16, len(args.servers))) as pool:
+        return list(pool.map(lambda s: run_host(s, args), args.servers))
+
+
+def plan_json(result: Plan) -> dict:
+    return {"moves": [asdict(m) for m in result.moves],
+            "load_before": {str(k): round(v, 3) for k, v in result.load_before.items()},
+            "load_after": {str(k): round(v, 3) for k, v in result.load_after.items()},
+            "max_before": round(result.max_before, 3), "max_after": round(result.max_after, 3),
+            "lower_bound": round(result.lower_bound, 3), "bound_reason": result.bound_reason,
+            "ratio_before": round(result.ratio_before, 4),
+            "ratio_after": round(result.ratio_after, 4), "fixed_irqs": list(result.fixed),
+            "note": result.note}
+
+
+def host_text(outcome: dict) -> str:
+    lines = [f"== {outcome['server']}"]
+    if not outcome["ok"]:
+        return "\n".join(lines + [f"FAILED: {outcome['error']}"])
+    if "restored" in outcome:
+        restored = outcome["restored"]
+        return "\n".join(lines + [f"restored {len(restored)} IRQ(s): {restored}" if restored
+                                  else "nothing to roll back"])
+    result: Plan = outcome["plan"]
+    if result.moves:
+        width = max(len(str(m.irq)) for m in result.moves)
+        lines.append(f"{'IRQ':>{max(width, 3)}} {'RATE/S':>9} {'FROM':>8} {'TO':>4}  WHY")
+        for m in result.moves:
+            lines.append(f"{m.irq:>{max(width, 3)}} {m.rate:>9.0f} {_cpus(m.old_cpus):>8} "
+                         f"{m.new_cpus[0]:>4}  {m.reason}")
+    else:
+        lines.append(f"no moves: {result.note}")
+    lines.append(f"busiest CPU: {result.max_before:.0f}/s now, {result.max_after:.0f}/s after; "
+                 f"lower bound {result.lower_bound:.0f}/s ({result.bound_reason}); "
+                 f"max/bound {result.ratio_before:.2f} -> {result.ratio_after:.2f}")
+    if result.fixed:
+        lines.append(f"fixed (managed, banned or unplaceable): {len(result.fixed)} IRQ(s)")
+    if "written" in outcome:
+        lines.append(f"applied {len(outcome['written'])} move(s), verified by read-back"
+                     + (f"; journal {outcome['journal']}" if outcome.get("journal") else ""))
+    return "\n".join(lines)
+
+
+def _cpus(cpus) -> str:
+    cpus = sorted(cpus)
+    if cpus and cpus == list(range(cpus[0], cpus[-1] + 1)) and len(cpus) > 1:
+        return f"{cpus[0]}-{cpus[-1]}"
+    return ",".join(map(str, cpus)) or "-"
+
+
+def report(outcomes: list[dict], as_json: bool, out) -> None:
+    if as_json:
+        data = [{**{k: v for k, v in o.items() if k != "plan"},
+                 **({"plan": plan_json(o["plan"])} if "plan" in o else {})} for o in outcomes]
+        json.dump(data, out, indent=2)
+        out.write("\n")
+        return
+    out.write("\n\n".join(host_text(o) for o in outcomes) + "\n")
+    if len(outcomes) > 1:
+        failed = [o["server"] for o in outcomes if not o["ok"]]
+        out.write(f"\n{len(outcomes) - len(failed)} of {len(outcomes)} hosts ok"
+                  + (f"; failed: {', '.join(failed)}" if failed else "") + "\n")
+
+
+def main(argv: list[str] | None = None, out=None) -> int:
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="irq-balance: %(message)s")
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # retries are reported per host
+    if not args.servers:
+        args.servers = [os.environ.get("IRQ_SERVER_URL", "http://127.0.0.1:5000")]
+    if args.max_moves is not None and args.max_moves < 1:
+        print("irq-balance: --max-moves must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        iteration = 0
+        while True:
+            outcomes = run_all(args)
+            report(outcomes, args.json, out)
+            out.flush()
+            iteration += 1
+            if args.command != "watch" or (args.iterations and iteration >= args.iterations):
+                return 0 if all(o["ok"] for o in outcomes) else 1
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Reading one host through irq_client into planner inputs (the only I/O before planning)."""
+from __future__ import annotations
+
+import re
+
+from irq_client import IrqClient
+from irqbalance.types import CpuSpec, IrqLoad
+
+_QUEUE_RE = re.compile(r"\d+(?=(@|$))")  # the queue number in "eth0-TxRx-3", "nvme0q3", "mlx5_comp3@pci"
+
+
+def device_of(name: str) -> str:
+    """Queue family of a handler name: "eth0-TxRx-3" -> "eth0-TxRx-", "nvme0q12" -> "nvme0q"."""
+    first = name.split(",")[0].strip()
+    return _QUEUE_RE.sub("", first, count=1) if _QUEUE_RE.search(first) else ""
+
+
+def topology(client: IrqClient) -> list[CpuSpec]:
+    return [CpuSpec(cpu=c.cpu, node=c.node, core=(c.package, c.core) if c.core is not None
+                    else None, isolated=c.isolated, nohz_full=c.nohz_full, online=c.online)
+            for c in client.cpus()]
+
+
+def loads(client: IrqClient, period: float) -> list[IrqLoad]:
+    """Per-IRQ rates over the last `period` seconds, with affinity, node and managed flags."""
+    listing = client.irqs()
+    window = client.interrupts_irqs(period=period)
+    seconds = max(window.span.period_duration_seconds, 1e-9)
+    meta = {irq.irq: irq for irq in listing.irqs}
+    result = []
+    for rate in window.irqs:
+        irq = meta.get(rate.irq)
+        if irq is None:  # appeared after the listing: next run will see it
+            continue
+        per_cpu = {cpu: count / seconds for cpu, count in zip(window.cpus,
+                                                              rate.num_interrupts_per_cpu)
+                   if count}
+        result.append(IrqLoad(irq=irq.irq, rate=rate.num_interrupts / seconds, per_cpu=per_cpu,
+                              cpus=irq.cpu_affinity_list or (), node=irq.node,
+                              managed=bool(irq.managed), device=device_of(irq.device_name),
+                              name=irq.device_name))
+    return result

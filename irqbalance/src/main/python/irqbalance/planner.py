@@ -1,0 +1,306 @@
+"""The balancer's planner: pure (no I/O), deterministic.
+
+Goal: minimise the busiest CPU's interrupt rate. Each movable IRQ gets a single-CPU mask (what
+the kernel will really do), chosen among its allowed CPUs: online, not banned (isolated,
+nohz_full, --banned-cpus), on the IRQ's NUMA node when it has one. Managed IRQs, --ban-irq
+IRQs and IRQs with no allowed CPU stay put and count as fixed load.
+
+Two candidates are built and the better kept: a longest-processing-time placement from
+scratch, and a move-by-move improvement of the current placement (fewer moves, honours
+--max-moves). Both are then polished by moves and swaps off the busiest CPU. Queues of one
+device prefer distinct cores. Hysteresis: unless the busiest CPU gets lighter by `min_gain`,
+the plan is empty, so a balanced host is left alone and re-running never flaps.
+"""
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable
+
+from irqbalance.types import CpuSpec, IrqLoad, Move, Plan, Policy
+
+_CORE_PENALTY = 0.02  # of the mean load: how much a shared core costs a queue of the same device
+
+
+def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy = Policy()) -> Plan:
+    """Plan moves that lower the busiest CPU's interrupt rate (see the module docstring)."""
+    loads = sorted(loads, key=lambda i: i.irq)
+    cpus = {c.cpu: c for c in topology if c.online}
+    banned = set(policy.banned_cpus) | {c.cpu for c in cpus.values() if c.isolated or c.nohz_full}
+    targets = sorted(c for c in cpus if c not in banned)
+    before = _measured_load(loads, cpus)
+    fixed_load, movable, fixed = _split(loads, cpus, targets, policy)
+    bound, why = lower_bound(fixed_load, movable, targets, cpus)
+    current = {irq.irq: _landing_cpu(irq) for irq, _ in movable}
+    start = _off_banned(current, fixed_load, movable, cpus)
+
+    candidates = []
+    if policy.max_moves is None:
+        candidates.append(_improve(_lpt(fixed_load, movable, cpus, current), fixed_load,
+                                   movable, cpus, None, current))
+    # from the current placement: few moves on a nearly balanced host; bounded work otherwise
+    candidates.append(_improve(dict(start), fixed_load, movable, cpus, policy.max_moves,
+                               current, max_steps=policy.max_moves or 64))
+    best = min(candidates, key=lambda placement: (
+        round(_max_load(fixed_load, movable, placement, cpus), 6),
+        sum(placement[i] != current[i] for i in placement)))
+
+    result = _plan_for(best, fixed_load, movable, cpus, before, current, bound, why, fixed)
+    gain = result.max_before - result.max_after
+    if result.moves and gain >= policy.min_gain * result.max_before:
+        return result
+    # not worth it: keep what is, except IRQs on CPUs they may not use (those always move)
+    note = ("balanced: no move lowers the busiest CPU" if gain <= 0 else
+            f"balanced enough: the best plan lowers the busiest CPU by only "
+            f"{100 * gain / result.max_before:.1f}% (< --min-gain {100 * policy.min_gain:g}%)")
+    forced = _plan_for(start, fixed_load, movable, cpus, before, current, bound, why, fixed)
+    if forced.moves:
+        note += f"; {len(forced.moves)} IRQ(s) moved off CPUs they may not use"
+    return Plan(moves=forced.moves, load_before=before, load_after=forced.load_after,
+                lower_bound=bound, bound_reason=why, fixed=tuple(fixed), note=note)
+
+
+def _plan_for(placement, fixed_load, movable, cpus, before, current, bound, why, fixed) -> Plan:
+    moves = tuple(sorted((Move(irq=irq.irq, old_cpus=irq.cpus, new_cpus=(placement[irq.irq],),
+                               rate=irq.rate, reason=_reason(irq, placement[irq.irq], cpus,
+                                                             before))
+                          for irq, _ in movable if placement[irq.irq] != current[irq.irq]),
+                         key=lambda m: (-m.rate, m.irq)))
+    return Plan(moves=moves, load_before=before,
+                load_after=_placed_load(fixed_load, movable, placement, cpus),
+                lower_bound=bound, bound_reason=why, fixed=tuple(fixed))
+
+
+def lower_bound(fixed_load: dict[int, float], movable: list, targets: list[int],
+                cpus: dict[int, CpuSpec]) -> tuple[float, str]:
+    """The busiest CPU can be no lighter than any of these; returns the largest and its name."""
+    candidates = [(0.0, "no load")]
+    movable_total = sum(irq.rate for irq, _ in movable)
+    if targets:
+        spread = (movable_total + sum(fixed_load.get(c, 0.0) for c in targets)) / len(targets)
+        candidates.append((spread, f"all load spread over {len(targets)} allowed CPUs"))
+    by_node = defaultdict(float)
+    node_targets = defaultdict(list)
+    for cpu in targets:
+        node_targets[cpus[cpu].node].append(cpu)
+    for irq, allowed in movable:
+        node = cpus[allowed[0]].node
+        if all(cpus[c].node == node for c in allowed) and len(node_targets) > 1:
+            by_node[node] += irq.rate
+    for node, load in by_node.items():
+        members = node_targets[node]
+        total = load + sum(fixed_load.get(c, 0.0) for c in members)
+        candidates.append((total / len(members), f"node {node}'s local load over its "
+                                                  f"{len(members)} allowed CPUs"))
+    if movable:
+        biggest = max(movable, key=lambda m: m[0].rate)[0]
+        candidates.append((biggest.rate, f"IRQ {biggest.irq} alone"))
+    if fixed_load:
+        cpu = max(fixed_load, key=lambda c: (fixed_load[c], -c))
+        candidates.append((fixed_load[cpu], f"CPU {cpu}'s fixed load"))
+    return max(candidates, key=lambda c: c[0])
+
+
+# ---- inputs ----------------------------------------------------------------------------------
+def _measured_load(loads: list[IrqLoad], cpus: dict[int, CpuSpec]) -> dict[int, float]:
+    load = {c: 0.0 for c in cpus}
+    for irq in loads:
+        for cpu, rate in irq.per_cpu.items():
+            load[cpu] = load.get(cpu, 0.0) + rate
+    return load
+
+
+def _allowed(irq: IrqLoad, targets: list[int], cpus: dict[int, CpuSpec], policy: Policy):
+    if policy.numa and irq.node is not None:
+        local = [c for c in targets if cpus[c].node == irq.node]
+        if local:
+            return local
+    return targets
+
+
+def _split(loads, cpus, targets, policy):
+    """(fixed load per CPU, [(movable IRQ, allowed CPUs)], fixed IRQ numbers)."""
+    fixed_load: dict[int, float] = defaultdict(float)
+    movable, fixed = [], []
+    allowed_by_node: dict[int | None, list[int]] = {}
+    for irq in loads:
+        if irq.node not in allowed_by_node:
+            allowed_by_node[irq.node] = _allowed(irq, targets, cpus, policy)
+        allowed = allowed_by_node[irq.node]
+        if irq.managed or irq.irq in policy.banned_irqs or not allowed or irq.rate <= 0:
+            for cpu, rate in irq.per_cpu.items():
+                fixed_load[cpu] += rate
+            if irq.rate > 0:
+                fixed.append(irq.irq)
+        else:
+            movable.append((irq, allowed))
+    return dict(fixed_load), movable, fixed
+
+
+def _off_banned(current, fixed_load, movable, cpus) -> dict[int, int]:
+    """The current placement, with IRQs sitting on CPUs they may not use (banned, isolated,
+    off their node) put on their least loaded allowed CPU."""
+    placement = dict(current)
+    load = _placed_load(fixed_load, movable, placement, cpus)
+    for irq, allowed in sorted(movable, key=lambda m: (-m[0].rate, m[0].irq)):
+        if placement[irq.irq] not in allowed:
+            target = min(allowed, key=lambda c: (load[c], c))
+            load[placement[irq.irq]] -= irq.rate
+            load[target] += irq.rate
+            placement[irq.irq] = target
+    return placement
+
+
+def _landing_cpu(irq: IrqLoad) -> int:
+    """Where the IRQ's interrupts land now (its busiest CPU; the mask's first when idle)."""
+    if irq.per_cpu:
+        return max(irq.per_cpu, key=lambda c: (irq.per_cpu[c], -c))
+    return min(irq.cpus) if irq.cpus else 0
+
+
+# ---- placements: IRQ number -> CPU ------------------------------------------------------------
+def _placed_load(fixed_load, movable, placement, cpus) -> dict[int, float]:
+    load = {c: fixed_load.get(c, 0.0) for c in cpus}
+    for irq, _ in movable:
+        load[placement[irq.irq]] += irq.rate
+    return load
+
+
+def _max_load(fixed_load, movable, placement, cpus) -> float:
+    return max(_placed_load(fixed_load, movable, placement, cpus).values(), default=0.0)
+
+
+def _core(cpu: int, cpus: dict[int, CpuSpec]):
+    return cpus[cpu].core if cpus[cpu].core is not None else ("cpu", cpu)
+
+
+def _lpt(fixed_load, movable, cpus, current) -> dict[int, int]:
+    """Biggest IRQ first, each onto its least loaded allowed CPU (lazy heaps per allowed set)."""
+    load = {c: fixed_load.get(c, 0.0) for c in cpus}
+    mean = (sum(load.values()) + sum(i.rate for i, _ in movable)) / max(len(cpus), 1)
+    heaps: dict[tuple[int, ...], list] = {}
+    device_cores: dict[str, set] = defaultdict(set)
+    placement = {}
+    for irq, allowed in sorted(movable, key=lambda m: (-m[0].rate, m[0].irq)):
+        key = tuple(allowed)
+        heap = heaps.get(key)
+        if heap is None:
+            heap = heaps[key] = [(load[c], c) for c in allowed]
+            heapq.heapify(heap)
+        cpu = _pop_best(heap, load, irq, device_cores, cpus, mean * _CORE_PENALTY, current)
+        placement[irq.irq] = cpu
+        load[cpu] += irq.rate
+        heapq.heappush(heap, (load[cpu], cpu))
+        if irq.device:
+            device_cores[irq.device].add(_core(cpu, cpus))
+    return placement
+
+
+def _pop_best(heap, load, irq, device_cores, cpus, penalty, current) -> int:
+    """Least loaded CPU of `heap` (entries may be stale: loads only grow), preferring a core
+    without another queue of the same device, then the IRQ's current CPU."""
+    seen = []
+    while heap and len(seen) < 8:
+        entry_load, cpu = heapq.heappop(heap)
+        if entry_load != load[cpu]:
+            heapq.heappush(heap, (load[cpu], cpu))
+            continue
+        seen.append(cpu)
+    used = device_cores.get(irq.device, ())
+
+    def cost(cpu):
+        shared = irq.device and _core(cpu, cpus) in used
+        return (load[cpu] + (penalty if shared else 0.0), cpu != current[irq.irq], cpu)
+    best = min(seen, key=cost)
+    for cpu in seen:
+        if cpu != best:
+            heapq.heappush(heap, (load[cpu], cpu))
+    return best
+
+
+class _Placement:
+    """A placement being improved: loads, and per CPU the IRQs on it grouped by allowed set,
+    each group sorted by rate so the best-fitting IRQ is found by bisection."""
+
+    def __init__(self, placement, fixed_load, movable, cpus):
+        self.placement = placement
+        self.load = _placed_load(fixed_load, movable, placement, cpus)
+        self.by_irq = {irq.irq: (irq, tuple(allowed)) for irq, allowed in movable}
+        self.groups: dict[int, dict[tuple[int, ...], list]] = defaultdict(dict)
+        for number, cpu in placement.items():
+            irq, allowed = self.by_irq[number]
+            self.groups[cpu].setdefault(allowed, []).append((irq.rate, number))
+        for per_cpu in self.groups.values():
+            for members in per_cpu.values():
+                members.sort()
+
+    def move(self, number: int, target: int) -> None:
+        irq, allowed = self.by_irq[number]
+        source = self.placement[number]
+        self.groups[source][allowed].remove((irq.rate, number))
+        bisect.insort(self.groups[target].setdefault(allowed, []), (irq.rate, number))
+        self.load[source] -= irq.rate
+        self.load[target] += irq.rate
+        self.placement[number] = target
+
+
+def _improve(placement, fixed_load, movable, cpus, max_moves, current,
+             max_steps: int | None = None) -> dict[int, int]:
+    """Move or swap IRQs off the busiest CPU while that lowers it (and the move budget lasts)."""
+    state = _Placement(placement, fixed_load, movable, cpus)
+    moved = sum(placement[i] != current[i] for i in placement)
+    steps = max_steps if max_steps is not None else 4 * len(movable) + 10
+    for _ in range(steps):
+        busiest = max(state.load, key=lambda c: (state.load[c], -c))
+        changes = _best_step(busiest, state)
+        if not changes:
+            break
+        extra = sum((target != current[n]) - (placement[n] != current[n]) for n, target in changes)
+        if max_moves is not None and moved + extra > max_moves:
+            break
+        for number, target in changes:
+            state.move(number, target)
+        moved += extra
+    return placement
+
+
+def _best_step(busiest: int, state: _Placement) -> list[tuple[int, int]]:
+    """The move or swap off `busiest` that most lowers max(busiest, target); [] if none does."""
+    load, top = state.load, state.load[busiest]
+    best, best_peak = [], top - 1e-9
+    for allowed, members in state.groups[busiest].items():
+        if not members:
+            continue
+        target = min((c for c in allowed if c != busiest), key=lambda c: (load[c], c),
+                     default=None)
+        if target is None:
+            continue
+        ideal = (top - load[target]) / 2  # the rate that would level the two CPUs
+        i = bisect.bisect_left(members, (ideal, -1))
+        for rate, number in members[max(i - 1, 0):i + 1]:
+            peak = max(top - rate, load[target] + rate)
+            if peak < best_peak:
+                best, best_peak = [(number, target)], peak
+        if busiest not in allowed:  # a swap would bring theirs onto a CPU it may not use
+            continue
+        for rate, number in members[-8:]:  # swap one of the biggest for a smaller one there
+            theirs = state.groups[target].get(allowed, [])
+            j = bisect.bisect_left(theirs, (rate - ideal, -1))
+            for o_rate, other in theirs[max(j - 1, 0):j + 1]:
+                delta = rate - o_rate
+                if delta <= 0:
+                    continue
+                peak = max(top - delta, load[target] + delta)
+                if peak < best_peak:
+                    best, best_peak = [(number, target), (other, busiest)], peak
+    return best
+
+
+def _reason(irq: IrqLoad, cpu: int, cpus: dict[int, CpuSpec], before: dict[int, float]) -> str:
+    old = _landing_cpu(irq)
+    text = (f"CPU {old} carries {before.get(old, 0.0):.0f}/s; CPU {cpu} had "
+            f"{before.get(cpu, 0.0):.0f}/s")
+    if irq.node is not None and cpus[cpu].node == irq.node:
+        text += f", on the device's node {irq.node}"
+    return text

@@ -36,10 +36,12 @@ dist-check: dist  ## the wheels install into a fresh venv and their commands run
 	build/dist-check/bin/pip install -q dist/*.whl
 	build/dist-check/bin/irq-server --help > /dev/null && echo "dist-check: irq-server --help ok"
 	build/dist-check/bin/irq-client --help > /dev/null && echo "dist-check: irq-client --help ok"
+	build/dist-check/bin/irq-balance --help > /dev/null && echo "dist-check: irq-balance --help ok"
 
 bench: install
 	$(PY) benchmarks/parse.py
 	$(PY) benchmarks/history.py
+	$(PY) benchmarks/balance.py
 
 clean:
 	rm -rf dist build $(VENV) */target .pytest_cache

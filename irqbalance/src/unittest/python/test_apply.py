@@ -1,0 +1,122 @@
+"""apply/rollback against mocked HTTP: journal first, verify, restore on the k-th failure."""
+import json
+
+import pytest
+import responses
+from responses import matchers
+
+from irq_client import IrqClient
+from irqbalance.apply import ApplyError, apply_plan, rollback
+from irqbalance.journal import Journal
+from irqbalance.measure import device_of
+from irqbalance.types import Move, Plan
+
+URL = "http://host.test:5000"
+
+
+def state(irq, cpus, mask):
+    return {"irq_num": str(irq), "cpu_affinity": mask, "cpu_affinity_list": cpus,
+            "effective_affinity_list": cpus[:1], "managed": False}
+
+
+def plan_of(*moves):
+    return Plan(moves=tuple(Move(irq=i, old_cpus=(0, 1, 2, 3), new_cpus=(c,), rate=100.0,
+                                 reason="test") for i, c in moves),
+                load_before={}, load_after={}, lower_bound=1.0, bound_reason="test")
+
+
+@pytest.fixture
+def mocked():
+    with responses.RequestsMock() as rsps:
+        yield rsps
+
+
+def expect_get(rsps, irq, cpus=(0, 1, 2, 3), mask="f"):
+    rsps.get(f"{URL}/irqs/{irq}/cpu_affinity", json=state(irq, list(cpus), mask))
+
+
+def expect_put(rsps, irq, body, answer=None, status=200):
+    rsps.put(f"{URL}/irqs/{irq}/cpu_affinity", status=status,
+             json=answer if answer is not None else {"title": "Refused", "status": status,
+                                                      "detail": "the kernel said no"},
+             match=[matchers.json_params_matcher(body)])
+
+
+def test_apply_journals_then_writes_and_verifies(mocked, tmp_path):
+    journal = Journal(tmp_path, URL)
+    for irq in (24, 25):
+        expect_get(mocked, irq)
+    seen_journal = []
+
+    def check_journal_first(request):
+        seen_journal.append(journal.latest() is not None)
+        return 200, {}, json.dumps(state(24, [1], "2"))
+    mocked.add_callback(responses.PUT, f"{URL}/irqs/24/cpu_affinity", callback=check_journal_first)
+    expect_put(mocked, 25, {"cpu_affinity_list": "2"}, state(25, [2], "4"))
+    result = apply_plan(IrqClient(URL, retries=0, token="t"), plan_of((24, 1), (25, 2)), journal)
+    assert result.written == [24, 25] and seen_journal == [True]
+    entries = json.loads(open(result.journal).read())["entries"]
+    assert entries == [{"irq": 24, "old_mask": "f", "new_cpus": [1]},
+                       {"irq": 25, "old_mask": "f", "new_cpus": [2]}]
+
+
+def test_irqs_already_in_place_are_not_written(mocked, tmp_path):
+    expect_get(mocked, 24, cpus=(1,), mask="2")
+    result = apply_plan(IrqClient(URL, retries=0), plan_of((24, 1)), Journal(tmp_path, URL))
+    assert result.skipped == [24] and result.written == [] and result.journal is None
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_failure_on_the_kth_write_restores_what_this_run_changed(mocked, tmp_path, k):
+    moves = [(24, 1), (25, 2), (26, 3)]
+    masks = {24: "f", 25: "3", 26: "c"}
+    for irq, _ in moves:
+        expect_get(mocked, irq, mask=masks[irq])
+    for i, (irq, cpu) in enumerate(moves[:k], start=1):
+        if i < k:
+            expect_put(mocked, irq, {"cpu_affinity_list": str(cpu)},
+                       state(irq, [cpu], format(1 << cpu, "x")))
+        else:
+            expect_put(mocked, irq, {"cpu_affinity_list": str(cpu)}, status=409)
+    for irq, _ in reversed(moves[:k - 1]):  # restores, newest first
+        expect_put(mocked, irq, {"cpu_affinity_mask": masks[irq]}, state(irq, [0], masks[irq]))
+    with pytest.raises(ApplyError) as err:
+        apply_plan(IrqClient(URL, retries=0, token="t"), plan_of(*moves), Journal(tmp_path, URL))
+    assert err.value.irq == moves[k - 1][0] and "the kernel said no" in err.value.detail
+    assert err.value.restored == [irq for irq, _ in reversed(moves[:k - 1])]
+    assert err.value.unrestored == []
+    puts = [c for c in mocked.calls if c.request.method == "PUT"]
+    assert len(puts) == k + (k - 1)
+
+
+def test_a_write_that_reads_back_wrong_is_undone(mocked, tmp_path):
+    expect_get(mocked, 24)
+    expect_put(mocked, 24, {"cpu_affinity_list": "1"}, state(24, [0, 1], "3"))
+    expect_put(mocked, 24, {"cpu_affinity_mask": "f"}, state(24, [0, 1, 2, 3], "f"))
+    with pytest.raises(ApplyError) as err:
+        apply_plan(IrqClient(URL, retries=0, token="t"), plan_of((24, 1)), Journal(tmp_path, URL))
+    assert "read back" in err.value.detail and err.value.restored == [24]
+
+
+def test_rollback_restores_the_last_journal_once(mocked, tmp_path):
+    journal = Journal(tmp_path, URL)
+    journal.record([{"irq": 24, "old_mask": "f", "new_cpus": [1]},
+                    {"irq": 25, "old_mask": "3", "new_cpus": [2]}])
+    expect_put(mocked, 25, {"cpu_affinity_mask": "3"}, state(25, [0, 1], "3"))
+    expect_put(mocked, 24, {"cpu_affinity_mask": "f"}, state(24, [0, 1, 2, 3], "f"))
+    client = IrqClient(URL, retries=0, token="t")
+    assert rollback(client, journal) == [25, 24]
+    assert rollback(client, journal) == []  # already rolled back
+
+
+def test_journals_are_per_host(tmp_path):
+    a, b = Journal(tmp_path, "http://a:5000"), Journal(tmp_path, "http://b:5000")
+    a.record([{"irq": 1, "old_mask": "1", "new_cpus": [0]}])
+    assert a.latest() is not None and b.latest() is None
+
+
+@pytest.mark.parametrize("name,device", [("eth0-TxRx-3", "eth0-TxRx-"), ("nvme0q12", "nvme0q"),
+                                         ("mlx5_comp7@pci:0000:10:00.0", "mlx5_comp@pci:0000:10:00.0"),
+                                         ("timer", ""), ("acpi", "")])
+def test_device_family_of_queue_names(name, device):
+    assert device_of(name) == device

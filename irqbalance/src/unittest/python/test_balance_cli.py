@@ -1,0 +1,100 @@
+"""irq-balance command against mocked hosts: text and JSON, fleets, exit codes."""
+import io
+import json
+
+import pytest
+import requests
+import responses
+
+from irqbalance import cli
+
+A, B = "http://a.test:5000", "http://b.test:5000"
+
+
+def host_payloads(url, rsps, on_cpu=0):
+    """A 4-CPU host whose 8 IRQs all land on `on_cpu` at 1000/s each."""
+    irqs = [{"irq_num": str(30 + i), "device_name": f"eth0-TxRx-{i}", "cpu_affinity": "f",
+             "num_interrupts_per_cpu": [0, 0, 0, 0], "total": 0, "node": None,
+             "cpu_affinity_list": [0, 1, 2, 3], "effective_affinity_list": [on_cpu],
+             "managed": False, "actions": [f"eth0-TxRx-{i}"]} for i in range(8)]
+    rsps.get(f"{url}/irqs", json={"cpus": [0, 1, 2, 3], "irqs": irqs, "other": [],
+                                   "totals": {}})
+    rsps.get(f"{url}/cpus", json={"cpus": [{"cpu": c, "online": True, "node": 0, "package": 0,
+                                            "core": c, "cache_cpus": [0, 1, 2, 3],
+                                            "isolated": False, "nohz_full": False}
+                                           for c in range(4)]})
+    per_cpu = [60000 if c == on_cpu else 0 for c in range(4)]
+    rsps.get(f"{url}/interrupts/irqs", json={
+        "start": "2026-11-23T08:00:00Z", "end": "2026-11-23T08:01:00Z",
+        "period_duration_seconds": 60.0, "partial": False, "cpus": [0, 1, 2, 3],
+        "irqs": [{"irq_num": str(30 + i), "num_interrupts_per_cpu": per_cpu,
+                  "num_interrupts": 60000, "rate_per_second": 1000.0} for i in range(8)]})
+
+
+def run(*argv, state_dir):
+    out = io.StringIO()
+    code = cli.main([*argv, "--state-dir", str(state_dir)], out=out)
+    return code, out.getvalue()
+
+
+def test_plan_explains_each_move(tmp_path):
+    with responses.RequestsMock() as rsps:
+        host_payloads(A, rsps)
+        code, out = run("plan", "--server", A, state_dir=tmp_path)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"== {A}" and lines[1].split() == ["IRQ", "RATE/S", "FROM", "TO", "WHY"]
+    assert len([l for l in lines if "CPU 0 carries 8000/s" in l]) == 6
+    assert "busiest CPU: 8000/s now, 2000/s after; lower bound 2000/s" in out
+    assert "max/bound 4.00 -> 1.00" in out
+
+
+def test_plan_json_for_a_fleet_with_one_host_down(tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps)
+        for path in ("irqs", "cpus", "interrupts/irqs"):
+            rsps.get(f"{B}/{path}", body=requests.exceptions.ConnectionError("Connection refused"))
+        code, out = run("plan", "--json", "--server", A, "--server", B, state_dir=tmp_path)
+    assert code == 1
+    hosts = {h["server"]: h for h in json.loads(out)}
+    assert hosts[A]["ok"] and len(hosts[A]["plan"]["moves"]) == 6
+    assert hosts[A]["plan"]["ratio_after"] == 1.0
+    assert not hosts[B]["ok"] and "cannot reach" in hosts[B]["error"]
+
+
+def test_balanced_host_plans_nothing(tmp_path):
+    with responses.RequestsMock() as rsps:
+        host_payloads(A, rsps)
+        rsps.replace(responses.GET, f"{A}/interrupts/irqs", json={
+            "start": "2026-11-23T08:00:00Z", "end": "2026-11-23T08:01:00Z",
+            "period_duration_seconds": 60.0, "partial": False, "cpus": [0, 1, 2, 3],
+            "irqs": [{"irq_num": str(30 + i),
+                      "num_interrupts_per_cpu": [60000 if c == i % 4 else 0 for c in range(4)],
+                      "num_interrupts": 60000, "rate_per_second": 1000.0} for i in range(8)]})
+        code, out = run("plan", "--server", A, state_dir=tmp_path)
+    assert code == 0 and "no moves: balanced" in out
+
+
+def test_rollback_with_nothing_journaled(tmp_path):
+    code, out = run("rollback", "--server", A, state_dir=tmp_path)
+    assert code == 0 and "nothing to roll back" in out
+
+
+@pytest.mark.parametrize("argv", [["plan", "--banned-cpus", "3-1"], ["plan", "--min-gain", "2"],
+                                  ["plan", "--period", "0"], ["nosuch"],
+                                  ["watch", "--interval", "-1"]])
+def test_usage_errors_exit_2(argv, tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        run(*argv, state_dir=tmp_path)
+    assert exit_.value.code == 2
+
+
+def test_max_moves_must_be_positive(tmp_path, capsys):
+    assert run("plan", "--max-moves", "0", state_dir=tmp_path)[0] == 2
+    assert "--max-moves" in capsys.readouterr().err
+
+
+def test_help_has_examples(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "irq-balance rollback --server" in capsys.readouterr().out

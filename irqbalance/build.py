@@ -18,7 +18,8 @@ default_task = "publish"
 
 @init
 def set_properties(project):
-    project.depends_on("irq_client", ">=0.1.0")
+    # built beside it by the top-level build.py, not fetched from an index during the build
+    project.depends_on("irq_client", ">=0.1.0", declaration_only=True)
     project.set_property("distutils_console_scripts", ["irq-balance = irqbalance.cli:main"])
     project.set_property("distutils_commands", ["bdist_wheel"])
     project.set_property("distutils_classifiers", ["Programming Language :: Python :: 3.11"])

@@ -1,6 +1,7 @@
 """irq-balance command against mocked hosts: text and JSON, fleets, exit codes."""
 import io
 import json
+import re
 
 import pytest
 import requests
@@ -98,3 +99,41 @@ def test_help_has_examples(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "irq-balance rollback --server" in capsys.readouterr().out
+
+
+def test_watch_applies_then_stays_quiet(tmp_path):
+    """Two rounds: the first applies (journaled, verified); the host then reads as balanced."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps)
+        moved = {}
+
+        def put(request):
+            irq = int(request.url.rsplit("/", 2)[-2])
+            cpu = int(json.loads(request.body)["cpu_affinity_list"])
+            moved[irq] = cpu
+            return 200, {}, json.dumps({"irq_num": str(irq), "cpu_affinity": format(1 << cpu, "x"),
+                                        "cpu_affinity_list": [cpu],
+                                        "effective_affinity_list": [cpu], "managed": False})
+        rsps.add_callback(responses.PUT, re.compile(f"{A}/irqs/\\d+/cpu_affinity"), callback=put)
+        rsps.add_callback(responses.GET, re.compile(f"{A}/irqs/\\d+/cpu_affinity"),
+                          callback=lambda r: (200, {}, json.dumps({
+                              "irq_num": "0", "cpu_affinity": "f", "cpu_affinity_list": [0, 1, 2, 3],
+                              "effective_affinity_list": [0], "managed": False})))
+        first_window = rsps.registered()[2]
+
+        def window(request):
+            return 200, {}, json.dumps({
+                "start": "2026-11-23T08:00:00Z", "end": "2026-11-23T08:01:00Z",
+                "period_duration_seconds": 60.0, "partial": False, "cpus": [0, 1, 2, 3],
+                "irqs": [{"irq_num": str(30 + i), "num_interrupts_per_cpu":
+                          [60000 if c == moved.get(30 + i, 0) else 0 for c in range(4)],
+                          "num_interrupts": 60000, "rate_per_second": 1000.0}
+                         for i in range(8)]})
+        rsps.remove(first_window)
+        rsps.add_callback(responses.GET, f"{A}/interrupts/irqs", callback=window)
+        code, out = run("watch", "--server", A, "--token", "t", "--interval", "0.01",
+                        "--iterations", "2", state_dir=tmp_path)
+    assert code == 0
+    first, second = out.split(f"== {A}")[1:]
+    assert "applied 6 move(s), verified by read-back" in first
+    assert "no moves: balanced" in second

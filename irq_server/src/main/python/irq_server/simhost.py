@@ -91,6 +91,7 @@ class SimHost:
         self._carry = np.zeros(len(self.irqs))
         self._counts: np.ndarray | None = None  # [irq, cpu] cumulative, all CPUs
         self._extra_ticks = 0  # local timer ticks delivered so far (1000 Hz on every CPU)
+        self._boots = 0  # reboots done by this object (seeds the next boot_id)
 
     # ---- building -------------------------------------------------------------------------
     def build(self) -> None:
@@ -168,7 +169,7 @@ class SimHost:
     def reboot(self) -> None:
         """Restart the host: a new boot_id and every counter back to zero."""
         self._load_counts()
-        self._boots = getattr(self, "_boots", 0) + 1
+        self._boots += 1
         self.fs.write_atomic("proc/sys/kernel/random/boot_id", str(uuid.UUID(
             int=random.Random(f"{self.spec.seed}/{self._boots}").getrandbits(128), version=4)) + "\n")
         self._counts[:] = 0

@@ -52,7 +52,7 @@ class IrqClient:
         self.token = token if token is not None else os.environ.get("IRQ_TOKEN")
         self.timeout = timeout
         self.session = session or requests.Session()
-        retry = Retry(total=retries, connect=retries, read=0, status=retries,
+        retry = Retry(total=retries, connect=retries, read=0, other=0, status=retries,
                       allowed_methods=frozenset({"GET", "PUT"}), status_forcelist=RETRY_STATUSES,
                       backoff_factor=0.2, backoff_max=5, respect_retry_after_header=True,
                       raise_on_status=False)

@@ -51,8 +51,8 @@ def test_simulated_server_refuses_managed_offline_and_unknown(start_server):
 
 def test_sigterm_stops_every_process_and_restart_keeps_the_host(start_server):
     server = start_server("--simulate", "4:1:12", "--interval", "0.2", "--workers", "3")
-    # master, 3 workers, simulator (workers boot after the first one answers)
-    wait_for(lambda: len(processes_mentioning(str(server.data_dir))) == 5)
+    # master, 3 workers, sampler, simulator (workers boot after the first one answers)
+    wait_for(lambda: len(processes_mentioning(str(server.data_dir))) == 6)
     counts = requests.get(server.url + "/irqs", timeout=5).json()["totals"]
     assert server.stop(signal.SIGTERM) == 0
     wait_for(lambda: not processes_mentioning(str(server.data_dir)))

@@ -46,7 +46,7 @@ def serve(cmd: list[str], url: str, log: Path) -> subprocess.Popen:
         wait_http(url)
     except RuntimeError:
         proc.kill()
-        raise RuntimeError(f"{cmd[0]} did not start: {log.read_text()[-2000:]}")
+        raise RuntimeError(f"{cmd[0]} did not start: {log.read_text()[-2000:]}") from None
     return proc
 
 

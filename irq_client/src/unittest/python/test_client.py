@@ -97,7 +97,7 @@ def test_windows_send_the_right_query(mocked):
 
 @pytest.mark.parametrize("cpus,body", [("2", {"cpu_affinity_mask": "2"}),
                                        ([1], {"cpu_affinity_list": "1"}),
-                                       ({3, 2, 2}, {"cpu_affinity_list": "2,3"}),
+                                       ([3, 2, 2], {"cpu_affinity_list": "2,3"}),
                                        (range(2), {"cpu_affinity_list": "0,1"})])
 def test_set_affinity_from_mask_or_cpus(mocked, cpus, body):
     mocked.put(f"{URL}/irqs/24/cpu_affinity", json={**AFFINITY, "changed": True},

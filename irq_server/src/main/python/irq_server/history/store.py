@@ -19,7 +19,6 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import numpy as np
 
 from irq_server.history import codec
 from irq_server.history.layout import remap

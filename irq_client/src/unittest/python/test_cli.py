@@ -129,6 +129,12 @@ def test_top_batch_frames(mocked):
     assert "\x1b[2J" not in out  # not a terminal: batch mode, no screen clearing
 
 
+def test_top_json_lines(mocked):
+    code, out = run("--json", "top", "--iterations", "2", "--delay", "0.01")
+    frames = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(frames) == 2 and frames[0]["irqs"][0]["irq_num"] == "24"
+
+
 def test_top_exits_cleanly_on_ctrl_c(mocked, monkeypatch):
     def interrupted(*_):
         raise KeyboardInterrupt

@@ -88,3 +88,17 @@ def test_sampler_command_stops_on_sigterm(tmp_path):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(10) == 0
     assert b"sampler stopped" in proc.stderr.read()
+
+
+def test_killed_sampler_is_reported_stale_and_live_routes_keep_working(start_server):
+    server = start_server("--simulate", "4:1:12", "--interval", "0.2")
+    wait_for(lambda: not requests.get(server.url + "/healthz", timeout=5)
+             .json()["sampler"]["stale"])
+    sampler = wait_for(lambda: samplers_of(server.data_dir))[0]
+    os.kill(sampler, signal.SIGKILL)
+    health = wait_for(lambda: (h := requests.get(server.url + "/healthz", timeout=5).json())
+                      ["sampler"]["stale"] and h)
+    assert health["status"] == "ok"
+    assert requests.get(server.url + "/irqs", timeout=5).status_code == 200
+    window = requests.get(server.url + "/interrupts?period_seconds=1", timeout=5)
+    assert window.status_code == 200  # ends at a live read once the history is stale

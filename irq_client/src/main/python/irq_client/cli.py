@@ -277,10 +277,12 @@ def cmd_top(client: IrqClient, args, out) -> int:
     while args.iterations is None or count < args.iterations:
         if count:
             time.sleep(args.delay)
-        listing = client.irqs()
-        window = client.interrupts_irqs(period=args.delay)
-        frame = top_frame(listing, window, args)
-        out.write(frame + "\n" if batch else "\x1b[H\x1b[2J" + frame + "\n")
+        if args.json:  # one JSON object per refresh (JSON lines)
+            out.write(json.dumps(client.get_json("/interrupts/irqs",
+                                                 period_seconds=args.delay)) + "\n")
+        else:
+            frame = top_frame(client.irqs(), client.interrupts_irqs(period=args.delay), args)
+            out.write(frame + "\n" if batch else "\x1b[H\x1b[2J" + frame + "\n")
         out.flush()
         count += 1
     return 0

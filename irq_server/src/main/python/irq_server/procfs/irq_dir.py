@@ -9,7 +9,7 @@ from irq_server.procfs.hostfs import HostFS
 from irq_server.procfs.masks import parse_cpu_list, parse_mask
 from irq_server.types import IrqSettings
 
-_FILES = ("smp_affinity", "effective_affinity_list", "effective_affinity", "affinity_hint", "node")
+_FILES = ("smp_affinity", "effective_affinity_list", "affinity_hint", "node")
 
 
 def proc_irq_dir(irq: int) -> str:
@@ -24,6 +24,9 @@ def list_irqs(fs: HostFS) -> list[int]:
 def read_irq_settings(fs: HostFS, irq: int, *, sysfs: bool = True) -> IrqSettings:
     """Read one IRQ's affinity files (and, with `sysfs`, its /sys/kernel/irq/N files)."""
     proc = {name: fs.read_optional(f"proc/irq/{irq}/{name}") for name in _FILES}
+    # the mask form only when the list form is missing (kernels before 4.15 have neither)
+    proc["effective_affinity"] = (None if proc["effective_affinity_list"] is not None else
+                                  fs.read_optional(f"proc/irq/{irq}/effective_affinity"))
     fields = parse_irq_settings(irq, **proc)
     if sysfs:
         fields.update(parse_sys_kernel_irq(

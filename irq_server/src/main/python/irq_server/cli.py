@@ -6,8 +6,8 @@ import logging
 import sys
 
 from irq_server import __version__
-from irq_server.config import (add_data_dir_flag, add_sampling_flags, add_serve_flags, env,
-                               settings_from_args)
+from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_sampling_flags,
+                               add_serve_flags, env, settings_from_args)
 from irq_server.errors import IrqServerError
 from irq_server.history.tiers import parse_tiers
 from irq_server.tokens import SCOPES, TokenStore
@@ -43,14 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     sampler.add_argument("--root", default=env("ROOT", "/"), help="host tree root")
     add_data_dir_flag(sampler)
     add_sampling_flags(sampler)
-    sampler.add_argument("--log-level", default=env("LOG_LEVEL", "info"),
-                         choices=["debug", "info", "warning", "error"])
+    add_log_level_flag(sampler)
     simulate = sub.add_parser("simulate", help="advance a simulated host tree (started by "
                               "'serve --simulate'; run alone beside a server on that --root)")
     simulate.add_argument("--root", required=True, help="simulated tree (holds simhost.json)")
     simulate.add_argument("--interval", type=float, default=1.0, help="step in seconds")
-    simulate.add_argument("--log-level", default="info",
-                          choices=["debug", "info", "warning", "error"])
+    add_log_level_flag(simulate)
     return parser
 
 

@@ -60,8 +60,7 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
                         help="seed of the simulated host (default %(default)s)")
     parser.add_argument("--certfile", default=env("CERTFILE"), help="TLS certificate (PEM)")
     parser.add_argument("--keyfile", default=env("KEYFILE"), help="TLS private key (PEM)")
-    parser.add_argument("--log-level", default=env("LOG_LEVEL", d.log_level),
-                        choices=["debug", "info", "warning", "error"])
+    add_log_level_flag(parser)
     parser.add_argument("--no-sampler", dest="sampler", action="store_false",
                         help="do not start the history sampler (run 'irq-server sampler' as its "
                              "own service instead)")
@@ -76,6 +75,11 @@ def add_sampling_flags(parser: argparse.ArgumentParser) -> None:
                         help="sampling/simulation step in seconds (default %(default)s)")
     parser.add_argument("--tiers", default=env("TIERS", d.tiers), metavar="STEP:KEEP,...",
                         help="history retention, finest first (default %(default)s)")
+
+
+def add_log_level_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-level", default=env("LOG_LEVEL", Settings().log_level),
+                        choices=["debug", "info", "warning", "error"])
 
 
 def add_data_dir_flag(parser: argparse.ArgumentParser) -> None:

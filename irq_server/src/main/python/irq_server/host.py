@@ -4,7 +4,6 @@ Framework-free; the API calls it, tests drive it over fixture trees and the simu
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from irq_server.errors import InvalidMask, IrqNotMovable, NotFound, affinity_write_error, host_error
@@ -13,8 +12,6 @@ from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, 
                                parse_mask, read_interrupts, read_irq_settings, read_stat,
                                read_topology)
 from irq_server.types import AffinityState, CpuInfo, Interrupts, IrqSettings, Snapshot, Topology
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,7 @@ class SimHost:
         spec = self.spec
         self._write_topology(frozenset(range(spec.cpus)))
         w = self.fs.write_atomic
-        w("proc/sys/kernel/random/boot_id",
-          str(uuid.UUID(int=random.Random(spec.seed).getrandbits(128), version=4)) + "\n")
+        w("proc/sys/kernel/random/boot_id", _boot_id(spec.seed))
         w("proc/irq/default_smp_affinity", format_mask(range(spec.cpus), spec.cpus) + "\n")
         for irq in self.irqs:
             self._write_irq(irq)
@@ -170,8 +169,8 @@ class SimHost:
         """Restart the host: a new boot_id and every counter back to zero."""
         self._load_counts()
         self._boots += 1
-        self.fs.write_atomic("proc/sys/kernel/random/boot_id", str(uuid.UUID(
-            int=random.Random(f"{self.spec.seed}/{self._boots}").getrandbits(128), version=4)) + "\n")
+        self.fs.write_atomic("proc/sys/kernel/random/boot_id",
+                             _boot_id(f"{self.spec.seed}/{self._boots}"))
         self._counts[:] = 0
         self._extra_ticks = 0
         self._write_counters()
@@ -341,6 +340,11 @@ def _design_irqs(spec: SimSpec) -> list[SimIrq]:
             nxt += 1
         device += 1
     return irqs
+
+
+def _boot_id(seed) -> str:
+    """A boot_id file's text, derived from `seed` (deterministic, like everything here)."""
+    return str(uuid.UUID(int=random.Random(seed).getrandbits(128), version=4)) + "\n"
 
 
 def _node_block(spec: SimSpec, node: int) -> list[int]:

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 from irq_client import IrqClient, IrqClientError
+from irq_client.cli import cpu_list_arg, positive
+from irq_client.render import cpu_list
 from irqbalance import measure
 from irqbalance.apply import ApplyError, apply_plan, rollback
 from irqbalance.journal import Journal, default_state_dir
@@ -33,30 +35,10 @@ exit codes: 0 every host ok, 1 some host failed, 2 usage
 """
 
 
-def cpu_list(text: str) -> frozenset[int]:
-    cpus = set()
-    try:
-        for part in text.split(","):
-            lo, _, hi = part.partition("-")
-            if int(hi or lo) < int(lo):
-                raise ValueError
-            cpus.update(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a CPU list like 0-3,8") from None
-    return frozenset(cpus)
-
-
 def fraction(text: str) -> float:
     value = float(text)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError("must be in [0, 1), e.g. 0.05 for 5%")
-    return value
-
-
-def positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
     return value
 
 
@@ -67,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--token", help="write token (default $IRQ_TOKEN)")
     common.add_argument("--period", type=positive, default=60.0,
                         help="measure rates over the last S seconds (default %(default)s)")
-    common.add_argument("--banned-cpus", type=cpu_list, default=frozenset(),
+    common.add_argument("--banned-cpus", type=cpu_list_arg, default=frozenset(),
                         help="never route IRQs here (isolated and nohz_full CPUs always are)")
     common.add_argument("--ban-irq", type=int, action="append", default=[], metavar="IRQ",
                         help="never move this IRQ (repeatable)")
@@ -150,7 +132,7 @@ def host_text(outcome: dict) -> str:
         width = max(len(str(m.irq)) for m in result.moves)
         lines.append(f"{'IRQ':>{max(width, 3)}} {'RATE/S':>9} {'FROM':>8} {'TO':>4}  WHY")
         for m in result.moves:
-            lines.append(f"{m.irq:>{max(width, 3)}} {m.rate:>9.0f} {_cpus(m.old_cpus):>8} "
+            lines.append(f"{m.irq:>{max(width, 3)}} {m.rate:>9.0f} {cpu_list(m.old_cpus):>8} "
                          f"{m.new_cpus[0]:>4}  {m.reason}")
     else:
         lines.append(f"no moves: {result.note}")
@@ -163,13 +145,6 @@ def host_text(outcome: dict) -> str:
         lines.append(f"applied {len(outcome['written'])} move(s), verified by read-back"
                      + (f"; journal {outcome['journal']}" if outcome.get("journal") else ""))
     return "\n".join(lines)
-
-
-def _cpus(cpus) -> str:
-    cpus = sorted(cpus)
-    if cpus and cpus == list(range(cpus[0], cpus[-1] + 1)) and len(cpus) > 1:
-        return f"{cpus[0]}-{cpus[-1]}"
-    return ",".join(map(str, cpus)) or "-"
 
 
 def report(outcomes: list[dict], as_json: bool, out) -> None:

@@ -33,27 +33,27 @@ class WindowQuery(Schema):
             raise ValidationError("end is before start", field_name="end")
 
 
-class CpuWindowSchema(Schema):
+class SpanSchema(Schema):
+    start = fields.String(metadata={"description": "start actually covered (ISO 8601 UTC)"})
+    end = fields.String(metadata={"description": "end actually covered (ISO 8601 UTC)"})
+    period_duration_seconds = fields.Float()
+    partial = fields.Boolean(metadata={"description": "history did not reach the asked start"})
+
+
+class CpuWindowSchema(SpanSchema):
     cpu_num = fields.Integer()
     num_interrupts = fields.Integer()
     percent_interrupts = fields.Float()
     num_interrupts_all_cpus = fields.Integer()
-    period_duration_seconds = fields.Float()
     num_cpus = fields.Integer()
-    start = fields.String()
-    end = fields.String()
 
 
-class WindowSchema(Schema):
+class WindowSchema(SpanSchema):
     num_interrupts_per_cpu = fields.List(fields.Integer())
     percent_interrupts_per_cpu = fields.List(fields.Float())
     num_interrupts_all_cpus = fields.Integer()
-    period_duration_seconds = fields.Float()
     num_cpus = fields.Integer()
     cpus = fields.List(fields.Integer())
-    start = fields.String(metadata={"description": "start actually covered (ISO 8601 UTC)"})
-    end = fields.String()
-    partial = fields.Boolean(metadata={"description": "history did not reach the asked start"})
 
 
 class IrqWindowSchema(Schema):
@@ -63,11 +63,7 @@ class IrqWindowSchema(Schema):
     rate_per_second = fields.Float()
 
 
-class IrqWindowListSchema(Schema):
-    start = fields.String()
-    end = fields.String()
-    period_duration_seconds = fields.Float()
-    partial = fields.Boolean()
+class IrqWindowListSchema(SpanSchema):
     cpus = fields.List(fields.Integer())
     irqs = fields.List(fields.Nested(IrqWindowSchema))
 

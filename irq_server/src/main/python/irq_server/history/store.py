@@ -80,12 +80,6 @@ class HistoryStore:
     def exists(self) -> bool:
         return self.path.exists()
 
-    def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
-
     # ---- writing --------------------------------------------------------------------------
     def append(self, snap: Snapshot) -> int:
         """Store one snapshot (newer than every stored one); returns its row id."""
@@ -158,9 +152,9 @@ class HistoryStore:
     def _latest_keyframe(self, boot_id: str) -> tuple[int, Snapshot] | None:
         if self._keyframe is None or self._keyframe[1].boot_id != boot_id:
             row = self._db().execute(
-                f"SELECT {_COLUMNS} FROM snapshots WHERE base_id IS NULL AND boot_id = ? "
+                "SELECT id FROM snapshots WHERE base_id IS NULL AND boot_id = ? "
                 "ORDER BY ts DESC LIMIT 1", (boot_id,)).fetchone()
-            self._keyframe = (row[0], self._decode(row)) if row else None
+            self._keyframe = (row[0], self._snapshot(row[0])) if row else None
         return self._keyframe
 
     # ---- reading --------------------------------------------------------------------------

@@ -105,10 +105,13 @@ def test_empty_history_answers_from_live_counters(make_client, sim):
 @pytest.mark.parametrize("query,field,status", [
     ("period_seconds=-5", "period_seconds", 422), ("period_seconds=0", "period_seconds", 422),
     ("period_seconds=abc", "period_seconds", 422), ("start=yesterday", "start", 422),
-    (f"start={T0 + 50}&end={T0 + 10}", "end", 422), (f"end={T0}", "start", 422),
-    (f"period_seconds=5&start={T0}", "period_seconds", 422),
-    ("start=1e12", "start", 422), ("start=nan", "start", 422), ("start=-1", "start", 422),
+    (f"start={T0 + 50}&end={T0 + 10}", "end", 422),
+    (f"period_seconds=5&start={T0}&end={T0 + 5}", "period_seconds", 422),
+    ("start=1e12", "start", 422), ("start=nan", "start", 422), ("start=%2012", "start", 422),
+    ("start=2027-01-15T08:00:00", "start", 422), ("start=2027-01-15", "start", 422),
+    ("start=2027-02-30T08:00:00Z", "start", 422), (f"start={T0 + 3600}", "end", 400),
     ("period_seconds=inf", "period_seconds", 422), ("period_seconds=nan", "period_seconds", 422),
+    (f"end={T0 - 3600}", "end", 404),
 ])
 def test_bad_window_queries_name_the_field(sampled, query, field, status):
     client, *_ = sampled
@@ -116,6 +119,21 @@ def test_bad_window_queries_name_the_field(sampled, query, field, status):
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     assert field in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("query,start,end", [
+    (f"end={T0 + 100}", T0 + 40, T0 + 100),  # the default 60 s ending at end
+    (f"end={T0 + 100}&period_seconds=10", T0 + 90, T0 + 100),
+    (f"start={T0 + 10}&period_seconds=20", T0 + 10, T0 + 30),  # a period from start
+    ("start=2027-01-15T09:00:10%2B01:00&end=2027-01-15T08:00:30Z", T0 + 10, T0 + 30),
+    ("start=2027-01-15t08:00:10.000z&end=1800000030", T0 + 10, T0 + 30),
+])
+def test_any_two_of_period_start_end_define_the_window(sampled, query, start, end):
+    client, _, _, oracle = sampled
+    body = client.get(f"/interrupts?{query}").get_json()
+    assert body["period_duration_seconds"] == end - start
+    expected = oracle[end].values[:40].astype(int) - oracle[start].values[:40].astype(int)
+    assert body["num_interrupts_per_cpu"] == expected.sum(axis=0).tolist()
 
 
 def test_unknown_cpu_is_404_naming_cpu(sampled):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from irq_server import simhost
-from irq_server.errors import InvalidInput
+from irq_server.errors import InvalidInput, NotFound
 from irq_server.history import codec
 from irq_server.history.sampler import Sampler
 from irq_server.history.snapshot import WRAP, read_snapshot, unwrap
@@ -174,8 +174,9 @@ def test_end_before_start_and_end_before_history(tmp_path):
     with pytest.raises(InvalidInput) as err:
         windows.between(50.0, 40.0)
     assert err.value.field == "end"
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound) as err:  # history has nothing that early: not there, 404
         windows.between(10.0, 20.0)
+    assert err.value.field == "end"
 
 
 # ---- the sampler on the simulated host, driven step by step --------------------------------

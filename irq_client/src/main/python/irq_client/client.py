@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import urljoin
 
 import requests
@@ -154,8 +154,8 @@ def _window(period, start, end) -> dict:
 def _instant(value: Instant | None) -> str | None:
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return value.isoformat()
+    if isinstance(value, datetime):  # naive means local time, as datetime.timestamp() reads it
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     return str(value)
 
 

@@ -6,10 +6,10 @@ import tempfile
 import time
 
 from flask import Flask
-from flask_smorest import Api
 
 from irq_server import __version__
 from irq_server.api import auth, cpus, health, history, irqs, problems
+from irq_server.api.openapi import Api
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import DEFAULT_TIERS
 from irq_server.history.window import Windows

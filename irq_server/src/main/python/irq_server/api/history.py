@@ -16,19 +16,22 @@ blp = Blueprint("interrupts", __name__, description="Interrupt counts over time 
 
 
 class WindowQuery(Schema):
+    """A window: `start` to `end`, or `period_seconds` (default 60) ending at `end` (default
+    now) or starting at `start`. Two rules the parameters cannot state one by one: not all
+    three at once, and `start` not after `end` (which defaults to now)."""
+
     period_seconds = fields.Float(
         validate=validate.Range(min=0, min_inclusive=False, max=10 * 365 * 86400),
-        metadata={"description": "window ending now, in seconds (default 60)"})
-    start = Instant(metadata={"description": "window start: ISO 8601 or epoch seconds"})
+        metadata={"description": "window length in seconds (default 60), ending at end (default "
+                                 "now) or starting at start", "exclusiveMinimum": True})
+    start = Instant(metadata={"description": "window start: RFC 3339 date-time or epoch seconds"})
     end = Instant(metadata={"description": "window end (default now)"})
 
     @validates_schema
     def one_way(self, data, **kwargs):
-        if "period_seconds" in data and ("start" in data or "end" in data):
-            raise ValidationError("give period_seconds or start/end, not both",
+        if {"period_seconds", "start", "end"} <= data.keys():
+            raise ValidationError("give at most two of period_seconds, start and end",
                                   field_name="period_seconds")
-        if "end" in data and "start" not in data:
-            raise ValidationError("end needs a start", field_name="start")
         if "start" in data and "end" in data and data["end"] < data["start"]:
             raise ValidationError("end is before start", field_name="end")
 
@@ -79,9 +82,12 @@ class HistorySchema(Schema):
 
 def _window(args: dict) -> Window:
     windows: Windows = current_app.extensions["irq_windows"]
-    if "start" in args:
-        return windows.between(args["start"], args.get("end", windows.clock()))
-    return windows.last(args.get("period_seconds", 60.0))
+    period, start, end = (args.get(k) for k in ("period_seconds", "start", "end"))
+    if start is None:
+        return windows.last(period or 60.0, end)
+    if period is not None:
+        end = start + period
+    return windows.between(start, windows.clock() if end is None else end)
 
 
 def _irq_rows(window: Window) -> list[int]:
@@ -114,13 +120,15 @@ def interrupts(args):
         "cpus": list(window.cpus), **_span(window)})
 
 
-@blp.route("/interrupts/cpu/<cpu>")
+@blp.route("/interrupts/cpu/<cpu>", parameters=[{
+    "in": "path", "name": "cpu", "description": "CPU id", "schema": {"type": "integer",
+                                                                     "minimum": 0}}])
 @blp.arguments(WindowQuery, location="query")
 @blp.response(200, CpuWindowSchema)
 def interrupts_cpu(args, cpu):
     """Interrupts of one CPU over a window."""
     window = _window(args)
-    if not cpu.isdigit() or int(cpu) not in window.cpus:
+    if not (cpu.isascii() and cpu.isdigit()) or int(cpu) not in window.cpus:
         raise NotFound(f"CPU {cpu} is not on this host (CPUs: "
                        f"{', '.join(map(str, window.cpus))})", field="cpu")
     per_cpu = _per_cpu(window)

@@ -7,25 +7,20 @@ import numpy as np
 from flask import current_app
 
 from irq_server.api.auth import caller
-from irq_server.api.blueprint import Blueprint, json_response
+from irq_server.api.blueprint import Blueprint, json_response, path_number
 from irq_server.api.schemas import AffinitySchema, AffinityWriteSchema, IrqListSchema, IrqSchema
-from irq_server.errors import InvalidInput, NotFound
+from irq_server.errors import NotFound
 from irq_server.host import Host, cpus_from_request
 from irq_server.types import AffinityState, InterruptRow, IrqSettings
 
 blp = Blueprint("irqs", __name__, description="Interrupts and their CPU affinity")
+IRQ_PARAM = [{"in": "path", "name": "irq", "description": "IRQ number",
+              "schema": {"type": "integer", "minimum": 0}}]
 audit = logging.getLogger("irq_server.audit")
 
 
 def _host() -> Host:
     return current_app.extensions["irq_host"]
-
-
-def _irq_number(text: str) -> int:
-    if not text.isdigit():
-        raise InvalidInput(f"IRQ {text!r} is not an IRQ number (a non-negative integer)",
-                           field="irq")
-    return int(text)
 
 
 @blp.route("/irqs")
@@ -50,11 +45,11 @@ def list_irqs():
     })
 
 
-@blp.route("/irqs/<irq>")
+@blp.route("/irqs/<irq>", parameters=IRQ_PARAM)
 @blp.response(200, IrqSchema)
 def get_irq(irq):
     """One IRQ, same fields as in GET /irqs."""
-    number = _irq_number(irq)
+    number = path_number(irq, "irq")
     host = _host()
     interrupts = host.interrupts()
     index = interrupts.irq_index().get(number)
@@ -68,14 +63,14 @@ def get_irq(irq):
     return json_response(irq_json(row, counts, sum(counts), settings))
 
 
-@blp.route("/irqs/<irq>/cpu_affinity", methods=["GET"])
+@blp.route("/irqs/<irq>/cpu_affinity", methods=["GET"], parameters=IRQ_PARAM)
 @blp.response(200, AffinitySchema)
 def get_affinity(irq):
     """The IRQ's affinity mask, its CPU list, effective CPUs and whether it is managed."""
-    return json_response(affinity_json(_host().affinity(_irq_number(irq))))
+    return json_response(affinity_json(_host().affinity(path_number(irq, "irq"))))
 
 
-@blp.route("/irqs/<irq>/cpu_affinity", methods=["PUT"])
+@blp.route("/irqs/<irq>/cpu_affinity", methods=["PUT"], parameters=IRQ_PARAM)
 @blp.arguments(AffinityWriteSchema, location="json_or_form")
 @blp.response(200, AffinitySchema)
 def put_affinity(args, irq):
@@ -84,7 +79,7 @@ def put_affinity(args, irq):
     Validates first (well-formed, CPUs exist and are online, not empty, IRQ exists), writes
     only if the mask changes, then reads back what the kernel holds.
     """
-    number = _irq_number(irq)
+    number = path_number(irq, "irq")
     cpus, field = cpus_from_request(args.get("cpu_affinity_mask"), args.get("cpu_affinity_list"))
     change = _host().set_affinity(number, cpus, field)
     token = caller()

@@ -5,16 +5,29 @@ serialised with orjson; these schemas document them in /openapi.json.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from irq_server.procfs.masks import LIST_PATTERN, MASK_PATTERN
+
+
+def _pattern(pattern: str, description: str) -> fields.String:
+    """A string field that must match `pattern` whole, documented with that pattern."""
+    return fields.String(validate=validate.Regexp(re.compile(pattern.rstrip("$") + r"\Z"),
+                                                  error="malformed: expected a " + description),
+                         metadata={"pattern": pattern, "description": description})
 
 
 class AffinityWriteSchema(Schema):
     """Body of PUT /irqs/<irq>/cpu_affinity (JSON or form): exactly one of the two fields."""
 
-    cpu_affinity_mask = fields.String(
-        metadata={"description": "hex mask, comma-separated 32-bit words: 'f', '00000000,00000003'"})
-    cpu_affinity_list = fields.String(
-        metadata={"description": "CPU list: '0-3,8'"})
+    OPENAPI_EXTRA = {"oneOf": [{"required": ["cpu_affinity_mask"]},
+                               {"required": ["cpu_affinity_list"]}]}
+
+    cpu_affinity_mask = _pattern(
+        MASK_PATTERN, "hex mask, comma-separated 32-bit words: 'f', '00000000,00000003'")
+    cpu_affinity_list = _pattern(LIST_PATTERN, "CPU list: '0-3,8'")
 
     @validates_schema
     def exactly_one(self, data, **kwargs):
@@ -91,6 +104,8 @@ class IrqListSchema(Schema):
 
 class AffinitySchema(Schema):
     irq_num = fields.String()
+    changed = fields.Boolean(metadata={"description": "PUT only: false when the IRQ already had "
+                                                      "that mask (nothing was written)"})
     cpu_affinity = fields.String()
     cpu_affinity_list = fields.List(fields.Integer())
     effective_affinity_list = fields.List(fields.Integer(), allow_none=True)

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from irq_server.errors import InvalidInput
+from irq_server.errors import InvalidInput, NotFound
 from irq_server.history.layout import remap
 from irq_server.history.snapshot import unwrap
 from irq_server.history.store import HistoryStore
@@ -61,8 +61,11 @@ class Windows:
         stored = self._stored()
         return unwrap(stored.latest() if stored else None, self.live())
 
-    def last(self, seconds: float) -> Window:
-        """The `seconds` up to now (period_seconds)."""
+    def last(self, seconds: float, end: float | None = None) -> Window:
+        """The `seconds` up to `end` (default now)."""
+        if end is not None:
+            end_snap = self._end(end)
+            return self.between(end_snap.ts - seconds, end_snap.ts, end_snap=end_snap)
         if seconds < self.interval:  # finer than history: two live reads `seconds` apart
             first = self.live()
             self.sleep(seconds)
@@ -98,8 +101,8 @@ class Windows:
             return stored.latest() if fresh else self.now()
         found = stored.at_or_before(end)
         if found is None:
-            raise InvalidInput(f"history starts at {stored.oldest().ts:.3f}; end is before it",
-                               field="end")
+            raise NotFound(f"no history for a window ending then: history starts at "
+                           f"{stored.oldest().ts:.3f}", field="end")
         return found
 
     def _window(self, start: Snapshot, end: Snapshot, requested: float) -> Window:

@@ -10,7 +10,9 @@ from typing import Iterable
 
 from irq_server.errors import InvalidMask
 
-_MASK_RE = re.compile(r"^[0-9a-fA-F]{1,8}(,[0-9a-fA-F]{1,8})*$")
+MASK_PATTERN = r"^[0-9a-fA-F]{1,8}(,[0-9a-fA-F]{1,8})*$"  # also the API's documented pattern
+LIST_PATTERN = r"^[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*$"
+_MASK_RE = re.compile(MASK_PATTERN)
 _LIST_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 MAX_CPUS = 8192  # CONFIG_NR_CPUS upper bound on x86_64
 

@@ -40,14 +40,14 @@ def processes_mentioning(text):
 
 
 class RunningServer:
-    def __init__(self, args, data_dir):
+    def __init__(self, args, data_dir, env=None):
         self.port = free_port()
         https = "--https" in args  # test-only marker: the server was given a certificate
         args = [a for a in args if a != "--https"]
         self.url = f"{'https' if https else 'http'}://127.0.0.1:{self.port}"
         self.verify = False
         self.data_dir = data_dir
-        env = {**os.environ, "PYTHONPATH": str(SRC)}
+        env = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
         self.proc = subprocess.Popen(
             irq_server_command() + ["--bind", f"127.0.0.1:{self.port}", "--data-dir",
@@ -103,8 +103,8 @@ def wait_for(predicate, timeout=15.0):
 def start_server(tmp_path):
     servers = []
 
-    def start(*args):
-        server = RunningServer(list(args), tmp_path / f"data{len(servers)}")
+    def start(*args, env=None):
+        server = RunningServer(list(args), tmp_path / f"data{len(servers)}", env=env)
         servers.append(server)
         return server
     yield start

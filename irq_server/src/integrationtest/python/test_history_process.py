@@ -90,15 +90,71 @@ def test_sampler_command_stops_on_sigterm(tmp_path):
     assert b"sampler stopped" in proc.stderr.read()
 
 
-def test_killed_sampler_is_reported_stale_and_live_routes_keep_working(start_server):
+def helpers_of(data_dir, role):
+    return [pid for pid in processes_mentioning(str(data_dir))
+            if f" {role} ".encode() in open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")]
+
+
+def stored_times(data_dir):
+    if not (data_dir / HistoryStore.FILENAME).exists():
+        return set()
+    db = sqlite3.connect(f"file:{data_dir / HistoryStore.FILENAME}?mode=ro", uri=True)
+    try:
+        return {ts for (ts,) in db.execute("SELECT ts FROM snapshots")}
+    finally:
+        db.close()
+
+
+def test_sampler_killed_20_times_is_restarted_and_loses_nothing_stored(start_server):
+    server = start_server("--simulate", "16:1:100", "--interval", "0.2")
+    rng = random.Random(11)
+    wait_for(lambda: stored_times(server.data_dir))
+    for kill in range(20):
+        pid = wait_for(lambda: samplers_of(server.data_dir))[0]
+        time.sleep(rng.uniform(0.0, 0.4))  # a random moment of the sampling cycle
+        before = stored_times(server.data_dir)
+        os.kill(pid, signal.SIGKILL)
+        killed_at = time.time()
+        # a new sampler takes over and history resumes after the kill
+        wait_for(lambda: max(stored_times(server.data_dir)) > killed_at, timeout=20)
+        assert before <= stored_times(server.data_dir), f"kill {kill} lost stored samples"
+        time.sleep(1.0)  # past HEALTHY_AFTER: a restart is not a crash loop
+    assert len(samplers_of(server.data_dir)) == 1
+    db = sqlite3.connect(server.data_dir / HistoryStore.FILENAME)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    health = requests.get(server.url + "/readyz", timeout=5)
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert server.output().count("sampler restarted") == 20
+
+
+def test_history_stale_is_degraded_and_readyz_503_then_recovers(start_server):
     server = start_server("--simulate", "4:1:12", "--interval", "0.2")
-    wait_for(lambda: not requests.get(server.url + "/healthz", timeout=5)
-             .json()["sampler"]["stale"])
+    wait_for(lambda: requests.get(server.url + "/readyz", timeout=5).status_code == 200)
     sampler = wait_for(lambda: samplers_of(server.data_dir))[0]
-    os.kill(sampler, signal.SIGKILL)
-    health = wait_for(lambda: (h := requests.get(server.url + "/healthz", timeout=5).json())
-                      ["sampler"]["stale"] and h)
-    assert health["status"] == "ok"
-    assert requests.get(server.url + "/irqs", timeout=5).status_code == 200
-    window = requests.get(server.url + "/interrupts?period_seconds=1", timeout=5)
-    assert window.status_code == 200  # ends at a live read once the history is stale
+    os.kill(sampler, signal.SIGSTOP)  # hung, not dead: the supervisor cannot tell
+    try:
+        body = wait_for(lambda: (r := requests.get(server.url + "/readyz", timeout=5))
+                        .status_code == 503 and r.json())
+        assert body["status"] == "degraded" and "no sample for" in body["reasons"][0]
+        health = requests.get(server.url + "/healthz", timeout=5)
+        assert health.status_code == 200 and health.json()["status"] == "degraded"
+        assert requests.get(server.url + "/irqs", timeout=5).status_code == 200
+        window = requests.get(server.url + "/interrupts?period_seconds=1", timeout=5)
+        assert window.status_code == 200  # ends at a live read once the history is stale
+    finally:
+        os.kill(sampler, signal.SIGCONT)
+    wait_for(lambda: requests.get(server.url + "/readyz", timeout=5).status_code == 200)
+
+
+def test_killed_simulator_is_restarted_and_counters_move_again(start_server):
+    server = start_server("--simulate", "4:1:12", "--interval", "0.2")
+    simulator = wait_for(lambda: helpers_of(server.data_dir, "simulate"))[0]
+    os.kill(simulator, signal.SIGKILL)
+    again = wait_for(lambda: [p for p in helpers_of(server.data_dir, "simulate") if p != simulator])
+    assert len(again) == 1
+    total = lambda: requests.get(server.url + "/irqs", timeout=5).json()["totals"][  # noqa: E731
+        "num_interrupts_all_cpus"]
+    first = total()
+    wait_for(lambda: total() > first)
+    assert "simulator restarted" in server.output()

@@ -80,3 +80,28 @@ def test_real_host_totals_equal_proc_interrupts(start_server):
     assert len(per_cpu) == len(before)
     assert all(b <= s <= a for b, s, a in zip(before, per_cpu, after))
     assert requests.get(server.url + "/cpus", timeout=5).json()["cpus"]
+
+
+def test_two_servers_on_one_machine_share_no_control_socket(start_server, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_RUNTIME_DIR": ""}
+    first = start_server("--simulate", "4:1:12", env=env)
+    second = start_server("--simulate", "4:1:12", env=env)
+    for server in (first, second):
+        assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+    assert list(home.rglob("*.ctl")) == [] and not (home / ".gunicorn").exists()
+
+
+def test_large_bodies_get_413_before_being_read(start_server):
+    server = start_server("--simulate", "4:1:12", "--max-body", "2048")
+    url = server.url + "/irqs/24/cpu_affinity"
+    headers = {**bearer(server.admin_token), "Content-Type": "application/json"}
+    ten_mb = b'{"cpu_affinity_list": "1", "pad": "' + b"x" * (10 << 20) + b'"}'
+    sized = requests.put(url, data=ten_mb, headers=headers, timeout=10)
+    assert sized.status_code == 413
+    assert sized.headers["Content-Type"] == "application/problem+json"
+    assert "at most 2048" in sized.json()["detail"]
+    chunked = requests.put(url, data=iter([ten_mb[:4096]] * 4), headers=headers, timeout=10)
+    assert chunked.status_code == 413  # no Content-Length: the stream is capped as it is read
+    assert requests.get(url, timeout=5).json()["cpu_affinity_list"] == [0, 1, 2, 3]

@@ -36,9 +36,25 @@ def assert_problem(response, status, field=None):
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_healthz(make_client, sim, prefix):
     client, _, _ = make_client(sim.root)
-    body = client.get(f"{prefix}/healthz").get_json()
-    assert body["status"] == "ok" and body["version"] and body["simulated"] is True
-    assert body["sampler"]["interval_seconds"] == 1.0 and "last_sample" in body["sampler"]
+    response = client.get(f"{prefix}/healthz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["version"] and body["simulated"] is True
+    assert body["sampler"]["interval_seconds"] == 1.0 and body["sampler"]["last_sample"] is None
+    # no sampler has written yet: alive (200) but degraded, and not ready (503), saying why
+    assert body["status"] == "degraded" and "no sample yet" in body["reasons"][0]
+    ready = client.get(f"{prefix}/readyz")
+    assert ready.status_code == 503 and ready.get_json()["reasons"] == body["reasons"]
+
+
+def test_bodies_over_the_cap_get_413_unread_and_change_nothing(make_client, sim):
+    client, token, _ = make_client(sim.root, IRQ_MAX_BODY=1024)
+    irq = nic(sim).irq
+    before = client.get(f"/irqs/{irq}/cpu_affinity").get_json()
+    big = {"cpu_affinity_list": "1", "padding": "x" * 4096}
+    response = client.put(f"/irqs/{irq}/cpu_affinity", json=big, headers=bearer(token))
+    body = assert_problem(response, 413)
+    assert "at most 1024" in body["detail"]
+    assert client.get(f"/irqs/{irq}/cpu_affinity").get_json() == before
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

@@ -32,10 +32,12 @@ class Settings:
     auth_reads: bool = False  # reads need a token too
     tiers: str = "1s:1h,10s:1d,60s:7d,10m:90d"  # history retention, STEP:KEEP,...
     sampler: bool = True  # start the history sampler beside gunicorn
+    max_body: int = 16 * 1024  # largest request body accepted, bytes (413 above)
 
     def app_config(self, root: str) -> dict:
         return {"IRQ_ROOT": root, "IRQ_DATA_DIR": self.data_dir, "IRQ_AUTH_READS": self.auth_reads,
-                "IRQ_INTERVAL": self.interval, "IRQ_TIERS": parse_tiers(self.tiers)}
+                "IRQ_INTERVAL": self.interval, "IRQ_TIERS": parse_tiers(self.tiers),
+                "IRQ_MAX_BODY": self.max_body}
 
 
 def env(name: str, default=None):
@@ -64,6 +66,9 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-sampler", dest="sampler", action="store_false",
                         help="do not start the history sampler (run 'irq-server sampler' as its "
                              "own service instead)")
+    parser.add_argument("--max-body", type=int, default=int(env("MAX_BODY", d.max_body)),
+                        metavar="BYTES", help="largest request body accepted; larger ones get "
+                        "413 without being read (default %(default)s)")
     parser.add_argument("--auth-reads", action="store_true",
                         default=env("AUTH_READS", "") not in ("", "0", "false"),
                         help="require a token for reads too")
@@ -93,4 +98,4 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     data_dir=args.data_dir, interval=args.interval, simulate=args.simulate,
                     seed=args.seed, certfile=args.certfile, keyfile=args.keyfile,
                     log_level=args.log_level, auth_reads=args.auth_reads, tiers=args.tiers,
-                    sampler=args.sampler)
+                    sampler=args.sampler, max_body=args.max_body)

@@ -1,5 +1,6 @@
-"""The irq-server process: gunicorn (gthread) on the app factory, plus, with --simulate, one
-simulator process that advances the simulated host. SIGTERM/SIGINT stop both."""
+"""The irq-server process: gunicorn (gthread) on the app factory, plus its helpers, kept
+running by a Supervisor: one history sampler and, with --simulate, one simulator process that
+advances the simulated host. SIGTERM/SIGINT stop them all."""
 from __future__ import annotations
 
 import logging
@@ -17,6 +18,7 @@ from irq_server.api import create_app
 from irq_server.config import Settings
 from irq_server.history.sampler import Sampler
 from irq_server.history.store import HistoryStore
+from irq_server.supervisor import Helper, Supervisor
 from irq_server.tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,9 @@ class GunicornApp(BaseApplication):
         options = {"bind": s.bind, "workers": s.workers, "threads": s.threads,
                    "worker_class": "gthread", "accesslog": "-", "errorlog": "-",
                    "loglevel": s.log_level, "graceful_timeout": 10, "timeout": 60,
-                   "proc_name": "irq-server", "certfile": s.certfile, "keyfile": s.keyfile}
+                   "proc_name": "irq-server", "certfile": s.certfile, "keyfile": s.keyfile,
+                   # no control socket: two servers would share $HOME/.gunicorn/gunicorn.ctl
+                   "control_socket_disable": True}
         if self._on_exit:
             options["on_exit"] = lambda server: self._on_exit()
         for key, value in options.items():
@@ -103,34 +107,32 @@ def serve(settings: Settings) -> int:
     if created:
         log.warning("write token for affinity changes: %s", created)
     root = prepare_simulation(settings) if settings.simulate else settings.root
-    children: list[subprocess.Popen] = []
+    helpers = []
     if settings.simulate:
-        children.append(_child("simulate", "--root", root, "--interval", str(settings.interval),
-                               "--log-level", settings.log_level))
+        helpers.append(Helper("simulator", _helper_argv(
+            "simulate", "--root", root, "--interval", str(settings.interval),
+            "--log-level", settings.log_level)))
     if settings.sampler:  # exactly one sampler per host, whatever the worker count
-        children.append(_child("sampler", "--root", root, "--data-dir", settings.data_dir,
-                               "--interval", str(settings.interval), "--tiers",
-                               settings.tiers, "--log-level", settings.log_level))
-
-    def stop_children():
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-                try:
-                    child.wait(5)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-
-    log.info("serving %s on %s (pids: %s)", root, settings.bind,
-             ", ".join(str(c.pid) for c in children))
+        helpers.append(Helper("sampler", _helper_argv(
+            "sampler", "--root", root, "--data-dir", settings.data_dir, "--interval",
+            str(settings.interval), "--tiers", settings.tiers, "--log-level",
+            settings.log_level)))
+    supervisor = Supervisor(helpers, spawn=_child)
+    supervisor.start()
+    log.info("serving %s on %s (helpers: %s)", root, settings.bind,
+             ", ".join(f"{h.name} pid {h.proc.pid}" for h in helpers) or "none")
     try:
-        GunicornApp(settings, root, on_exit=stop_children).run()
+        GunicornApp(settings, root, on_exit=supervisor.stop).run()
     finally:
-        stop_children()
+        supervisor.stop()
     return 0
 
 
-def _child(*args: str) -> subprocess.Popen:
+def _helper_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "irq_server", *args]
+
+
+def _child(argv: list[str]) -> subprocess.Popen:
     """A helper process (sampler, simulator) of this server. Its own session: Ctrl-C in a
     terminal reaches it through us, so it stops after gunicorn, not before."""
-    return subprocess.Popen([sys.executable, "-m", "irq_server", *args], start_new_session=True)
+    return subprocess.Popen(argv, start_new_session=True)

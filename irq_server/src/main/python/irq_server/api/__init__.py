@@ -5,7 +5,8 @@ import os
 import tempfile
 import time
 
-from flask import Flask
+from flask import Flask, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from irq_server import __version__
 from irq_server.api import auth, cpus, health, history, irqs, problems
@@ -27,6 +28,7 @@ DEFAULTS = {
     "IRQ_INTERVAL": 1.0,  # sampler interval in seconds
     "IRQ_TIERS": DEFAULT_TIERS,  # history retention
     "IRQ_CLOCK": time.time,  # "now" (tests drive a fake one)
+    "IRQ_MAX_BODY": 16 * 1024,  # request bodies above this many bytes get 413 unread
     "API_TITLE": "irq-server",
     "API_VERSION": __version__,
     "OPENAPI_VERSION": "3.0.3",
@@ -41,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask("irq_server")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
+    app.config["MAX_CONTENT_LENGTH"] = app.config["IRQ_MAX_BODY"]  # also caps chunked bodies
     if not app.config["IRQ_DATA_DIR"]:
         app.config["IRQ_DATA_DIR"] = tempfile.mkdtemp(prefix="irq-server-")
     os.makedirs(app.config["IRQ_DATA_DIR"], exist_ok=True)
@@ -54,9 +57,27 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blp, url_prefix=API_PREFIX, name=f"v1_{blp.name}")
     app.add_url_rule(f"{API_PREFIX}/openapi.json", "v1_openapi",
                      lambda: app.view_functions["api-docs.openapi_json"]())
+    app.before_request(_refuse_large_body)
     auth.init_app(app)
     problems.init_app(app)
     return app
+
+
+def _refuse_large_body() -> None:
+    """413 for a body over the cap: from its Content-Length alone, before anything reads it;
+    a streamed (chunked) body is read up to the cap and refused when more follows."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    size = request.content_length
+    try:
+        if size is None and request.environ.get("wsgi.input_terminated"):
+            request.get_data(cache=True)  # werkzeug stops at the cap (and caches for parsing)
+            request.stream.read(1)  # past the cap: werkzeug raises 413
+        elif size is not None and size > limit:
+            raise RequestEntityTooLarge()
+    except RequestEntityTooLarge:
+        raise RequestEntityTooLarge(f"the request body is {'over ' if size is None else ''}"
+                                    f"{size or limit} bytes; this server takes at most {limit} "
+                                    "(--max-body)") from None
 
 
 def _windows(host: Host, config: dict) -> Windows:

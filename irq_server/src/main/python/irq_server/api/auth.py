@@ -9,7 +9,7 @@ from irq_server.errors import AuthError, ScopeError
 from irq_server.tokens import TokenInfo, TokenStore
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-OPEN_PATHS = frozenset({"/healthz", "/api/v1/healthz"})
+OPEN_PATHS = frozenset({"/healthz", "/api/v1/healthz", "/readyz", "/api/v1/readyz"})
 
 
 def caller() -> TokenInfo | None:

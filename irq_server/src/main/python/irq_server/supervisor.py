@@ -1,0 +1,108 @@
+"""Supervisor: keeps irq-server's helper processes (sampler, simulator) running.
+
+A helper that dies is started again after a back-off, as gunicorn does for its workers:
+0.2 s after a helper that had run for a while, doubling (up to 30 s) while it keeps dying
+within a second of starting, so a crash loop does not spin. Every death and restart is
+logged. The watch runs in a thread of the gunicorn arbiter; gunicorn reaps every child of
+its process (waitpid(-1)), so the exit status of a helper is not always ours to read.
+"""
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+FIRST_DELAY = 0.2  # seconds before restarting a helper that had run for a while
+MAX_DELAY = 30.0  # back-off ceiling for a crash loop
+HEALTHY_AFTER = 1.0  # a helper up this long has started well: its back-off starts over
+
+
+@dataclass
+class Helper:
+    """One supervised process: its name in logs and the command line that starts it."""
+
+    name: str  # "sampler", "simulator"
+    argv: list[str]  # command line
+    proc: subprocess.Popen | None = None  # the running process
+    started: float = 0.0  # monotonic time of the last start
+    restarts: int = 0  # restarts so far
+    delay: float = FIRST_DELAY  # wait before the next restart
+
+
+class Supervisor:
+    """Start helpers, restart them when they die, stop them on request."""
+
+    def __init__(self, helpers: list[Helper], spawn: Callable[[list[str]], subprocess.Popen],
+                 clock: Callable[[], float] = time.monotonic, poll: float = 0.1):
+        self.helpers = helpers
+        self._spawn = spawn
+        self._clock = clock
+        self._poll = poll
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        for helper in self.helpers:
+            self._start(helper)
+        self._thread = threading.Thread(target=self._watch, name="irq-supervisor", daemon=True)
+        self._thread.start()
+
+    def pids(self) -> list[int]:
+        return [h.proc.pid for h in self.helpers if h.proc is not None]
+
+    def check(self) -> None:
+        """One pass: restart every helper that has died (and waited out its back-off)."""
+        for helper in self.helpers:
+            if helper.proc is None or helper.proc.poll() is None:
+                continue
+            uptime = self._clock() - helper.started
+            helper.delay = FIRST_DELAY if uptime >= HEALTHY_AFTER else min(
+                helper.delay * 2, MAX_DELAY)
+            log.warning("%s (pid %d) died after %.1f s (%s); restarting it in %.1f s",
+                        helper.name, helper.proc.pid, uptime, _exit_text(helper.proc.returncode),
+                        helper.delay)
+            helper.proc = None
+            if self._stop.wait(helper.delay):
+                return
+            helper.restarts += 1
+            self._start(helper)
+            log.warning("%s restarted (pid %d, restart %d)", helper.name, helper.proc.pid,
+                        helper.restarts)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop watching, then SIGTERM every helper (SIGKILL after `timeout`)."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        for helper in self.helpers:
+            proc = helper.proc
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+    def _start(self, helper: Helper) -> None:
+        helper.proc = self._spawn(helper.argv)
+        helper.started = self._clock()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self._poll):
+            try:
+                self.check()
+            except Exception:  # the watch must outlive any one failed restart
+                log.exception("supervising helpers failed; retrying")
+
+
+def _exit_text(code: int) -> str:
+    if code == 0:
+        return "exit status 0, or reaped by gunicorn"
+    if code < 0:
+        return f"killed by signal {-code}"
+    return f"exit status {code}"

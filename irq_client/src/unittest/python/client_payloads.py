@@ -53,3 +53,7 @@ def problem(status, title, detail, errors=None):
     if errors:
         body["errors"] = errors
     return body
+SOFTIRQS = {**SPAN, "cpus": [0, 1], "softirqs": [
+    {"name": "TIMER", "num_softirqs_per_cpu": [60, 60], "num_softirqs": 120, "rate_per_second": 2.0},
+    {"name": "NET_RX", "num_softirqs_per_cpu": [600, 0], "num_softirqs": 600,
+     "rate_per_second": 10.0}]}

@@ -7,8 +7,8 @@ import requests
 import responses
 from responses import matchers
 
-from client_payloads import (AFFINITY, CPU_WINDOW, CPUS, IRQS, URL, WINDOW, WINDOW_IRQS,
-                             problem)
+from client_payloads import (AFFINITY, CPU_WINDOW, CPUS, IRQS, SOFTIRQS, URL, WINDOW,
+                             WINDOW_IRQS, problem)
 from irq_client import cli
 
 
@@ -22,6 +22,7 @@ def mocked():
         rsps.get(f"{URL}/interrupts/irqs", json=WINDOW_IRQS)
         rsps.get(f"{URL}/interrupts", json=WINDOW)
         rsps.get(f"{URL}/interrupts/cpu/1", json=CPU_WINDOW)
+        rsps.get(f"{URL}/softirqs", json=SOFTIRQS)
         yield rsps
 
 
@@ -123,7 +124,7 @@ def test_top_batch_frames(mocked):
     code, out = run("top", "--iterations", "2", "--delay", "0.01")
     frames = out.split("irq-client top | ")[1:]
     assert code == 0 and len(frames) == 2
-    assert frames[0].startswith("2 CPUs, 2 IRQs | total: 1500 delta: 630 in 60 s\n")
+    assert frames[0].startswith("2 CPUs, 2 IRQs | total: 1500 delta: 630 in 60 s | sort: delta\n")
     assert "cpu0  95.2%  cpu1   4.8%" in frames[0]
     assert "IRQ TOTAL DELTA NAME\n 24  1000   600" in frames[0]
     assert "\x1b[2J" not in out  # not a terminal: batch mode, no screen clearing
@@ -162,8 +163,8 @@ def test_unreachable_server_exits_3(capsys):
 
 @pytest.mark.parametrize("argv", [["affinity", "set", "24"], ["affinity", "set", "24", "3",
                                                                "--cpus", "1"],
-                                  ["interrupts", "--period", "5", "--start", "1"],
-                                  ["interrupts", "--end", "5"]])
+                                  ["interrupts", "--period", "5", "--start", "1", "--end", "2"],
+                                  ["--server", "db7:5000", "irqs"], ["irqs", "-S", "-o", "irq"]])
 def test_usage_errors_exit_2(mocked, argv, capsys):
     assert run(*argv)[0] == 2
     assert "irq-client:" in capsys.readouterr().err
@@ -186,3 +187,64 @@ def test_help_has_examples(capsys):
         with pytest.raises(SystemExit):
             cli.main([command, "--help"])
         assert "example" in capsys.readouterr().out
+
+
+def test_global_options_also_after_the_command(mocked):
+    out = io.StringIO()
+    assert cli.main(["irqs", "--json", "--server", URL, "--timeout", "2"], out=out) == 0
+    assert json.loads(out.getvalue()) == IRQS
+    out = io.StringIO()
+    assert cli.main(["affinity", "get", "24", "-J", "--server", URL], out=out) == 0
+    assert json.loads(out.getvalue())["cpu_affinity"] == "2"
+
+
+def test_lsirq_short_options_columns_and_pairs(mocked):
+    code, out = run("irqs", "-s", "total", "-t", "200", "-n", "-o", "irq,total,node,affinity,"
+                    "effective,managed,name")
+    assert out.splitlines() == ["24 1000 0 0-1 0 no IR-PCI-MSI  0-edge  eth0-TxRx-0",
+                                " 9  500 - 0-1 1 -  IR-IO-APIC  9-fasteoi  acpi"]
+    code, out = run("irqs", "-P", "-C", "1", "-o", "+delta", "-s", "irq")
+    assert out.splitlines()[:2] == [
+        'IRQ="9" TOTAL="300" DELTA="30" NAME="IR-IO-APIC  9-fasteoi  acpi"',
+        'IRQ="24" TOTAL="0" DELTA="0" NAME="IR-PCI-MSI  0-edge  eth0-TxRx-0"']
+
+
+def test_unknown_column_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        run("irqs", "-o", "irq,size")
+    assert exit_.value.code == 2 and "unknown column SIZE" in capsys.readouterr().err
+
+
+def test_softirqs_like_lsirq_s(mocked):
+    code, out = run("irqs", "-S", "--per-cpu", "--period", "60")
+    assert code == 0 and out == ("SOFTIRQ DELTA RATE/S CPU0 CPU1\n"
+                                 "NET_RX    600   10.0  600    0\n"
+                                 "TIMER     120    2.0   60   60\n")
+    assert mocked.calls[-1].request.params == {"period_seconds": "60.0"}
+
+
+def test_server_without_scheme_is_a_usage_error_with_the_fix(capsys):
+    assert run("--server", "db7:5000", "irqs")[0] == 2
+    assert "use http://db7:5000" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.startswith("irq-client 0.")
+
+
+def test_top_sort_keys_change_the_sort_and_q_quits():
+    import argparse
+    import os
+    read, write = os.pipe()
+    args = argparse.Namespace(sort="delta")
+    with os.fdopen(read, "rb", buffering=0) as keys:
+        os.write(write, b"t")
+        assert cli.wait_key(keys, 5.0, args) == "t" and args.sort == "total"
+        os.write(write, b"N")
+        assert cli.wait_key(keys, 5.0, args) == "n" and args.sort == "name"
+        os.write(write, b"q")
+        assert cli.wait_key(keys, 5.0, args) == "q" and args.sort == "name"
+        assert cli.wait_key(keys, 0.01, args) is None  # nothing typed: the delay passes
+    os.close(write)

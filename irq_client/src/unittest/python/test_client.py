@@ -33,8 +33,8 @@ def test_public_surface_is_explicit():
     assert sorted(irq_client.__all__) == sorted([
         "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuWindow", "Forbidden",
         "Health", "History", "InterruptWindow", "Irq", "IrqClient", "IrqClientError", "IrqList",
-        "IrqRate", "IrqWindow", "NotFound", "OtherRow", "Sampler", "ServerError", "Span",
-        "TransportError", "Unauthorized"])
+        "IrqRate", "IrqWindow", "NotFound", "OtherRow", "Sampler", "ServerError", "SoftirqRate",
+        "SoftirqWindow", "Span", "TransportError", "Unauthorized"])
     for name in irq_client.__all__:
         assert hasattr(irq_client, name)
 
@@ -81,7 +81,7 @@ def test_windows_send_the_right_query(mocked):
     mocked.get(f"{URL}/interrupts", json=WINDOW,
                match=[matchers.query_param_matcher({"period_seconds": "10"})])
     mocked.get(f"{URL}/interrupts/cpu/1", json=CPU_WINDOW,
-               match=[matchers.query_param_matcher({"start": "2026-11-23T08:00:00+00:00",
+               match=[matchers.query_param_matcher({"start": "2026-11-23T08:00:00Z",
                                                     "end": "1795424460"})])
     mocked.get(f"{URL}/interrupts/irqs", json=WINDOW_IRQS,
                match=[matchers.query_param_matcher({"period_seconds": "60"})])

@@ -137,3 +137,11 @@ def test_watch_applies_then_stays_quiet(tmp_path):
     first, second = out.split(f"== {A}")[1:]
     assert "applied 6 move(s), verified by read-back" in first
     assert "no moves: balanced" in second
+
+
+def test_version_and_a_server_without_scheme(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.startswith("irq-balance 0.")
+    assert cli.main(["plan", "--server", "db7:5000"]) == 2
+    assert "use http://db7:5000" in capsys.readouterr().err

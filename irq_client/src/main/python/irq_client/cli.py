@@ -5,18 +5,24 @@ Exit codes: 0 ok, 1 the server answered with an error, 2 usage, 3 the server can
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import select
 import sys
+import termios
 import time
+import tty
 
-from irq_client import render
+from irq_client import __version__, render
 from irq_client.client import IrqClient
 from irq_client.errors import ApiError, TransportError
 
 EPILOG = """examples:
-  irq-client irqs --sort total                     lsirq-style table, busiest first
-  irq-client irqs --sort delta --period 10 --cpu-list 0-3 --per-cpu
+  irq-client irqs -s total                         lsirq-style table, busiest first
+  irq-client irqs -s delta --period 10 -C 0-3 --per-cpu
+  irq-client irqs -o irq,total,node,effective,name -P
+  irq-client irqs -S                               softirqs per CPU
   irq-client irq 42
   irq-client cpus
   irq-client interrupts --period 10 --cpu 3        CPU 3 over the last 10 s
@@ -24,9 +30,10 @@ EPILOG = """examples:
   irq-client affinity get 42
   irq-client affinity set 42 --cpus 2-3            needs a write token (--token or $IRQ_TOKEN)
   irq-client affinity set 42 0c
-  irq-client top --delay 2 --iterations 5
-  irq-client --json irqs | jq '.totals'
+  irq-client top -d 2 --iterations 5
+  irq-client irqs --json | jq '.totals'
 
+--server, --token, --timeout and --json go before or after the command.
 environment: IRQ_SERVER_URL (default http://127.0.0.1:5000), IRQ_TOKEN
 exit codes: 0 ok, 1 API error, 2 usage, 3 server unreachable
 """
@@ -50,77 +57,126 @@ def cpu_list_arg(text: str) -> frozenset[int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def columns_arg(text: str) -> tuple[str, ...]:
+    try:
+        return render.parse_columns(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def connection_flags() -> argparse.ArgumentParser:
+    """--server, --token, --timeout and -J/--json, accepted before or after the command: the
+    defaults are SUPPRESS so a later parser never overwrites what an earlier one read."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--server", default=argparse.SUPPRESS,
+                   help="irq-server URL with its scheme (default $IRQ_SERVER_URL or "
+                        "http://127.0.0.1:5000)")
+    p.add_argument("--token", default=argparse.SUPPRESS, help="bearer token (default $IRQ_TOKEN)")
+    p.add_argument("--timeout", type=positive, default=argparse.SUPPRESS,
+                   help="seconds per request (default 5)")
+    p.add_argument("-J", "--json", action="store_true", default=argparse.SUPPRESS,
+                   help="print the server's JSON")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
+    common = [connection_flags()]
     p = argparse.ArgumentParser(prog="irq-client", description="Read a host's interrupts from "
                                 "irq-server and change IRQ affinity.", epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--server", help="irq-server URL (default $IRQ_SERVER_URL or "
-                                    "http://127.0.0.1:5000)")
-    p.add_argument("--token", help="bearer token (default $IRQ_TOKEN)")
-    p.add_argument("--timeout", type=positive, default=5.0, help="seconds per request")
-    p.add_argument("--json", action="store_true", help="print the server's JSON")
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                parents=common)
+    p.add_argument("--version", action="version", version=f"irq-client {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     fmt = argparse.RawDescriptionHelpFormatter
 
-    irqs = sub.add_parser("irqs", help="list IRQs like lsirq", formatter_class=fmt,
-                          epilog="example: irq-client irqs --sort delta --period 10 --per-cpu")
+    def command(name, **kwargs):
+        return sub.add_parser(name, parents=common, formatter_class=fmt, **kwargs)
+
+    irqs = command("irqs", help="list IRQs like lsirq",
+                   epilog="examples:\n  irq-client irqs -s delta --period 10 --per-cpu\n"
+                          "  irq-client irqs -o irq,total,node,effective,name -t 1000\n"
+                          "  irq-client irqs -S               softirqs per CPU (lsirq -S)\n"
+                          f"columns for -o: {','.join(render.COLUMNS)} (+LIST adds to the "
+                          "defaults)")
     add_table_flags(irqs, default_sort="irq")
     irqs.add_argument("--period", type=positive, default=60.0,
-                      help="window in seconds for DELTA (with --sort delta or --delta)")
+                      help="window in seconds for DELTA and -S (default %(default)s)")
     irqs.add_argument("--delta", action="store_true", help="add a DELTA column over --period")
+    irqs.add_argument("-S", "--softirq", action="store_true",
+                      help="softirqs per CPU over --period instead of IRQs")
 
-    irq = sub.add_parser("irq", help="one IRQ in detail", epilog="example: irq-client irq 42")
+    irq = command("irq", help="one IRQ in detail", epilog="example: irq-client irq 42")
     irq.add_argument("irq", type=int)
 
-    sub.add_parser("cpus", help="CPU topology table", epilog="example: irq-client cpus")
+    command("cpus", help="CPU topology table", epilog="example: irq-client cpus")
 
-    ints = sub.add_parser("interrupts", help="interrupts per CPU over a window",
-                          formatter_class=fmt, epilog="examples:\n  irq-client interrupts "
-                          "--period 10 --cpu 3\n  irq-client interrupts --start 1795424400 "
-                          "--end 1795428000 --per-irq")
-    ints.add_argument("--period", type=positive, help="the last S seconds (default 60)")
-    ints.add_argument("--start", help="window start: ISO 8601 or epoch seconds")
+    ints = command("interrupts", help="interrupts per CPU over a window",
+                   epilog="examples:\n  irq-client interrupts --period 10 --cpu 3\n"
+                          "  irq-client interrupts --start 1795424400 --end 1795428000 --per-irq")
+    ints.add_argument("--period", type=positive,
+                      help="window length in seconds (default 60), ending at --end or now")
+    ints.add_argument("--start", help="window start: RFC 3339 (2026-11-23T08:00:00Z) or epoch "
+                                      "seconds")
     ints.add_argument("--end", help="window end (default now)")
     ints.add_argument("--cpu", type=int, help="only this CPU")
     ints.add_argument("--per-irq", action="store_true", help="one row per IRQ with its rate")
 
-    aff = sub.add_parser("affinity", help="read or set an IRQ's CPU affinity",
-                         formatter_class=fmt, epilog="examples:\n  irq-client affinity get 42\n"
+    aff = command("affinity", help="read or set an IRQ's CPU affinity",
+                  epilog="examples:\n  irq-client affinity get 42\n"
                          "  irq-client affinity set 42 --cpus 2-3\n  irq-client affinity set 42 0c")
     aff_sub = aff.add_subparsers(dest="action", required=True, metavar="{get,set}")
-    get = aff_sub.add_parser("get", help="show the affinity")
+    get = aff_sub.add_parser("get", help="show the affinity", parents=common)
     get.add_argument("irq", type=int)
-    put = aff_sub.add_parser("set", help="route the IRQ to other CPUs (write token)")
+    put = aff_sub.add_parser("set", help="route the IRQ to other CPUs (write token)",
+                             parents=common)
     put.add_argument("irq", type=int)
     put.add_argument("mask", nargs="?", help="hex mask, e.g. 0c or 00000000,0000000c")
     put.add_argument("--cpus", type=cpu_list_arg, help="CPU list instead of a mask, e.g. 2-3")
 
-    top = sub.add_parser("top", help="live view like irqtop", formatter_class=fmt,
-                         epilog="example: irq-client top --delay 2 --iterations 10 --sort total")
+    top = command("top", help="live view like irqtop",
+                  epilog="example: irq-client top -d 2 --iterations 10 -s total\n"
+                         "keys on a terminal: i t d n sort by IRQ, TOTAL, DELTA, NAME; q quits")
     add_table_flags(top, default_sort="delta")
-    top.add_argument("--delay", type=positive, default=3.0, help="seconds between refreshes")
+    top.add_argument("-d", "--delay", type=positive, default=3.0,
+                     help="seconds between refreshes (default %(default)s)")
     top.add_argument("--iterations", type=int, help="stop after N refreshes (default: forever)")
-    top.add_argument("--batch", action="store_true",
+    top.add_argument("-b", "--batch", action="store_true",
                      help="print frames one after another (default when stdout is not a tty)")
     return p
 
 
 def add_table_flags(parser: argparse.ArgumentParser, default_sort: str) -> None:
-    parser.add_argument("--sort", choices=sorted(render.SORT_KEYS), default=default_sort,
+    """lsirq/irqtop's table options."""
+    parser.add_argument("-s", "--sort", choices=sorted(render.SORT_KEYS), default=default_sort,
                         help="sort column (default %(default)s)")
-    parser.add_argument("--threshold", type=int,
+    parser.add_argument("-o", "--output", type=columns_arg, metavar="LIST",
+                        help=f"columns to show: {','.join(render.COLUMNS)}")
+    parser.add_argument("-t", "--threshold", type=int,
                         help="only IRQs with more than N interrupts (default: all)")
-    parser.add_argument("--cpu-list", type=cpu_list_arg,
+    parser.add_argument("-C", "--cpu-list", type=cpu_list_arg,
                         help="count only these CPUs, e.g. 0-3,8")
     parser.add_argument("--per-cpu", action="store_true", help="a column per CPU")
-    parser.add_argument("--noheadings", action="store_true", help="no header line")
+    parser.add_argument("-n", "--noheadings", action="store_true", help="no header line")
+    parser.add_argument("-P", "--pairs", action="store_true", help='KEY="value" output')
+
+
+def server_url(text: str | None) -> str | None:
+    """The server URL as given, after checking it names a scheme."""
+    if text is not None and "://" not in text:
+        raise UsageError(f"server URL {text!r} has no scheme: use http://{text} "
+                         f"(or https://{text} for a TLS server)")
+    return text
 
 
 def main(argv: list[str] | None = None, out=None) -> int:
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
-    client = IrqClient(args.server, token=args.token, timeout=args.timeout)
+    for name, default in (("server", None), ("token", None), ("timeout", 5.0), ("json", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
     try:
+        url = server_url(args.server or os.environ.get("IRQ_SERVER_URL"))
+        client = IrqClient(url, token=args.token, timeout=args.timeout)
         return COMMANDS[args.command](client, args, out)
     except UsageError as exc:
         print(f"irq-client: {exc}", file=sys.stderr)
@@ -147,21 +203,42 @@ def emit_json(out, data) -> int:
 
 
 def cmd_irqs(client: IrqClient, args, out) -> int:
+    if args.softirq:
+        if args.output:
+            raise UsageError("-o/--output chooses IRQ columns; -S shows softirqs")
+        if args.json:
+            return emit_json(out, client.get_json("/softirqs", period_seconds=args.period))
+        window = client.softirqs(period=args.period)
+        shown = [c for c in window.cpus if args.cpu_list is None or c in args.cpu_list]
+        print(render.softirq_table(window, shown_cpus=shown if args.per_cpu else None,
+                                   cpus=args.cpu_list, headings=not args.noheadings,
+                                   pairs=args.pairs), file=out)
+        return 0
     if args.json:
         return emit_json(out, client.get_json("/irqs"))
-    with_delta = args.delta or args.sort == "delta"
+    columns = table_columns(args, with_delta=args.delta)
     listing = client.irqs()
-    window = client.interrupts_irqs(period=args.period) if with_delta else None
-    print(irqs_text(listing, window, args, with_delta), file=out)
+    window = client.interrupts_irqs(period=args.period) if "DELTA" in columns else None
+    print(irqs_text(listing, window, args, columns), file=out)
     return 0
 
 
-def irqs_text(listing, window, args, with_delta: bool) -> str:
+def table_columns(args, with_delta: bool) -> tuple[str, ...]:
+    """-o's columns, else lsirq's defaults (with DELTA when asked for or sorted by)."""
+    if args.output:
+        return args.output
+    if with_delta or args.sort == "delta":
+        return ("IRQ", "TOTAL", "DELTA", "NAME")
+    return render.DEFAULT_COLUMNS
+
+
+def irqs_text(listing, window, args, columns) -> str:
     shown = [c for c in listing.cpus if args.cpu_list is None or c in args.cpu_list]
     rows = render.irq_rows(listing, window, args.cpu_list)
-    return render.irq_table(rows, sort=args.sort, shown_cpus=shown if args.per_cpu else None,
-                            with_delta=with_delta, threshold=args.threshold,
-                            headings=not args.noheadings)
+    return render.irq_table(rows, sort=args.sort, columns=columns,
+                            shown_cpus=shown if args.per_cpu else None,
+                            threshold=args.threshold, headings=not args.noheadings,
+                            pairs=args.pairs)
 
 
 def cmd_irq(client: IrqClient, args, out) -> int:
@@ -193,10 +270,8 @@ def cmd_cpus(client: IrqClient, args, out) -> int:
 
 
 def cmd_interrupts(client: IrqClient, args, out) -> int:
-    if args.period is not None and (args.start or args.end):
-        raise UsageError("give --period or --start/--end, not both")
-    if args.end and not args.start:
-        raise UsageError("--end needs --start")
+    if None not in (args.period, args.start, args.end):
+        raise UsageError("give at most two of --period, --start and --end")
     window = {"period": args.period, "start": args.start, "end": args.end}
     if args.cpu is not None and not args.per_irq:
         if args.json:
@@ -270,30 +345,65 @@ def cmd_affinity(client: IrqClient, args, out) -> int:
     return 0
 
 
+SORT_BY_KEY = {"i": "irq", "t": "total", "d": "delta", "n": "name"}  # irqtop's keys
+
+
 def cmd_top(client: IrqClient, args, out) -> int:
-    """irqtop: refresh every --delay; deltas are the server's counts over the last --delay."""
+    """irqtop: refresh every --delay; deltas are the server's counts over the last --delay.
+    On a terminal, i/t/d/n change the sort and q quits, as in irqtop."""
     batch = args.batch or not out.isatty()
-    count = 0
-    while args.iterations is None or count < args.iterations:
-        if count:
-            time.sleep(args.delay)
-        if args.json:  # one JSON object per refresh (JSON lines)
-            out.write(json.dumps(client.get_json("/interrupts/irqs",
-                                                 period_seconds=args.delay)) + "\n")
-        else:
-            frame = top_frame(client.irqs(), client.interrupts_irqs(period=args.delay), args)
-            out.write(frame + "\n" if batch else "\x1b[H\x1b[2J" + frame + "\n")
-        out.flush()
-        count += 1
+    keys = None if batch or args.json or not sys.stdin.isatty() else sys.stdin
+    with cbreak(keys):
+        count = 0
+        while args.iterations is None or count < args.iterations:
+            if count and wait_key(keys, args.delay, args) == "q":
+                break
+            if args.json:  # one JSON object per refresh (JSON lines)
+                out.write(json.dumps(client.get_json("/interrupts/irqs",
+                                                     period_seconds=args.delay)) + "\n")
+            else:
+                frame = top_frame(client.irqs(), client.interrupts_irqs(period=args.delay), args)
+                out.write(frame + "\n" if batch else "\x1b[H\x1b[2J" + frame + "\n")
+            out.flush()
+            count += 1
     return 0
+
+
+def wait_key(keys, delay: float, args) -> str | None:
+    """Sleep `delay` seconds; with a key stream, a sort key changes args.sort and ends the
+    wait early (the next frame shows it). Returns the key read, if any."""
+    if keys is None:
+        time.sleep(delay)
+        return None
+    ready, _, _ = select.select([keys], [], [], delay)
+    if not ready:
+        return None
+    key = os.read(keys.fileno(), 1).decode(errors="replace").lower()
+    if key in SORT_BY_KEY:
+        args.sort = SORT_BY_KEY[key]
+    return key
+
+
+@contextlib.contextmanager
+def cbreak(keys):
+    """Keys arrive one by one, unechoed, while top runs on a terminal; restored after."""
+    if keys is None:
+        yield
+        return
+    saved = termios.tcgetattr(keys)
+    tty.setcbreak(keys)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(keys, termios.TCSADRAIN, saved)
 
 
 def top_frame(listing, window, args) -> str:
     delta = sum(sum(r.num_interrupts_per_cpu) for r in window.irqs)
     head = (f"irq-client top | {client_host(listing)} | total: {listing.num_interrupts_all_cpus} "
-            f"delta: {delta} in {window.span.period_duration_seconds:g} s")
+            f"delta: {delta} in {window.span.period_duration_seconds:g} s | sort: {args.sort}")
     return "\n".join([head, render.cpu_share_row(window, args.cpu_list), "",
-                      irqs_text(listing, window, args, with_delta=True)])
+                      irqs_text(listing, window, args, table_columns(args, with_delta=True))])
 
 
 def client_host(listing) -> str:

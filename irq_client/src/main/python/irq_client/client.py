@@ -18,7 +18,7 @@ from urllib3.util.retry import Retry
 
 from irq_client.errors import TransportError, error_from_response
 from irq_client.models import (Affinity, Cpu, CpuWindow, Health, History, Irq, InterruptWindow,
-                               IrqList, IrqWindow)
+                               IrqList, IrqWindow, SoftirqWindow)
 
 DEFAULT_URL = "http://127.0.0.1:5000"
 RETRY_STATUSES = (429, 502, 503, 504)
@@ -44,6 +44,7 @@ class IrqClient:
         ("put", "/irqs/{irq}/cpu_affinity"): "set_affinity",
         ("get", "/interrupts"): "interrupts", ("get", "/interrupts/cpu/{cpu}"): "interrupts_cpu",
         ("get", "/interrupts/irqs"): "interrupts_irqs", ("get", "/history"): "history",
+        ("get", "/readyz"): "ready", ("get", "/softirqs"): "softirqs",
     }
 
     def __init__(self, base_url: str | None = None, token: str | None = None,
@@ -94,6 +95,11 @@ class IrqClient:
     def health(self) -> Health:
         return Health.from_json(self.get_json("/healthz"))
 
+    def ready(self) -> Health:
+        """Like health(), but a degraded server answers 503 (raised as ServerError; retried
+        first, as every 503 is)."""
+        return Health.from_json(self.get_json("/readyz"))
+
     def openapi(self) -> dict:
         """The server's OpenAPI 3 description."""
         return self.get_json("/openapi.json")
@@ -142,6 +148,11 @@ class IrqClient:
         """Per-IRQ per-CPU counts and rates over a window."""
         return IrqWindow.from_json(self.get_json("/interrupts/irqs",
                                                  **_window(period, start, end)))
+
+    def softirqs(self, period: float | None = None, start: Instant | None = None,
+                 end: Instant | None = None) -> SoftirqWindow:
+        """Per-softirq per-CPU counts and rates over a window."""
+        return SoftirqWindow.from_json(self.get_json("/softirqs", **_window(period, start, end)))
 
     def history(self) -> History:
         return History.from_json(self.get_json("/history"))

@@ -25,15 +25,17 @@ class Sampler:
 
 @dataclass(frozen=True)
 class Health:
-    status: str  # "ok"
+    status: str  # "ok", or "degraded" (see reasons)
     version: str  # server version
     simulated: bool  # serving a simulated host
     sampler: Sampler  # history sampler state
+    reasons: tuple[str, ...] = ()  # why the server is degraded
 
     @classmethod
     def from_json(cls, d: dict) -> "Health":
         s = d.get("sampler") or {}
         return cls(status=d["status"], version=d["version"], simulated=bool(d.get("simulated")),
+                   reasons=tuple(d.get("reasons") or ()),
                    sampler=Sampler(last_sample=_time(s.get("last_sample")),
                                    interval_seconds=float(s.get("interval_seconds", 0)),
                                    stale=bool(s.get("stale", True))))
@@ -209,6 +211,32 @@ class IrqWindow:
     def from_json(cls, d: dict) -> "IrqWindow":
         return cls(span=Span.from_json(d), cpus=_cpus(d["cpus"]),
                    irqs=tuple(IrqRate.from_json(i) for i in d["irqs"]))
+
+
+@dataclass(frozen=True)
+class SoftirqRate:
+    name: str  # softirq kind: "NET_RX", "TIMER", ...
+    num_softirqs_per_cpu: tuple[int, ...]  # per CPU over the window, aligned with cpus
+    num_softirqs: int  # all CPUs over the window
+    rate_per_second: float  # num_softirqs / window length
+
+    @classmethod
+    def from_json(cls, d: dict) -> "SoftirqRate":
+        return cls(name=d["name"], num_softirqs_per_cpu=_cpus(d["num_softirqs_per_cpu"]),
+                   num_softirqs=int(d["num_softirqs"]),
+                   rate_per_second=float(d["rate_per_second"]))
+
+
+@dataclass(frozen=True)
+class SoftirqWindow:
+    span: Span  # the window covered
+    cpus: tuple[int, ...]  # CPU ids
+    softirqs: tuple[SoftirqRate, ...]  # every softirq kind
+
+    @classmethod
+    def from_json(cls, d: dict) -> "SoftirqWindow":
+        return cls(span=Span.from_json(d), cpus=_cpus(d["cpus"]),
+                   softirqs=tuple(SoftirqRate.from_json(s) for s in d["softirqs"]))
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from irq_client.models import Irq, IrqList, IrqWindow, OtherRow
+from irq_client.models import Irq, IrqList, IrqWindow, OtherRow, SoftirqWindow
 
 _LIST_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 
@@ -63,22 +64,35 @@ def irq_name(irq: Irq) -> str:
     return "  ".join(x for x in (irq.chip or "", hw, irq.device_name) if x)
 
 
-IrqRow = tuple[str, int, int | None, tuple[int, ...], str]  # label, total, delta, per-CPU, name
+@dataclass(frozen=True)
+class IrqRow:
+    """One line of the lsirq/irqtop table."""
+
+    irq: str  # "24", or a named row: "LOC", "NMI"
+    total: int  # interrupts since boot on the counted CPUs
+    delta: int | None  # interrupts over the window (None without one)
+    per_cpu: tuple[int, ...]  # counts on the counted CPUs (empty for ERR-like rows)
+    name: str  # chip, hwirq-flow and handlers, or the row's description
+    node: int | None = None  # device's NUMA node
+    affinity: tuple[int, ...] | None = None  # CPUs of smp_affinity
+    effective: tuple[int, ...] | None = None  # CPUs it really lands on
+    managed: bool | None = None  # kernel-managed affinity
 
 
 def irq_rows(listing: IrqList, window: IrqWindow | None = None,
              cpus: frozenset[int] | None = None) -> list[IrqRow]:
-    """One row per IRQ and per-CPU other row (LOC, NMI...), counts limited to `cpus`."""
+    """One row per IRQ and per other row (LOC, NMI...), counts limited to `cpus`."""
     pick = [i for i, c in enumerate(listing.cpus) if cpus is None or c in cpus]
     deltas = {}
     if window is not None:
         wpick = [i for i, c in enumerate(window.cpus) if cpus is None or c in cpus]
         deltas = {r.irq: sum(r.num_interrupts_per_cpu[i] for i in wpick) for r in window.irqs}
-    rows: list[IrqRow] = []
+    rows = []
     for irq in listing.irqs:
         per_cpu = tuple(irq.num_interrupts_per_cpu[i] for i in pick)
-        rows.append((str(irq.irq), sum(per_cpu), deltas.get(irq.irq) if window else None,
-                     per_cpu, irq_name(irq)))
+        rows.append(IrqRow(str(irq.irq), sum(per_cpu), deltas.get(irq.irq) if window else None,
+                           per_cpu, irq_name(irq), irq.node, irq.cpu_affinity_list,
+                           irq.effective_affinity_list, irq.managed))
     for other in listing.other:
         rows.append(_other_row(other, pick))
     return rows
@@ -86,35 +100,91 @@ def irq_rows(listing: IrqList, window: IrqWindow | None = None,
 
 def _other_row(other: OtherRow, pick: list[int]) -> IrqRow:
     if other.num_interrupts_per_cpu is None:
-        return (other.name, other.total, None, (), other.description or "")
+        return IrqRow(other.name, other.total, None, (), other.description or "")
     per_cpu = tuple(other.num_interrupts_per_cpu[i] for i in pick)
-    return (other.name, sum(per_cpu), None, per_cpu, other.description or "")
+    return IrqRow(other.name, sum(per_cpu), None, per_cpu, other.description or "")
 
+
+def _dash(value) -> object:
+    return "-" if value is None else value
+
+
+# -o/--output columns: name -> (right-aligned, cell of a row)
+COLUMNS = {
+    "IRQ": (True, lambda r: r.irq),
+    "TOTAL": (True, lambda r: r.total),
+    "DELTA": (True, lambda r: _dash(r.delta)),
+    "NODE": (True, lambda r: _dash(r.node)),
+    "AFFINITY": (False, lambda r: cpu_list(r.affinity)),
+    "EFFECTIVE": (False, lambda r: cpu_list(r.effective)),
+    "MANAGED": (False, lambda r: {True: "yes", False: "no", None: "-"}[r.managed]),
+    "NAME": (False, lambda r: r.name),
+}
+DEFAULT_COLUMNS = ("IRQ", "TOTAL", "NAME")
 
 SORT_KEYS = {
-    "irq": lambda r: (not r[0].isdigit(), int(r[0]) if r[0].isdigit() else 0, r[0]),
-    "total": lambda r: -r[1],
-    "delta": lambda r: -(r[2] or 0),
-    "name": lambda r: r[4].lower(),
+    "irq": lambda r: (not r.irq.isdigit(), int(r.irq) if r.irq.isdigit() else 0, r.irq),
+    "total": lambda r: -r.total,
+    "delta": lambda r: -(r.delta or 0),
+    "name": lambda r: r.name.lower(),
 }
 
 
-def irq_table(rows: list[IrqRow], *, sort: str, shown_cpus: Sequence[int] | None,
-              with_delta: bool, threshold: int | None = None, headings: bool = True) -> str:
-    """The lsirq/irqtop table: IRQ TOTAL [DELTA] [CPUn...] NAME; with a threshold, only the
-    rows whose TOTAL is above it."""
-    rows = sorted((r for r in rows if threshold is None or r[1] > threshold),
+def parse_columns(text: str) -> tuple[str, ...]:
+    """ "irq,total,node" -> ("IRQ", "TOTAL", "NODE"); ValueError names the unknown ones.
+    A leading "+" adds to the default columns, as util-linux's -o does."""
+    extend = text.startswith("+")
+    names = tuple(n.strip().upper() for n in text.lstrip("+").split(",") if n.strip())
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown or not names:
+        raise ValueError(f"unknown column {', '.join(unknown) or '(none)'}; columns: "
+                         f"{','.join(COLUMNS)}")
+    return DEFAULT_COLUMNS[:-1] + names + DEFAULT_COLUMNS[-1:] if extend else names
+
+
+def irq_table(rows: list[IrqRow], *, sort: str, columns: Sequence[str] = DEFAULT_COLUMNS,
+              shown_cpus: Sequence[int] | None = None, threshold: int | None = None,
+              headings: bool = True, pairs: bool = False) -> str:
+    """The lsirq/irqtop table of `columns` (CPUn columns before NAME with `shown_cpus`); with a
+    threshold, only the rows whose TOTAL is above it; `pairs` prints KEY="value" lines."""
+    rows = sorted((r for r in rows if threshold is None or r.total > threshold),
                   key=SORT_KEYS[sort])
-    headers = ["IRQ", "TOTAL"] + (["DELTA"] if with_delta else []) + [
-        f"CPU{c}" for c in shown_cpus or ()] + ["NAME"]
+    cut = columns.index("NAME") if "NAME" in columns else len(columns)
+    cpu_headers = [f"CPU{c}" for c in shown_cpus or ()]
+    headers = list(columns[:cut]) + cpu_headers + list(columns[cut:])
     body = []
-    for label, total, delta, per_cpu, name in rows:
-        cells = [label, total] + ([delta if delta is not None else "-"] if with_delta else [])
-        if shown_cpus:
-            cells += list(per_cpu) if per_cpu else ["-"] * len(shown_cpus)
-        body.append(cells + [name])
-    numeric = [h for h in headers if h != "NAME"]
-    return table(headers, body, right=numeric, headings=headings)
+    for row in rows:
+        cpu_cells = (list(row.per_cpu) or ["-"] * len(cpu_headers)) if cpu_headers else []
+        cells = [COLUMNS[c][1](row) for c in columns]
+        body.append(cells[:cut] + cpu_cells + cells[cut:])
+    if pairs:
+        return pair_lines(headers, body)
+    right = [h for h in headers if h.startswith("CPU") or COLUMNS.get(h, (True,))[0]]
+    return table(headers, body, right=right, headings=headings)
+
+
+def pair_lines(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """util-linux's -P/--pairs output: KEY="value" pairs, one line per row."""
+    def quote(value) -> str:
+        return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return "\n".join(" ".join(f"{h}={quote(v)}" for h, v in zip(headers, row)) for row in rows)
+
+
+def softirq_table(window: SoftirqWindow, *, shown_cpus: Sequence[int] | None = None,
+                  cpus: frozenset[int] | None = None, headings: bool = True,
+                  pairs: bool = False) -> str:
+    """lsirq -S: one row per softirq kind, counts over the window on the counted CPUs."""
+    pick = [i for i, c in enumerate(window.cpus) if cpus is None or c in cpus]
+    seconds = window.span.period_duration_seconds
+    headers = ["SOFTIRQ", "DELTA", "RATE/S"] + [f"CPU{c}" for c in shown_cpus or ()]
+    body = []
+    for s in sorted(window.softirqs, key=lambda s: -s.num_softirqs):
+        counted = [s.num_softirqs_per_cpu[i] for i in pick]
+        rate = sum(counted) / seconds if seconds > 0 else 0.0
+        body.append([s.name, sum(counted), f"{rate:.1f}"] + (counted if shown_cpus else []))
+    if pairs:
+        return pair_lines(headers, body)
+    return table(headers, body, right=headers[1:], headings=headings)
 
 
 def cpu_share_row(window: IrqWindow, cpus: frozenset[int] | None = None) -> str:

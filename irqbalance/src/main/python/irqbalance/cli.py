@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 from irq_client import IrqClient, IrqClientError
-from irq_client.cli import cpu_list_arg, positive
+from irq_client.cli import UsageError, cpu_list_arg, positive, server_url
 from irq_client.render import cpu_list
-from irqbalance import measure
+from irqbalance import __version__, measure
 from irqbalance.apply import ApplyError, apply_plan, rollback
 from irqbalance.journal import Journal, default_state_dir
 from irqbalance.planner import plan as make_plan
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Balance IRQs on remote hosts through "
                                      "irq-server: plan, apply, roll back.",
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"irq-balance {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("plan", parents=[common], help="show the plan and why")
     sub.add_parser("apply", parents=[common], help="plan, then apply and verify")
@@ -170,6 +171,12 @@ def main(argv: list[str] | None = None, out=None) -> int:
         args.servers = [os.environ.get("IRQ_SERVER_URL", "http://127.0.0.1:5000")]
     if args.max_moves is not None and args.max_moves < 1:
         print("irq-balance: --max-moves must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        for url in args.servers:
+            server_url(url)
+    except UsageError as exc:
+        print(f"irq-balance: {exc}", file=sys.stderr)
         return 2
     try:
         iteration = 0

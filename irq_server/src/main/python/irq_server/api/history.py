@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.timefmt import Instant, iso
 from irq_server.errors import NotFound
+from irq_server.history.snapshot import SOFTIRQ_PREFIX
 from irq_server.history.tiers import format_tiers
 from irq_server.history.window import Windows
 from irq_server.types import Window
@@ -69,6 +70,18 @@ class IrqWindowSchema(Schema):
 class IrqWindowListSchema(SpanSchema):
     cpus = fields.List(fields.Integer())
     irqs = fields.List(fields.Nested(IrqWindowSchema))
+
+
+class SoftirqWindowSchema(Schema):
+    name = fields.String(metadata={"description": "softirq kind: NET_RX, TIMER, BLOCK, ..."})
+    num_softirqs_per_cpu = fields.List(fields.Integer(), metadata={"description": "per CPU"})
+    num_softirqs = fields.Integer()
+    rate_per_second = fields.Float()
+
+
+class SoftirqWindowListSchema(SpanSchema):
+    cpus = fields.List(fields.Integer())
+    softirqs = fields.List(fields.Nested(SoftirqWindowSchema))
 
 
 class HistorySchema(Schema):
@@ -156,6 +169,23 @@ def interrupts_irqs(args):
                   "num_interrupts": totals[i],
                   "rate_per_second": round(totals[i] / duration, 3) if duration > 0 else 0.0}
                  for i, r in enumerate(rows)]})
+
+
+@blp.route("/softirqs")
+@blp.arguments(WindowQuery, location="query")
+@blp.response(200, SoftirqWindowListSchema)
+def softirqs(args):
+    """Per-softirq per-CPU counts and rates over a window (/proc/softirqs, as sampled)."""
+    window = _window(args)
+    duration = window.end - window.start
+    rows = [i for i, key in enumerate(window.keys) if key.startswith(SOFTIRQ_PREFIX)]
+    counts = window.counts[rows].tolist()
+    return json_response({
+        **_span(window), "cpus": list(window.cpus),
+        "softirqs": [{"name": window.keys[r][len(SOFTIRQ_PREFIX):],
+                      "num_softirqs_per_cpu": counts[i], "num_softirqs": sum(counts[i]),
+                      "rate_per_second": round(sum(counts[i]) / duration, 3) if duration > 0
+                      else 0.0} for i, r in enumerate(rows)]})
 
 
 @blp.route("/history")

@@ -15,6 +15,7 @@ from irq_server.types import Snapshot
 
 WRAP = 1 << 32
 STAT_KEYS = ("stat:irq", "stat:softirq")  # /proc/stat ticks: 64-bit, never wrap
+SOFTIRQ_PREFIX = "softirq:"  # row keys of /proc/softirqs kinds: "softirq:NET_RX"
 
 
 def read_snapshot(fs: HostFS, ts: float) -> Snapshot:
@@ -37,7 +38,7 @@ def read_snapshot(fs: HostFS, ts: float) -> Snapshot:
         every_cpu.update(softirqs.cpus)
     cpus = tuple(sorted(every_cpu))
     extra = (list(STAT_KEYS) if stat else []) + (
-        [f"softirq:{name}" for name in softirqs.counts] if softirqs else [])
+        [SOFTIRQ_PREFIX + name for name in softirqs.counts] if softirqs else [])
     values = np.zeros((len(keys) + len(extra), len(cpus)), dtype=np.uint64)
     column = {cpu: j for j, cpu in enumerate(cpus)}
     values[:len(keys)][:, [column[c] for c in interrupts.cpus]] = interrupts.counts[numbered]

@@ -334,3 +334,61 @@ def test_irqs_reads_proc_interrupts_once_per_request(make_client, sim, monkeypat
     client.get("/irqs")
     assert calls.count("proc/interrupts") == 1
     assert read_interrupts(sim.fs).cpus  # sanity: the patched reader still works
+
+
+# ---- per-IRQ settings cache -------------------------------------------------------------------
+def counting_reads(monkeypatch, fs_class):
+    reads = []
+    original = fs_class.read_optional
+    monkeypatch.setattr(fs_class, "read_optional",
+                        lambda self, rel: reads.append(rel) or original(self, rel))
+    return reads
+
+
+def test_irqs_reads_per_irq_files_once_then_serves_them_cached(make_client, sim, monkeypatch):
+    from irq_server.simhost import SimKernelFS
+    client, _, _ = make_client(sim.root)
+    reads = counting_reads(monkeypatch, SimKernelFS)
+    first = client.get("/irqs").get_json()
+    assert any(r.endswith("/smp_affinity") for r in reads)
+    reads.clear()
+    assert client.get("/irqs").get_json()["irqs"] == first["irqs"]
+    assert not any(r.startswith("proc/irq/") for r in reads), reads
+
+
+def test_a_write_in_one_worker_is_seen_at_once_by_another(make_client, sim):
+    from irq_server.api import create_app
+    worker_a, token, _ = make_client(sim.root)
+    data_dir = worker_a.application.config["IRQ_DATA_DIR"]
+    worker_b = create_app({"IRQ_ROOT": str(sim.root), "IRQ_DATA_DIR": data_dir}).test_client()
+    irq = nic(sim).irq
+
+    def mask_in(client):
+        listing = client.get("/irqs").get_json()["irqs"]
+        return next(i["cpu_affinity_list"] for i in listing if i["irq_num"] == str(irq))
+    assert mask_in(worker_b) == list(range(8))  # B's cache is warm
+    for cpus in ("5", "6", "5-6"):
+        put = worker_a.put(f"/irqs/{irq}/cpu_affinity", json={"cpu_affinity_list": cpus},
+                           headers=bearer(token))
+        assert put.status_code == 200
+        assert mask_in(worker_b) == put.get_json()["cpu_affinity_list"]
+
+
+def test_hotplug_and_outside_writes_reach_the_cached_listing(make_client, sim):
+    client, _, _ = make_client(sim.root)
+    host = client.application.extensions["irq_host"]
+    now = [0.0]
+    host.settings_cache.clock = lambda: now[0]
+    irq = nic(sim).irq
+
+    def effective():
+        listing = client.get("/irqs").get_json()["irqs"]
+        return next(i["effective_affinity_list"] for i in listing if i["irq_num"] == str(irq))
+    assert effective() == [0]
+    sim.set_online(0, False)  # hotplug: the online CPUs changed, re-read at once
+    sim.fs.write_affinity_files(irq, frozenset(range(8)))
+    assert effective() == [1]
+    sim.fs.write_affinity_files(irq, frozenset({3}))  # another tool wrote it
+    assert effective() == [1]  # within max_age the cached value stands ...
+    now[0] += host.settings_cache.max_age + 1
+    assert effective() == [3]  # ... and no longer

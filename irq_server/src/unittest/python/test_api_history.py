@@ -188,3 +188,33 @@ def test_readers_and_the_sampler_run_concurrently(make_client, sim, tmp_path):
     writer.join()
     assert errors == []
     assert HistoryStore(tmp_path / "data", readonly=True).stats()["samples"] > 1
+
+
+def test_window_answers_are_reused_until_a_new_sample_lands(make_client, sim, tmp_path,
+                                                            monkeypatch):
+    clock = Clock(T0)
+    sampler = Sampler(sim.fs, HistoryStore(tmp_path / "data"), clock)
+    for _ in range(20):
+        sim.advance(1)
+        sampler.sample_once()
+        clock.now += 1
+    client, _, _ = make_client(sim.root, IRQ_CLOCK=clock)
+    windows = client.application.extensions["irq_windows"]
+    computed = []
+    original = windows.last
+    monkeypatch.setattr(windows, "last", lambda *a: computed.append(a) or original(*a))
+    first = client.get("/interrupts/irqs?period_seconds=5").get_data()
+    assert client.get("/interrupts/irqs?period_seconds=5").get_data() == first
+    assert len(computed) == 1  # the second answer came from the cache
+    client.get("/interrupts/irqs?period_seconds=0.5")  # live reads: never cached
+    client.get("/interrupts/irqs?period_seconds=0.5")
+    assert len(computed) == 3
+    sim.advance(1)
+    sampler.sample_once()  # a new newest sample: the window moves on
+    clock.now += 1
+    later = client.get("/interrupts/irqs?period_seconds=5")
+    assert later.get_data() != first and len(computed) == 4
+    clock.now += 60  # history stale: live reads, not cached
+    client.get("/interrupts/irqs?period_seconds=5")
+    client.get("/interrupts/irqs?period_seconds=5")
+    assert len(computed) == 6

@@ -4,7 +4,10 @@ Framework-free; the API calls it, tests drive it over fixture trees and the simu
 """
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from irq_server.errors import InvalidMask, IrqNotMovable, NotFound, affinity_write_error, host_error
 from irq_server.history.snapshot import read_snapshot
@@ -31,11 +34,58 @@ class AffinityChange:
     written: bool  # False when the requested CPUs were already the mask (read-compare-write)
 
 
+class SettingsCache:
+    """Every IRQ's /proc/irq/N settings, re-read only when they may have changed.
+
+    They change on affinity writes and CPU hotplug, rarely otherwise, while reading them all
+    costs one file read per IRQ and file. The cache is dropped when: any server process wrote
+    an affinity (they all touch `marker`, and each request stats it), the online CPUs or the
+    set of IRQs changed, or it is older than `max_age` seconds (writes made by other tools).
+    """
+
+    def __init__(self, fs: HostFS, marker: Path | None, max_age: float = 10.0,
+                 clock=time.monotonic):
+        self.fs = fs
+        self.marker = marker
+        self.max_age = max_age
+        self.clock = clock
+        self._key = None
+        self._at = 0.0
+        self._settings: dict[int, IrqSettings] = {}
+
+    def get(self, interrupts: Interrupts) -> dict[int, IrqSettings]:
+        key = (self._stamp(), self.fs.read_optional("sys/devices/system/cpu/online"),
+               tuple((row.irq, row.chip is None) for row in interrupts.rows))
+        if key != self._key or self.clock() - self._at > self.max_age:
+            present = set(list_irqs(self.fs))
+            self._settings = {row.irq: read_irq_settings(self.fs, row.irq, sysfs=row.chip is None)
+                              for row in interrupts.rows if row.irq in present}
+            self._key, self._at = key, self.clock()
+        return self._settings
+
+    def changed(self) -> None:
+        """An affinity was written: drop this cache, and every other process's."""
+        self._key = None
+        if self.marker is not None:
+            tmp = self.marker.with_name(f".{self.marker.name}.{os.getpid()}")
+            tmp.write_text(f"{time.time_ns()} {os.getpid()}\n")
+            os.replace(tmp, self.marker)  # a new inode: every stat sees the change
+
+    def _stamp(self):
+        try:
+            st = os.stat(self.marker) if self.marker is not None else None
+        except FileNotFoundError:
+            return None
+        return st and (st.st_ino, st.st_mtime_ns)
+
+
 class Host:
     """Reads and affinity writes against one HostFS."""
 
-    def __init__(self, fs: HostFS):
+    def __init__(self, fs: HostFS, state_dir: str | os.PathLike | None = None):
         self.fs = fs
+        marker = Path(state_dir) / "affinity.generation" if state_dir is not None else None
+        self.settings_cache = SettingsCache(fs, marker)
 
     def interrupts(self) -> Interrupts:
         try:
@@ -65,10 +115,12 @@ class Host:
         return Topology(cpus=tuple(CpuInfo(cpu=c, online=True) for c in self.interrupts().cpus))
 
     def irq_table(self) -> IrqTable:
+        """/proc/interrupts read now, with each IRQ's settings (cached: SettingsCache)."""
         interrupts = self.interrupts()
-        present = set(list_irqs(self.fs))
-        settings = {row.irq: read_irq_settings(self.fs, row.irq, sysfs=row.chip is None)
-                    for row in interrupts.rows if row.irq in present}
+        try:
+            settings = self.settings_cache.get(interrupts)
+        except OSError as exc:
+            raise host_error(exc) from exc
         return IrqTable(interrupts=interrupts, settings=settings)
 
     def irq_settings(self, irq: int) -> IrqSettings:
@@ -107,6 +159,8 @@ class Host:
             self.fs.write_text(f"proc/irq/{irq}/smp_affinity", mask + "\n")
         except OSError as exc:
             raise affinity_write_error(exc, irq, format_cpu_list(cpus)) from exc
+        finally:
+            self.settings_cache.changed()  # even a refused write may have changed something
         return AffinityChange(before=before, after=self.affinity(irq), written=True)
 
     @staticmethod

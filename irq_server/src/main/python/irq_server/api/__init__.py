@@ -11,6 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from irq_server import __version__
 from irq_server.api import auth, cpus, health, history, irqs, problems
 from irq_server.api.openapi import Api
+from irq_server.api.window_cache import WindowCache
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import DEFAULT_TIERS
 from irq_server.history.window import Windows
@@ -47,9 +48,10 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["IRQ_DATA_DIR"]:
         app.config["IRQ_DATA_DIR"] = tempfile.mkdtemp(prefix="irq-server-")
     os.makedirs(app.config["IRQ_DATA_DIR"], exist_ok=True)
-    host = Host(host_fs(app.config["IRQ_ROOT"]))
+    host = Host(host_fs(app.config["IRQ_ROOT"]), state_dir=app.config["IRQ_DATA_DIR"])
     app.extensions["irq_host"] = host
     app.extensions["irq_windows"] = _windows(host, app.config)
+    app.extensions["irq_window_cache"] = WindowCache()
     app.extensions["irq_tokens"] = TokenStore(app.config["IRQ_DATA_DIR"])
     api = Api(app)
     for blp in BLUEPRINTS:

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.timefmt import Instant, iso
+from irq_server.api.window_cache import cached_window
 from irq_server.errors import NotFound
 from irq_server.history.snapshot import SOFTIRQ_PREFIX
 from irq_server.history.tiers import format_tiers
@@ -118,6 +119,7 @@ def _per_cpu(window: Window) -> list[int]:
 
 
 @blp.route("/interrupts")
+@cached_window
 @blp.arguments(WindowQuery, location="query")
 @blp.response(200, WindowSchema)
 def interrupts(args):
@@ -136,6 +138,7 @@ def interrupts(args):
 @blp.route("/interrupts/cpu/<cpu>", parameters=[{
     "in": "path", "name": "cpu", "description": "CPU id", "schema": {"type": "integer",
                                                                      "minimum": 0}}])
+@cached_window
 @blp.arguments(WindowQuery, location="query")
 @blp.response(200, CpuWindowSchema)
 def interrupts_cpu(args, cpu):
@@ -154,6 +157,7 @@ def interrupts_cpu(args, cpu):
 
 
 @blp.route("/interrupts/irqs")
+@cached_window
 @blp.arguments(WindowQuery, location="query")
 @blp.response(200, IrqWindowListSchema)
 def interrupts_irqs(args):
@@ -172,6 +176,7 @@ def interrupts_irqs(args):
 
 
 @blp.route("/softirqs")
+@cached_window
 @blp.arguments(WindowQuery, location="query")
 @blp.response(200, SoftirqWindowListSchema)
 def softirqs(args):

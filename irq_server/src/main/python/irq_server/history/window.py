@@ -88,6 +88,15 @@ class Windows:
             return self._since_boot(end_snap, start)
         return self._window(start_snap, end_snap, start)
 
+    def fresh_newest(self) -> float | None:
+        """Time of the newest stored sample while the sampler is fresh (windows ending now
+        close there), else None (they close at a live read)."""
+        stored = self._stored()
+        newest = stored.latest_ts() if stored else None
+        if newest is None or self.clock() - newest > 2 * self.interval:
+            return None
+        return newest
+
     def _end(self, end: float) -> Snapshot:
         """Snapshot closing a window at `end`: the stored one at or before it; for "now", the
         newest stored one while the sampler is fresh (under two intervals old), else a live

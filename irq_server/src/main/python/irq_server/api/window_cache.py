@@ -1,0 +1,62 @@
+"""Answers of the window routes, cached for as long as the newest stored sample stays newest.
+
+While the sampler is fresh, a window is computed from stored samples only (see
+history.window), so its answer is a function of the request and the newest sample: every
+identical request within one sampling interval gets the same bytes. Requests answered from
+live reads (stale history, periods under one interval) are never cached.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+
+from flask import Response, current_app, request
+
+MAX_ENTRIES = 256  # distinct window requests kept per sampling interval
+
+
+class WindowCache:
+    def __init__(self):
+        self._stamp = None
+        self._answers: dict[tuple, tuple[bytes, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, stamp, key) -> tuple[bytes, str] | None:
+        return self._answers.get(key) if stamp == self._stamp else None
+
+    def put(self, stamp, key, answer: tuple[bytes, str]) -> None:
+        with self._lock:
+            if stamp != self._stamp:
+                self._stamp, self._answers = stamp, {}
+            if len(self._answers) < MAX_ENTRIES:
+                self._answers[key] = answer
+
+
+def _stored_only_stamp():
+    """The newest stored sample's time when this request will be answered from the store."""
+    windows = current_app.extensions["irq_windows"]
+    try:
+        if float(request.args.get("period_seconds", windows.interval)) < windows.interval:
+            return None  # measured from live reads
+    except ValueError:
+        return None
+    return windows.fresh_newest()
+
+
+def cached_window(view):
+    """Serve a window route from WindowCache when its answer cannot have changed."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        stamp = _stored_only_stamp()
+        if stamp is None:
+            return view(*args, **kwargs)
+        cache: WindowCache = current_app.extensions["irq_window_cache"]
+        key = (request.path, request.query_string)
+        hit = cache.get(stamp, key)
+        if hit is not None:
+            return Response(hit[0], mimetype=hit[1])
+        response = view(*args, **kwargs)
+        if response.status_code == 200 and stamp == _stored_only_stamp():
+            cache.put(stamp, key, (response.get_data(), response.mimetype))
+        return response
+    return wrapper

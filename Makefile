@@ -40,6 +40,7 @@ dist-check: dist  ## the wheels install into a fresh venv and their commands run
 
 bench: install
 	$(PY) benchmarks/parse.py
+	$(PY) benchmarks/api.py
 	$(PY) benchmarks/history.py
 	$(PY) benchmarks/balance.py
 

@@ -101,6 +101,8 @@ def stored_times(data_dir):
     db = sqlite3.connect(f"file:{data_dir / HistoryStore.FILENAME}?mode=ro", uri=True)
     try:
         return {ts for (ts,) in db.execute("SELECT ts FROM snapshots")}
+    except sqlite3.OperationalError:  # created, but its tables not yet
+        return set()
     finally:
         db.close()
 

@@ -218,3 +218,18 @@ def test_window_answers_are_reused_until_a_new_sample_lands(make_client, sim, tm
     client.get("/interrupts/irqs?period_seconds=5")
     client.get("/interrupts/irqs?period_seconds=5")
     assert len(computed) == 6
+
+
+@pytest.mark.parametrize("prefix", ["", "/api/v1"])
+def test_softirqs_over_a_window(sampled, prefix):
+    client, *_ = sampled
+    body = client.get(f"{prefix}/softirqs?period_seconds=30").get_json()
+    assert body["period_duration_seconds"] == 30 and body["cpus"] == list(range(8))
+    kinds = {s["name"]: s for s in body["softirqs"]}
+    assert {"HI", "TIMER", "NET_RX", "RCU"} <= kinds.keys()
+    # the simulated host counts 1000 timer softirqs a second on every CPU, and nothing else
+    assert kinds["TIMER"]["num_softirqs_per_cpu"] == [30000] * 8
+    assert kinds["TIMER"]["num_softirqs"] == 240000 and kinds["TIMER"]["rate_per_second"] == 8000
+    assert kinds["NET_RX"]["num_softirqs"] == 0
+    bad = client.get(f"{prefix}/softirqs?period_seconds=-1")
+    assert bad.status_code == 422 and "period_seconds" in bad.get_json()["errors"]

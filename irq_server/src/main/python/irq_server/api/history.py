@@ -163,16 +163,10 @@ def interrupts_cpu(args, cpu):
 def interrupts_irqs(args):
     """Per-IRQ per-CPU counts and rates over a window: what a balancer needs."""
     window = _window(args)
-    duration = window.end - window.start
-    rows = _irq_rows(window)
-    counts = window.counts[rows].tolist()
-    totals = window.counts[rows].sum(axis=1).tolist()
-    return json_response({
-        **_span(window), "cpus": list(window.cpus),
-        "irqs": [{"irq_num": window.keys[r], "num_interrupts_per_cpu": counts[i],
-                  "num_interrupts": totals[i],
-                  "rate_per_second": round(totals[i] / duration, 3) if duration > 0 else 0.0}
-                 for i, r in enumerate(rows)]})
+    return json_response({**_span(window), "cpus": list(window.cpus), "irqs": [
+        {"irq_num": key, "num_interrupts_per_cpu": counts, "num_interrupts": total,
+         "rate_per_second": rate} for key, counts, total, rate in
+        _row_rates(window, _irq_rows(window))]})
 
 
 @blp.route("/softirqs")
@@ -182,15 +176,21 @@ def interrupts_irqs(args):
 def softirqs(args):
     """Per-softirq per-CPU counts and rates over a window (/proc/softirqs, as sampled)."""
     window = _window(args)
-    duration = window.end - window.start
     rows = [i for i, key in enumerate(window.keys) if key.startswith(SOFTIRQ_PREFIX)]
+    return json_response({**_span(window), "cpus": list(window.cpus), "softirqs": [
+        {"name": key[len(SOFTIRQ_PREFIX):], "num_softirqs_per_cpu": counts,
+         "num_softirqs": total, "rate_per_second": rate} for key, counts, total, rate in
+        _row_rates(window, rows)]})
+
+
+def _row_rates(window: Window, rows: list[int]):
+    """(key, per-CPU counts, total, rate per second) of each row in `rows`."""
+    duration = window.end - window.start
     counts = window.counts[rows].tolist()
-    return json_response({
-        **_span(window), "cpus": list(window.cpus),
-        "softirqs": [{"name": window.keys[r][len(SOFTIRQ_PREFIX):],
-                      "num_softirqs_per_cpu": counts[i], "num_softirqs": sum(counts[i]),
-                      "rate_per_second": round(sum(counts[i]) / duration, 3) if duration > 0
-                      else 0.0} for i, r in enumerate(rows)]})
+    totals = window.counts[rows].sum(axis=1).tolist()
+    for i, r in enumerate(rows):
+        rate = round(totals[i] / duration, 3) if duration > 0 else 0.0
+        yield window.keys[r], counts[i], totals[i], rate
 
 
 @blp.route("/history")

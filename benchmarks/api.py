@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import SERVER_SRC, TOP, ensure_debian_package, free_port, wait_http
+from _common import SERVER_SRC, ensure_debian_package, free_port, wait_http
 
 WORKERS, THREADS = 2, 4
 HELLO = """from flask import Flask

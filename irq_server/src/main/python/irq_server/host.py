@@ -71,12 +71,15 @@ class SettingsCache:
             tmp.write_text(f"{time.time_ns()} {os.getpid()}\n")
             os.replace(tmp, self.marker)  # a new inode: every stat sees the change
 
-    def _stamp(self):
+    def _stamp(self) -> tuple[int, int] | None:
+        """Identity of the marker's last version (os.replace gives each a new inode)."""
+        if self.marker is None:
+            return None
         try:
-            st = os.stat(self.marker) if self.marker is not None else None
+            st = os.stat(self.marker)
         except FileNotFoundError:
             return None
-        return st and (st.st_ino, st.st_mtime_ns)
+        return st.st_ino, st.st_mtime_ns
 
 
 class Host:

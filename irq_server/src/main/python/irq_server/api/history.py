@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.timefmt import Instant, iso
 from irq_server.api.window_cache import cached_window
-from irq_server.errors import NotFound
+from irq_server.errors import InvalidInput, NotFound
 from irq_server.history.snapshot import SOFTIRQ_PREFIX
 from irq_server.history.tiers import format_tiers
 from irq_server.history.window import Windows
@@ -101,6 +101,8 @@ def _window(args: dict) -> Window:
         return windows.last(period or 60.0, end)
     if period is not None:
         end = start + period
+    if end is None and start > windows.clock():
+        raise InvalidInput("start is in the future (the window would end now)", field="start")
     return windows.between(start, windows.clock() if end is None else end)
 
 

@@ -249,3 +249,13 @@ def test_period_shorter_than_interval_reads_live_counters_twice(tmp_path):
     assert window.end - window.start == pytest.approx(0.5)
     irq = next(i for i in sim.irqs if i.action.startswith("eth"))
     assert sum(row(window, str(irq.irq))) == pytest.approx(irq.rate * 0.5, abs=1)
+
+
+def test_a_file_without_its_tables_yet_is_no_history(tmp_path):
+    import sqlite3
+    path = tmp_path / HistoryStore.FILENAME
+    sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()  # the sampler's first moment
+    reader = HistoryStore(tmp_path, readonly=True)
+    assert path.exists() and reader.exists() is False
+    HistoryStore(tmp_path).append(snap(100.0, ["5"], [0], [[1]]))
+    assert reader.exists() is True and reader.latest_ts() == 100.0

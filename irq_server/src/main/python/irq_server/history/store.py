@@ -56,6 +56,7 @@ class HistoryStore:
         self._last: tuple[int, float, str] | None = None  # (id, ts, boot) of the newest row
         self._keyframe: tuple[int, Snapshot] | None = None  # newest keyframe, for deltas
         self._snapshot = functools.lru_cache(maxsize=16)(self._load)
+        self._ready = False  # the tables exist (once true, stays true)
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._db() as db:
@@ -78,7 +79,15 @@ class HistoryStore:
         return db
 
     def exists(self) -> bool:
-        return self.path.exists()
+        """The file is there with its tables: the sampler creates the file a moment before
+        them, and a reader in that moment must see "no history yet", not an error."""
+        if not self._ready and self.path.exists():
+            try:
+                self._ready = self._db().execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'boots'").fetchone() is not None
+            except sqlite3.Error:
+                return False
+        return self._ready
 
     # ---- writing --------------------------------------------------------------------------
     def append(self, snap: Snapshot) -> int:

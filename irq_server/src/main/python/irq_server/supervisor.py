@@ -52,9 +52,6 @@ class Supervisor:
         self._thread = threading.Thread(target=self._watch, name="irq-supervisor", daemon=True)
         self._thread.start()
 
-    def pids(self) -> list[int]:
-        return [h.proc.pid for h in self.helpers if h.proc is not None]
-
     def check(self) -> None:
         """One pass: restart every helper that has died (and waited out its back-off)."""
         for helper in self.helpers:

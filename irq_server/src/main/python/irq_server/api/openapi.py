@@ -18,7 +18,8 @@ from flask_smorest import Api as _Api
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 
-PROBLEM_JSON = "application/problem+json"
+from irq_server.api.problems import PROBLEM_JSON
+
 BEARER = "bearerAuth"
 WRITE_METHODS = ("put", "post", "patch", "delete")
 

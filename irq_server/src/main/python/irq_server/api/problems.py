@@ -28,6 +28,7 @@ STATUS = (  # most specific first
     (errors.IrqServerError, 500),
 )
 _TYPE_BASE = "https://irq-server.invalid/problems/"
+PROBLEM_JSON = "application/problem+json"  # every error answer's media type (RFC 9457)
 
 
 def problem(status: int, title: str, detail: str, field_errors: dict | None = None,
@@ -38,7 +39,7 @@ def problem(status: int, title: str, detail: str, field_errors: dict | None = No
     if field_errors:
         body["errors"] = field_errors
     response = Response(orjson.dumps(body), status=status,
-                        mimetype="application/problem+json")
+                        mimetype=PROBLEM_JSON)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

@@ -60,12 +60,13 @@ def test_kill_9_during_writes_never_corrupts_the_store(tmp_path):
     for _ in range(8):
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
+        if first is None:  # a cold start may take longer than the kill delay: wait for a sample
+            store = HistoryStore(data, readonly=True)
+            first = wait_for(lambda: store.exists() and store.oldest())
         time.sleep(rng.uniform(0.3, 0.8))
         sim.advance(1)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        if first is None:
-            first = HistoryStore(data, readonly=True).oldest()
     db = sqlite3.connect(data / HistoryStore.FILENAME)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store = HistoryStore(data, readonly=True)

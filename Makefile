@@ -39,6 +39,7 @@ dist-check: dist  ## the wheels install into a fresh venv and their commands run
 	build/dist-check/bin/irq-balance --help > /dev/null && echo "dist-check: irq-balance --help ok"
 
 bench: install
+	$(PY) -m pip install -q -r benchmarks/requirements.txt
 	$(PY) benchmarks/parse.py
 	$(PY) benchmarks/api.py
 	$(PY) benchmarks/history.py

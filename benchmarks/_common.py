@@ -55,3 +55,13 @@ def ensure_debian_package(binary: str, package: str) -> str:
                    check=True, stdout=subprocess.DEVNULL,
                    env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
     return shutil.which(binary) or f"/usr/bin/{binary}"
+
+
+def ensure_python_packages(*modules: str) -> None:
+    """Install benchmarks/requirements.txt into this interpreter when a module is missing."""
+    import importlib.util
+    if all(importlib.util.find_spec(m) for m in modules):
+        return
+    print("installing benchmarks/requirements.txt ...", file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                    str(TOP / "benchmarks" / "requirements.txt")], check=True)

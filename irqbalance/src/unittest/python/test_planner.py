@@ -2,7 +2,7 @@
 import random
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from irqbalance.planner import plan
 from irqbalance.types import CpuSpec, IrqLoad, Policy
@@ -159,3 +159,23 @@ def test_properties_banned_managed_and_never_worse(instance):
     for irq in misplaced:
         assert irq.irq in assigned(result)
     assert result.max_after >= result.lower_bound - 1e-6
+
+
+@given(st.lists(st.integers(1, 1000), min_size=2, max_size=10))
+@example([20, 14, 14, 14, 12, 9, 1])  # 20+12+9+1 | 14+14+14: no single move or swap gets there
+@settings(max_examples=200, deadline=None)
+def test_two_cpus_get_the_exact_optimum(rates):
+    """With two CPUs and few IRQs, the split of the busiest CPU's IRQs is exhaustive: the plan
+    must match the best of all 2^n placements (LPT and single moves/swaps alone miss some)."""
+    result = plan(all_on_cpu0(rates), cpus(2))
+    total = sum(rates)
+    best = min(max(s, total - s) for s in _subset_sums(rates))
+    if best < 0.95 * total:  # otherwise the gain is below --min-gain and the plan stays empty
+        assert result.max_after == pytest.approx(best)
+
+
+def _subset_sums(rates):
+    sums = {0}
+    for rate in rates:
+        sums |= {s + rate for s in sums}
+    return sums

@@ -7,8 +7,10 @@ IRQs and IRQs with no allowed CPU stay put and count as fixed load.
 
 Two candidates are built and the better kept: a longest-processing-time placement from
 scratch, and a move-by-move improvement of the current placement (fewer moves, honours
---max-moves). Both are then polished by moves and swaps off the busiest CPU. Queues of one
-device prefer distinct cores. Hysteresis: unless the busiest CPU gets lighter by `min_gain`,
+--max-moves). Both are then polished by local search: moves and swaps off the busiest CPU;
+when none helps, the best split of the IRQs shared by the busiest CPU and another one over
+the two; when that fails too, a few rounds of levelling every pair of CPUs, which opens new
+splits for the busiest. Queues of one device prefer distinct cores. Hysteresis: unless the busiest CPU gets lighter by `min_gain`,
 the plan is empty, so a balanced host is left alone and re-running never flaps.
 """
 from __future__ import annotations
@@ -21,6 +23,8 @@ from collections.abc import Iterable
 from irqbalance.types import CpuSpec, IrqLoad, Move, Plan, Policy
 
 _CORE_PENALTY = 0.02  # of the mean load: how much a shared core costs a queue of the same device
+_SPLIT_ITEMS = 12  # two CPUs sharing at most this many IRQs are split exactly (2^n subset sums)
+_LEVEL_ROUNDS = 3  # levelling passes over all CPU pairs once the busiest CPU is stuck
 
 
 def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy = Policy()) -> Plan:
@@ -38,10 +42,10 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
     candidates = []
     if policy.max_moves is None:
         candidates.append(_improve(_lpt(fixed_load, movable, cpus, current), fixed_load,
-                                   movable, cpus, None, current))
+                                   movable, cpus, None, current, bound))
     # from the current placement: few moves on a nearly balanced host; bounded work otherwise
     candidates.append(_improve(dict(start), fixed_load, movable, cpus, policy.max_moves,
-                               current, max_steps=policy.max_moves or 64))
+                               current, bound, max_steps=policy.max_moves or 64))
     best = min(candidates, key=lambda placement: (
         round(_max_load(fixed_load, movable, placement, cpus), 6),
         sum(placement[i] != current[i] for i in placement)))
@@ -226,8 +230,10 @@ class _Placement:
     def __init__(self, placement, fixed_load, movable, cpus):
         self.placement = placement
         self.load = _placed_load(fixed_load, movable, placement, cpus)
-        self.by_irq = {irq.irq: (irq, tuple(allowed)) for irq, allowed in movable}
-        self.groups: dict[int, dict[tuple[int, ...], list]] = defaultdict(dict)
+        sets: dict[tuple[int, ...], frozenset[int]] = {}  # one set per distinct allowed list
+        self.by_irq = {irq.irq: (irq, sets.setdefault(tuple(allowed), frozenset(allowed)))
+                       for irq, allowed in movable}
+        self.groups: dict[int, dict[frozenset[int], list]] = defaultdict(dict)
         for number, cpu in placement.items():
             irq, allowed = self.by_irq[number]
             self.groups[cpu].setdefault(allowed, []).append((irq.rate, number))
@@ -245,15 +251,21 @@ class _Placement:
         self.placement[number] = target
 
 
-def _improve(placement, fixed_load, movable, cpus, max_moves, current,
+def _improve(placement, fixed_load, movable, cpus, max_moves, current, bound,
              max_steps: int | None = None) -> dict[int, int]:
-    """Move or swap IRQs off the busiest CPU while that lowers it (and the move budget lasts)."""
+    """Local search on the busiest CPU while it gets lighter (and the move budget lasts)."""
     state = _Placement(placement, fixed_load, movable, cpus)
     moved = sum(placement[i] != current[i] for i in placement)
     steps = max_steps if max_steps is not None else 4 * len(movable) + 10
+    levels = _LEVEL_ROUNDS
     for _ in range(steps):
         busiest = max(state.load, key=lambda c: (state.load[c], -c))
-        changes = _best_step(busiest, state)
+        if state.load[busiest] <= bound * (1 + 1e-9):
+            break  # optimal: nothing can do better
+        changes = _best_step(busiest, state) or _best_split(busiest, state)
+        if not changes and levels:
+            levels -= 1
+            changes = _level(busiest, state)
         if not changes:
             break
         extra = sum((target != current[n]) - (placement[n] != current[n]) for n, target in changes)
@@ -295,6 +307,57 @@ def _best_step(busiest: int, state: _Placement) -> list[tuple[int, int]]:
                 if peak < best_peak:
                     best, best_peak = [(number, target), (other, busiest)], peak
     return best
+
+
+def _best_split(busiest: int, state: _Placement) -> list[tuple[int, int]]:
+    """The best way to share the IRQs that may use both the busiest CPU and another one (any
+    number moving either way), over the other CPU that lowers the busiest most; [] if none."""
+    top = state.load[busiest]
+    partners = {c for allowed in state.groups[busiest] for c in allowed} - {busiest}
+    best, best_peak = [], top - 1e-9
+    for other in sorted(partners):
+        peak, changes = _split_pair(busiest, other, state)
+        if peak < best_peak:
+            best, best_peak = changes, peak
+    return best
+
+
+def _level(busiest: int, state: _Placement) -> list[tuple[int, int]]:
+    """Split every pair of the CPUs the busiest one's IRQs may use as evenly as their shared
+    IRQs allow (each split lowers the pair's busier CPU, so the pass ends); returns what
+    moved, [] if nothing did."""
+    moved = []
+    cpus = sorted({c for allowed in state.groups[busiest] for c in allowed})
+    for i, first in enumerate(cpus):
+        for second in cpus[i + 1:]:
+            peak, changes = _split_pair(first, second, state)
+            if peak < max(state.load[first], state.load[second]) - 1e-9:
+                for number, target in changes:
+                    state.move(number, target)
+                moved += changes
+    return [(number, state.placement[number]) for number, _ in moved]
+
+
+def _split_pair(a: int, b: int, state: _Placement) -> tuple[float, list[tuple[int, int]]]:
+    """(busier CPU after, changes) of the best split over `a` and `b` of the IRQs allowed on
+    both; (inf, []) when they share none or too many to enumerate."""
+    shared = ([m for allowed, ms in state.groups[a].items() if b in allowed for m in ms]
+              + [m for allowed, ms in state.groups[b].items() if a in allowed for m in ms])
+    if not shared or len(shared) > _SPLIT_ITEMS:
+        return float("inf"), []
+    total = sum(rate for rate, _ in shared)
+    base_a = state.load[a] - sum(rate for rate, n in shared if state.placement[n] == a)
+    base_b = state.load[a] + state.load[b] - base_a - total
+    sums = {0.0: ()}  # subset sum -> one subset (IRQ numbers) reaching it, all going to `a`
+    for rate, number in shared:
+        for reached, members in list(sums.items()):
+            sums.setdefault(reached + rate, members + (number,))
+    reached, members = min(sums.items(),
+                           key=lambda kv: (max(base_a + kv[0], base_b + total - kv[0]), kv[0]))
+    on_a = set(members)
+    changes = [(n, a if n in on_a else b) for _, n in shared
+               if state.placement[n] != (a if n in on_a else b)]
+    return max(base_a + reached, base_b + total - reached), changes
 
 
 def _reason(irq: IrqLoad, cpu: int, cpus: dict[int, CpuSpec], before: dict[int, float]) -> str:

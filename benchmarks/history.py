@@ -6,8 +6,10 @@
    sampler keeps adding to it every second; median latency
    of /interrupts?period_seconds=604800 vs period_seconds=60 (target <= 1.2) and vs /healthz
    (target <= 2).
-2. Store size after 30 simulated days of a 256-CPU x 2000-IRQ host (target <= 200 MB), and
-   the size once the coarsest tier is full (where it stays flat).
+2. Store size with every tier full (90 days of a 256-CPU x 2000-IRQ host written straight
+   into a store, its counters Poisson arrivals around a daily cycle; target <= 200 MB), and after one more hour of 1 s samples with the sampler's
+   pruning (flat: the same size); the median cost of reading one snapshot at a random age
+   with nothing cached (a window is two such reads).
 3. Sampler cost: CPU seconds per sample on the 256 x 2000 host / the 1 s interval
    (target <= 5 %).
 Last line: one JSON object with every figure.
@@ -47,23 +49,51 @@ def kept_times(end: float, days: float, tiers=DEFAULT_TIERS) -> list[float]:
     return sorted(t for t in times if t >= start)
 
 
-def fill(store: HistoryStore, sim: simhost.SimHost, end: float, days: float) -> int:
-    """Write the snapshots 1 s sampling would leave, for a host whose IRQs fire at their rates
-    on their initial CPUs since `end - days`."""
-    layout = read_snapshot(sim.fs, end)
-    rates = np.zeros(layout.values.shape)
-    column = {c: j for j, c in enumerate(layout.cpus)}
-    for irq in sim.irqs:
-        rates[layout.keys.index(str(irq.irq)), column[irq.initial_cpu or 0]] = irq.rate
-    t0 = end - days * 86400
-    times = kept_times(end, days)
+class Counters:
+    """Counters of a simulated host whose IRQs fire on their initial CPUs since `origin`:
+    exactly rate x time (steady), or, when `realistic`, Poisson arrivals whose rate follows a
+    daily cycle (+-50 %, each IRQ at its own phase), as interrupts of real devices do."""
+
+    def __init__(self, sim: simhost.SimHost, origin: float, realistic: bool = False):
+        self.layout = read_snapshot(sim.fs, origin)
+        rates = np.zeros(self.layout.values.shape)
+        column = {c: j for j, c in enumerate(self.layout.cpus)}
+        for irq in sim.irqs:
+            rates[self.layout.keys.index(str(irq.irq)), column[irq.initial_cpu or 0]] = irq.rate
+        self.cells = np.flatnonzero(rates)
+        self.rates = rates.reshape(-1)[self.cells]
+        self.rng = np.random.default_rng(0)
+        self.phase = self.rng.uniform(0, 2 * np.pi, len(self.cells))
+        self.origin, self.realistic = origin, realistic
+        self.ts, self.counts = origin, np.zeros(len(self.cells), dtype=np.uint64)
+
+    def at(self, ts: float) -> Snapshot:
+        """The snapshot at `ts` (later than the previous call's)."""
+        if self.realistic:
+            w = 2 * np.pi / 86400  # mean of rate x (1 + sin/2) over (self.ts, ts], times length
+            expected = self.rates * ((ts - self.ts) - 0.5 / w * (
+                np.cos(w * ts + self.phase) - np.cos(w * self.ts + self.phase)))
+            self.counts += self.rng.poisson(expected).astype(np.uint64)
+        else:
+            self.counts = np.floor(self.rates * (ts - self.origin)).astype(np.uint64)
+        self.ts = ts
+        values = np.zeros(self.layout.values.size, dtype=np.uint64)
+        values[self.cells] = self.counts
+        return Snapshot(ts=ts, boot_id=self.layout.boot_id, cpus=self.layout.cpus,
+                        keys=self.layout.keys, values=values.reshape(self.layout.values.shape))
+
+
+def fill(store: HistoryStore, counters: Counters, times: list[float],
+         prune_every: int = 0) -> int:
+    """Write the snapshots at `times` (increasing), pruning every `prune_every` samples as the
+    sampler does (0: once, at the end)."""
     for i, ts in enumerate(times):
-        values = np.floor(rates * (ts - t0)).astype(np.uint64)
-        store.append(Snapshot(ts=ts, boot_id=layout.boot_id, cpus=layout.cpus,
-                              keys=layout.keys, values=values))
+        store.append(counters.at(ts))
+        if prune_every and i % prune_every == 0:
+            store.prune(ts)
         if i % 2000 == 0:
             print(f"  {i}/{len(times)} samples", file=sys.stderr, flush=True)
-    store.prune(end)
+    store.prune(times[-1])
     return len(times)
 
 
@@ -73,7 +103,8 @@ def window_cost(work: Path, repeat: int) -> dict:
     sim.advance(7 * 86400)  # live counters consistent with the generated history
     data = work / "data64"
     print("filling 7 days of a 64x500 host ...", file=sys.stderr, flush=True)
-    samples = fill(HistoryStore(data), sim, time.time(), 7)
+    end = time.time()
+    samples = fill(HistoryStore(data), Counters(sim, end - 7 * 86400), kept_times(end, 7))
     port = free_port()
     log = (work / "server.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "irq_server", "--root", str(sim.root),
@@ -103,17 +134,43 @@ def window_cost(work: Path, repeat: int) -> dict:
     return figures
 
 
-def store_size(work: Path, days: float) -> dict:
+def store_size(work: Path, extra_hours: float, reads: int) -> dict:
+    """Every tier filled to capacity (90 days of a 256 x 2000 host with realistic counters),
+    then `extra_hours` more of 1 s sampling with the sampler's pruning: the size must stay."""
     sim = simhost.create(work / "host256", simhost.SimSpec(256, 4, 2000, seed=1))
-    print(f"filling {days:g} days of a 256x2000 host ...", file=sys.stderr, flush=True)
+    days = DEFAULT_TIERS[-1].keep / 86400
+    print(f"filling every tier ({days:g} days) of a 256x2000 host ...", file=sys.stderr,
+          flush=True)
     store = HistoryStore(work / "data256")
-    samples = fill(store, sim, time.time(), days)
+    end = time.time() - extra_hours * 3600
+    counters = Counters(sim, end - days * 86400, realistic=True)
+    samples = fill(store, counters, kept_times(end, days))
     store._db().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    size = store.stats()["store_bytes"]
-    full = len(kept_times(time.time(), DEFAULT_TIERS[-1].keep / 86400))
-    return {"store_mb_30d": round(size / 1e6, 1), "samples_30d": samples,
-            "bytes_per_sample": round(size / samples),
-            "samples_when_full": full, "store_mb_when_full": round(size / samples * full / 1e6, 1)}
+    full = store.stats()["store_bytes"]
+    by_kind = dict(store._db().execute(
+        "SELECT base_id IS NULL, SUM(LENGTH(data)) FROM snapshots GROUP BY base_id IS NULL"))
+    extra = fill(store, counters, np.arange(np.floor(end) + 1, end + extra_hours * 3600, 1.0)
+                 .tolist(), prune_every=60)
+    store._db().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    later = store.stats()["store_bytes"]
+    reader = HistoryStore(work / "data256", readonly=True)
+    oldest, newest = reader.oldest().ts, reader.latest().ts
+    rng = np.random.default_rng(0)
+    instants = rng.uniform(oldest, newest, reads)
+    read_ms = []
+    for ts in instants:  # cold: a new reader each time, so no base is cached
+        cold = HistoryStore(work / "data256", readonly=True)
+        start = time.perf_counter()
+        cold.at_or_before(ts)
+        read_ms.append((time.perf_counter() - start) * 1000)
+    return {"store_mb_full": round(full / 1e6, 1), "samples_full": samples,
+            "bytes_per_sample": round(full / samples),
+            "whole_snapshot_mb": round(by_kind.get(1, 0) / 1e6, 1),
+            "difference_mb": round(by_kind.get(0, 0) / 1e6, 1),
+            f"store_mb_full_plus_{extra_hours:g}h": round(later / 1e6, 1),
+            "samples_added_after_full": extra,
+            "cold_snapshot_read_ms_p50": round(float(np.median(read_ms)), 2),
+            "cold_snapshot_read_ms_max": round(float(np.max(read_ms)), 2)}
 
 
 def sampler_cost(work: Path, samples: int) -> dict:
@@ -134,12 +191,14 @@ def sampler_cost(work: Path, samples: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=40, help="requests per latency median")
-    parser.add_argument("--days", type=float, default=30, help="simulated days for the size")
+    parser.add_argument("--extra-hours", type=float, default=1,
+                        help="hours of 1 s samples added once the store is full")
+    parser.add_argument("--reads", type=int, default=50, help="cold snapshot reads timed")
     parser.add_argument("--samples", type=int, default=30, help="samples for the sampler cost")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-history-"))
     result = window_cost(work, args.repeat)
-    result.update(store_size(work, args.days))
+    result.update(store_size(work, args.extra_hours, args.reads))
     result.update(sampler_cost(work, args.samples))
     print(json.dumps(result))
     return 0

@@ -9,7 +9,7 @@ from irq_server.history import codec
 from irq_server.history.sampler import Sampler
 from irq_server.history.snapshot import WRAP, read_snapshot, unwrap
 from irq_server.history.store import HistoryStore
-from irq_server.history.tiers import Tier, level, parse_tiers
+from irq_server.history.tiers import Tier, ladder, level, parse_tiers
 from irq_server.history.window import Windows
 from irq_server.types import Snapshot
 
@@ -34,6 +34,11 @@ def test_codec_round_trip(rows, cols, data):
     for where, value in cells:
         matrix.reshape(-1)[where] = value
     assert np.array_equal(codec.decode(codec.encode(matrix)), matrix)
+    shape, where, values, residual = codec.decode_cells(codec.encode_residual(matrix))
+    restored = np.zeros(rows * cols, dtype=np.uint64)
+    restored[where] = values
+    assert residual and shape == (rows, cols)
+    assert np.array_equal(restored.reshape(shape), matrix)
 
 
 def test_tiers_parse_and_levels():
@@ -41,10 +46,14 @@ def test_tiers_parse_and_levels():
     for bad in ("1s", "10s:1h,1s:1d", "1x:1h", "10s:1d,60s:1d"):
         with pytest.raises(InvalidInput):
             parse_tiers(bad)
-    assert level(100.0, None, SMALL_TIERS) == 3  # first sample: keyframe
-    assert level(101.0, 100.0, SMALL_TIERS) == 1
-    assert level(110.0, 109.0, SMALL_TIERS) == 2
-    assert level(120.0, 119.0, SMALL_TIERS) == 3
+    steps = ladder(SMALL_TIERS)
+    assert steps == (1, 10, 60, 3600, 86400)  # the tiers' steps, then hour and day grids
+    assert level(100.0, None, steps) == 5  # first sample: keyframe
+    assert level(101.0, 100.0, steps) == 1
+    assert level(110.0, 109.0, steps) == 2
+    assert level(120.0, 119.0, steps) == 3
+    assert level(3600.0, 3599.0, steps) == 4
+    assert level(86400.0, 86399.0, steps) == 5
 
 
 def test_keyframes_and_deltas_read_back_exactly(tmp_path):
@@ -61,6 +70,44 @@ def test_keyframes_and_deltas_read_back_exactly(tmp_path):
         assert got.ts == s.ts and np.array_equal(got.values, s.values)
 
 
+def test_only_the_first_snapshot_of_a_day_is_whole_and_all_read_back_across_a_restart(tmp_path):
+    rng = np.random.default_rng(1)
+    values = rng.integers(0, 2 ** 40, size=(4, 2), dtype=np.uint64)
+    store, written = HistoryStore(tmp_path, tiers=SMALL_TIERS), []
+    for i in range(1600):  # 7 s apart from 2 h before midnight to past 1 am: hours and a day
+        if i == 800:
+            store = HistoryStore(tmp_path, tiers=SMALL_TIERS)  # the sampler restarted
+        values = values + rng.integers(0, 5000, size=(4, 2), dtype=np.uint64)
+        written.append(snap(10 * 86400 - 7200 + 7 * i, list("abcd"), [0, 1], values))
+        store.append(written[-1])
+    whole = [ts for (ts,) in store._db().execute("SELECT ts FROM snapshots WHERE base_id IS NULL")]
+    assert whole == [written[0].ts, 10 * 86400 + 3]  # the first sample and the day's first
+    reader = HistoryStore(tmp_path, tiers=SMALL_TIERS, readonly=True)
+    for s in written:
+        assert np.array_equal(reader.at_or_before(s.ts).values, s.values)
+
+
+def test_steady_counters_cost_almost_nothing_and_old_plain_differences_still_read(tmp_path):
+    store = HistoryStore(tmp_path, tiers=SMALL_TIERS)
+    rates = np.arange(1, 201, dtype=np.uint64).reshape(40, 5) * 1000
+    written = [snap(5000.0 + i, [str(k) for k in range(40)], range(5), rates * i)
+               for i in range(1, 200)]
+    for s in written:
+        store.append(s)
+    row_id, base_id, size = store._db().execute(
+        "SELECT id, base_id, LENGTH(data) FROM snapshots WHERE ts = ?",
+        (written[-1].ts,)).fetchone()
+    plain = len(codec.encode(written[-1].values - written[-10].values))
+    assert size < plain / 4  # predicted from its base's own growth: nothing left to store
+    # a row as an older version wrote it: the plain difference from its base
+    base = HistoryStore(tmp_path, tiers=SMALL_TIERS, readonly=True)._snapshot(base_id)
+    with store._db() as db:
+        db.execute("UPDATE snapshots SET data = ? WHERE id = ?",
+                   (codec.encode(written[-1].values - base.values), row_id))
+    reader = HistoryStore(tmp_path, tiers=SMALL_TIERS, readonly=True)
+    assert np.array_equal(reader.at_or_before(written[-1].ts).values, written[-1].values)
+
+
 def test_retention_keeps_one_per_step_and_bounds_the_store(tmp_path):
     store = HistoryStore(tmp_path, tiers=SMALL_TIERS)
     t0 = 6000.0
@@ -70,15 +117,19 @@ def test_retention_keeps_one_per_step_and_bounds_the_store(tmp_path):
             store.prune(t0 + i)
     now = t0 + 1999
     store.prune(now)
-    kept = [ts for (ts,) in store._db().execute("SELECT ts FROM snapshots ORDER BY ts")]
+    rows = store._db().execute("SELECT id, ts, level, base_id FROM snapshots").fetchall()
+    kept = sorted(ts for _, ts, lvl, _ in rows if lvl > 0)
     assert all(now - ts <= 1200 for ts in kept)
+    bases = {base for *_, base in rows if base is not None}
+    hidden = [row_id for row_id, _, lvl, _ in rows if lvl == 0]
+    assert set(hidden) <= bases and len(hidden) <= 2  # expired, kept only as bases (hour, day)
     young = [ts for ts in kept if now - ts <= 60]
     middle = [ts for ts in kept if 60 < now - ts <= 300]
     old = [ts for ts in kept if now - ts > 300]
     assert len(young) >= 60 and all(ts % 10 == 0 for ts in middle)
     assert all(ts % 60 == 0 for ts in old)
     assert len(kept) <= 61 + 24 + 16  # bounded by the tiers, not by the 2000 samples taken
-    for ts in kept:  # every survivor still decodes (no delta lost its keyframe)
+    for ts in kept:  # every survivor still decodes (no snapshot lost its base)
         assert store.at_or_before(ts).values[0, 0] == ts - t0
 
 

@@ -1,10 +1,15 @@
 """HistoryStore: cumulative snapshots in SQLite (WAL), thinned by retention tiers.
 
 Each snapshot row holds its counters encoded (history.codec) either whole (keyframes: the
-first snapshot of each coarsest-step bucket, or of a boot) or as the difference from the
-latest keyframe. Reading any snapshot is therefore one or two indexed row reads, whatever its
-age, and a window is two such reads: its cost does not depend on its length. Keyframes are
-the last snapshots the tiers drop, so no delta outlives its base.
+first snapshot of a day, or of a boot) or as the difference from its base: the newest snapshot
+of a coarser level (tiers.ladder), so a 1 s sample differs from the sample that opened its
+10 s bucket, that one from its minute's, ... and a 10-minute sample from its hour's. Small
+differences encode small; smaller still, what is stored is the difference from a prediction:
+the base carried forward at the rate it grew at from its own base (counters of a steady
+interrupt source then cost a few bits). Reading any snapshot is at most one indexed row read
+per level (bases are shared and cached), whatever its age, and a window is two such reads:
+its cost does not depend on its length. A snapshot another one is based on is kept until that
+one goes.
 
 One writer (the sampler) and many readers (API workers) share the file; WAL keeps readers
 from blocking the writer, and each thread gets its own connection.
@@ -19,10 +24,11 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import numpy as np
 
 from irq_server.history import codec
 from irq_server.history.layout import remap
-from irq_server.history.tiers import DEFAULT_TIERS, Tier, level
+from irq_server.history.tiers import DEFAULT_TIERS, Tier, ladder, level
 from irq_server.types import Snapshot
 
 SCHEMA = """
@@ -34,6 +40,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
     data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS snapshots_ts ON snapshots(ts);
 CREATE INDEX IF NOT EXISTS snapshots_level_ts ON snapshots(level, ts);
+CREATE INDEX IF NOT EXISTS snapshots_base ON snapshots(base_id);
 CREATE TABLE IF NOT EXISTS boots (
     boot_id TEXT PRIMARY KEY, first_ts REAL NOT NULL, last_ts REAL NOT NULL,
     last_id INTEGER NOT NULL);
@@ -50,12 +57,14 @@ class HistoryStore:
                  readonly: bool = False):
         self.path = Path(data_dir) / self.FILENAME
         self.tiers = tiers
+        self.steps = ladder(tiers)
         self.readonly = readonly
         self._local = threading.local()
         self._layouts: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
         self._last: tuple[int, float, str] | None = None  # (id, ts, boot) of the newest row
-        self._keyframe: tuple[int, Snapshot] | None = None  # newest keyframe, for deltas
+        self._bases: dict[int, tuple[int, Snapshot]] = {}  # level -> newest (id, snapshot)
         self._snapshot = functools.lru_cache(maxsize=16)(self._load)
+        self._growth = functools.lru_cache(maxsize=16)(self._growth_of)
         self._ready = False  # the tables exist (once true, stays true)
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,6 +81,9 @@ class HistoryStore:
                 db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
             else:
                 db = sqlite3.connect(self.path, timeout=10)
+                # a new file gets 64 KiB pages: rows of 3-9 KB then pack whole into pages
+                # instead of leaving a third of each 4 KiB leaf page unused
+                db.execute("PRAGMA page_size=65536")
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=10000")
@@ -94,15 +106,15 @@ class HistoryStore:
         """Store one snapshot (newer than every stored one); returns its row id."""
         last = self._newest_row()
         same_boot = last is not None and last[2] == snap.boot_id
-        lvl = level(snap.ts, last[1] if same_boot else None, self.tiers)
-        keyframe = self._latest_keyframe(snap.boot_id) if lvl < len(self.tiers) else None
+        lvl = level(snap.ts, last[1] if same_boot else None, self.steps)
+        based_on = self._base(snap.boot_id, lvl) if lvl < len(self.steps) else None
         layout_id = self._layout_id(snap.cpus, snap.keys)
-        if keyframe is None:
-            lvl, base_id, data = len(self.tiers), None, codec.encode(snap.values)
+        if based_on is None:
+            lvl, base_id, data = len(self.steps), None, codec.encode(snap.values)
         else:
-            base_id, base = keyframe
-            data = codec.encode(snap.values - remap(base.values, base.keys, base.cpus,
-                                                    snap.keys, snap.cpus))
+            base_id = based_on[0]
+            data = codec.encode_residual(
+                snap.values - self._expected(base_id, snap.ts, snap.keys, snap.cpus))
         db = self._db()
         with db:
             row_id = db.execute(
@@ -114,26 +126,29 @@ class HistoryStore:
                 "ON CONFLICT(boot_id) DO UPDATE SET last_ts = excluded.last_ts, "
                 "last_id = excluded.last_id", (snap.boot_id, snap.ts, snap.ts, row_id))
         self._last = (row_id, snap.ts, snap.boot_id)
-        if base_id is None:
-            self._keyframe = (row_id, snap)
+        if lvl > 1:
+            self._bases[lvl] = (row_id, snap)
         return row_id
 
     def prune(self, now: float) -> int:
         """Drop what the tiers no longer keep at time `now`; returns rows deleted.
 
-        A boot's last snapshot is kept as long as the coarsest tier keeps anything: windows
-        that span a reboot need it.
+        Tier i keeps the snapshots of level i (the last tier: of every higher level too). A
+        boot's last snapshot is kept as long as the coarsest tier keeps anything: windows that
+        span a reboot need it. An expired snapshot that another is still based on is hidden
+        (level 0: no read finds it by time) and deleted once nothing is based on it.
         """
-        deleted = 0
         db = self._db()
         with db:
             for lvl, tier in enumerate(self.tiers, start=1):
-                deleted += db.execute(
-                    "DELETE FROM snapshots WHERE level = ? AND ts < ? "
-                    "AND id NOT IN (SELECT last_id FROM boots)",
-                    (lvl, now - tier.keep)).rowcount
-            deleted += db.execute("DELETE FROM snapshots WHERE ts < ?",
-                                  (now - self.tiers[-1].keep,)).rowcount
+                db.execute(f"UPDATE snapshots SET level = 0 WHERE level "
+                           f"{'>=' if lvl == len(self.tiers) else '='} ? AND ts < ? "
+                           "AND id NOT IN (SELECT last_id FROM boots)", (lvl, now - tier.keep))
+            db.execute("UPDATE snapshots SET level = 0 WHERE ts < ?",
+                       (now - self.tiers[-1].keep,))
+            deleted = db.execute(
+                "DELETE FROM snapshots WHERE level = 0 AND NOT EXISTS "
+                "(SELECT 1 FROM snapshots AS d WHERE d.base_id = snapshots.id)").rowcount
             db.execute("DELETE FROM boots WHERE last_ts < ?", (now - self.tiers[-1].keep,))
         return deleted
 
@@ -158,27 +173,33 @@ class HistoryStore:
             self._last = tuple(row) if row else None
         return self._last
 
-    def _latest_keyframe(self, boot_id: str) -> tuple[int, Snapshot] | None:
-        if self._keyframe is None or self._keyframe[1].boot_id != boot_id:
-            row = self._db().execute(
-                "SELECT id FROM snapshots WHERE base_id IS NULL AND boot_id = ? "
-                "ORDER BY ts DESC LIMIT 1", (boot_id,)).fetchone()
-            self._keyframe = (row[0], self._snapshot(row[0])) if row else None
-        return self._keyframe
+    def _base(self, boot_id: str, lvl: int) -> tuple[int, Snapshot] | None:
+        """The newest snapshot of this boot of a level above `lvl`: what a snapshot of level
+        `lvl` is stored as the difference from (None: store it whole)."""
+        known = [b for k, b in self._bases.items() if k > lvl and b[1].boot_id == boot_id]
+        if known:  # every row of a level > 1 written since start is remembered
+            return max(known, key=lambda b: b[1].ts)
+        row = self._db().execute(
+            "SELECT id, level FROM snapshots WHERE boot_id = ? AND level > ? "
+            "ORDER BY ts DESC LIMIT 1", (boot_id, lvl)).fetchone()
+        if row is None:
+            return None
+        self._bases[row[1]] = (row[0], self._snapshot(row[0]))
+        return self._bases[row[1]]
 
     # ---- reading --------------------------------------------------------------------------
     def latest(self) -> Snapshot | None:
-        return self._one("ORDER BY ts DESC LIMIT 1")
+        return self._one("level > 0 ORDER BY ts DESC LIMIT 1")
 
     def oldest(self) -> Snapshot | None:
-        return self._one("ORDER BY ts ASC LIMIT 1")
+        return self._one("level > 0 ORDER BY ts ASC LIMIT 1")
 
     def at_or_before(self, ts: float) -> Snapshot | None:
         """The newest snapshot taken at or before `ts`."""
-        return self._one("WHERE ts <= ? ORDER BY ts DESC LIMIT 1", (ts,))
+        return self._one("level > 0 AND ts <= ? ORDER BY ts DESC LIMIT 1", (ts,))
 
     def last_of_boot(self, boot_id: str) -> Snapshot | None:
-        return self._one("WHERE id = (SELECT last_id FROM boots WHERE boot_id = ?)", (boot_id,))
+        return self._one("id = (SELECT last_id FROM boots WHERE boot_id = ?)", (boot_id,))
 
     def boots_between(self, start: float, end: float) -> list[str]:
         """Boot ids with snapshots in (start, end), oldest first."""
@@ -188,23 +209,26 @@ class HistoryStore:
         return [r[0] for r in rows]
 
     def latest_ts(self) -> float | None:
-        row = self._db().execute("SELECT MAX(ts) FROM snapshots").fetchone()
+        row = self._db().execute("SELECT MAX(ts) FROM snapshots WHERE level > 0").fetchone()
         return row[0] if row else None
 
     def stats(self) -> dict:
         db = self._db()
         count, oldest, newest = db.execute(
-            "SELECT COUNT(*), MIN(ts), MAX(ts) FROM snapshots").fetchone()
+            "SELECT COUNT(*), MIN(ts), MAX(ts) FROM snapshots WHERE level > 0").fetchone()
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*")
                    if p.exists())
         return {"samples": count, "oldest": oldest, "newest": newest, "store_bytes": size}
 
     def _one(self, where: str, params: tuple = ()) -> Snapshot | None:
-        row = self._db().execute(f"SELECT id FROM snapshots {where}", params).fetchone()
+        row = self._db().execute(f"SELECT id FROM snapshots WHERE {where}", params).fetchone()
         return self._snapshot(row[0]) if row else None
 
     def _load(self, row_id: int) -> Snapshot:
         """Decode row `row_id` (rows never change once written, so results are cached)."""
+        for held_id, held in self._bases.values():  # the writer's own bases: no decoding
+            if held_id == row_id:
+                return held
         row = self._db().execute(f"SELECT {_COLUMNS} FROM snapshots WHERE id = ?",
                                  (row_id,)).fetchone()
         return self._decode(row)
@@ -212,12 +236,47 @@ class HistoryStore:
     def _decode(self, row) -> Snapshot:
         row_id, ts, boot_id, _, base_id, layout_id, data = row
         cpus, keys = self._layout(layout_id)
-        values = codec.decode(data)
-        if base_id is not None:
+        shape, where, cells, residual = codec.decode_cells(data)
+        if base_id is None:
+            values = np.zeros(shape, dtype=np.uint64)
+        elif residual:
+            values = self._expected(base_id, ts, keys, cpus)
+        else:  # stored by an older version: the plain difference from the base
             base = self._snapshot(base_id)
-            values = values + remap(base.values, base.keys, base.cpus, keys, cpus)
+            values = remap(base.values, base.keys, base.cpus, keys, cpus).copy()
+        values.reshape(-1)[where] += cells
         values.setflags(write=False)
         return Snapshot(ts=ts, boot_id=boot_id, cpus=cpus, keys=keys, values=values)
+
+    def _expected(self, base_id: int, ts: float, keys: tuple[str, ...],
+                  cpus: tuple[int, ...]) -> np.ndarray:
+        """What a snapshot at `ts` laid out as (keys x cpus) is predicted to hold: its base's
+        counters plus the base's own growth since its base, scaled to the time elapsed.
+        Integer arithmetic (modulo 2**64, times in ms) so writer and readers agree exactly.
+        A new array, free to change."""
+        base = self._snapshot(base_id)
+        values = base.values.copy()
+        growth = self._growth(base_id)
+        if growth is not None:
+            span, where, grown = growth
+            step = np.uint64(round((ts - base.ts) * 1000))
+            values.reshape(-1)[where] += grown * step // np.uint64(span)
+        return remap(values, base.keys, base.cpus, keys, cpus)
+
+    def _growth_of(self, base_id: int) -> tuple[int, np.ndarray, np.ndarray] | None:
+        """(ms, cells, growth) of snapshot `base_id` since its own base; None for a keyframe."""
+        parent_id = self._db().execute("SELECT base_id FROM snapshots WHERE id = ?",
+                                       (base_id,)).fetchone()[0]
+        if parent_id is None:
+            return None
+        base, parent = self._snapshot(base_id), self._snapshot(parent_id)
+        span = round((base.ts - parent.ts) * 1000)
+        if span <= 0:
+            return None
+        grown = (base.values - remap(parent.values, parent.keys, parent.cpus,
+                                     base.keys, base.cpus)).reshape(-1)
+        where = np.flatnonzero(grown)
+        return span, where, grown[where]
 
     def _layout(self, layout_id: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
         if layout_id not in self._layouts:

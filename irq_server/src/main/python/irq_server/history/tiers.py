@@ -61,16 +61,28 @@ def _fmt(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def level(ts: float, previous_ts: float | None, tiers: tuple[Tier, ...]) -> int:
-    """How many tiers keep a snapshot taken at `ts` after one at `previous_ts` (same boot).
+KEYFRAME_GRIDS = (3600.0, 86400.0)  # hour and day grids above the tiers' steps (see ladder)
 
-    A snapshot is kept by tier i when it is the first of its step_i bucket. Every snapshot
-    counts for the finest tier (level >= 1); level == len(tiers) marks a keyframe.
+
+def ladder(tiers: tuple[Tier, ...]) -> tuple[float, ...]:
+    """The grids a snapshot's level is counted on: the tiers' steps, then the hour and day
+    grids coarser than the coarsest step. A snapshot is stored as the difference from the
+    newest one of a coarser level, so each difference spans at most one step of the next grid,
+    and only the first snapshot of a day (or of a boot) is stored whole."""
+    steps = tuple(t.step for t in tiers)
+    return steps + tuple(g for g in KEYFRAME_GRIDS if g > steps[-1])
+
+
+def level(ts: float, previous_ts: float | None, steps: tuple[float, ...]) -> int:
+    """The level of a snapshot taken at `ts` after one at `previous_ts` (same boot): the
+    number of the coarsest grid of `steps` whose bucket it is the first of (at least 1).
+
+    Tier i (1-based) keeps the snapshots of level >= i; level == len(steps) is a keyframe.
     """
     if previous_ts is None:
-        return len(tiers)
+        return len(steps)
     result = 1
-    for i, tier in enumerate(tiers):
-        if math.floor(ts / tier.step) != math.floor(previous_ts / tier.step):
+    for i, step in enumerate(steps):
+        if math.floor(ts / step) != math.floor(previous_ts / step):
             result = i + 1
     return result

@@ -13,8 +13,9 @@ same constraints (node-local, banned CPUs), found by OR-Tools CP-SAT (benchmarks
 installed when missing) within a time limit per scenario, split into independent parts (IRQs
 that share no CPU, e.g. NUMA nodes) and started from our plan. When the limit ends the search
 before optimality is proven, the true optimum lies between the solver's bound and its best
-placement, so `ours_vs_optimum` lies between `ours_vs_best_found` and `ours_vs_solver_bound`;
-the target uses the latter (the pessimistic end).
+placement, so `ours_vs_optimum` lies between `ours_vs_best_found` and `ours_vs_best_bound` (the
+larger of the solver's and the planner's own proven lower bounds); the target uses the latter
+(the pessimistic end).
 Also per scenario: busiest CPU / the planner's own lower bound before, after our plan and after
 the 2016 round-robin; moves; moves on a second pass (0 = no flapping); median plan time.
 Targets: ours_vs_optimum <= 1.01 on every scenario, plan time <= 200 ms on e.
@@ -38,6 +39,9 @@ sys.path.insert(0, str(TOP / "irq_client" / "src" / "main" / "python"))
 
 from irqbalance.planner import plan  # noqa: E402
 from irqbalance.types import CpuSpec, IrqLoad, Policy  # noqa: E402
+
+
+SCENARIOS = ("a", "b", "c", "d", "e", "b_rss")
 
 
 def topology(cpus: int, nodes: int) -> list[CpuSpec]:
@@ -135,12 +139,14 @@ def exact_optimum(loads, cpus, policy, hint: dict[int, int], seconds: float) -> 
             model.add(sum(terms) <= top)
         model.minimize(top)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = seconds * len(items) / len(loads)
+        solver.parameters.max_time_in_seconds = max(2.0, seconds * len(items) / len(loads))
         solver.parameters.num_workers = os.cpu_count() or 1
         status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise RuntimeError(f"CP-SAT found no placement ({solver.status_name(status)})")
-        best = max(best, solver.objective_value / 100)  # the hint is not always kept
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best = max(best, solver.objective_value / 100)  # the hint is not always kept
+        else:  # out of time before any placement: ours is the best known for this part
+            best = max(best, max((sum(i.rate for i in items if hint.get(i.irq) == cpu)
+                                  for cpu in on_cpu), default=0.0))
         bound = max(bound, solver.best_objective_bound / 100)
         proven &= status == cp_model.OPTIMAL
     # the busiest part decides: proven when its best meets the bound of every part
@@ -161,11 +167,14 @@ def measure(name: str, repeat: int, solver_seconds: float) -> dict:
     placement = {i.irq: 0 for i in loads} | {m.irq: m.new_cpus[0] for m in result.moves}
     exact = exact_optimum(loads, cpus, policy, placement, solver_seconds)
     exact["optimum"] = min(exact["optimum"], round(ours, 2))  # ours is a placement too
+    # the planner's lower bound is proven too: the better of the two
+    exact["best_bound"] = max(exact.pop("solver_bound"), round(bound, 2))
+    exact["optimal_proven"] |= exact["optimum"] <= exact["best_bound"] + 0.01
     vs_best = ours / exact["optimum"]
-    vs_bound = ours / exact["solver_bound"]
+    vs_bound = ours / exact["best_bound"]
     return {"ours": round(ours, 2), **exact,
             "ours_vs_optimum": round(vs_best, 4) if exact["optimal_proven"] else None,
-            "ours_vs_best_found": round(vs_best, 4), "ours_vs_solver_bound": round(vs_bound, 4),
+            "ours_vs_best_found": round(vs_best, 4), "ours_vs_best_bound": round(vs_bound, 4),
             "optimum_vs_planner_bound": round(exact["optimum"] / bound, 4),
             "ratio_before": round(result.ratio_before, 3),
             "ratio_after": round(result.ratio_after, 4),
@@ -178,15 +187,15 @@ def measure(name: str, repeat: int, solver_seconds: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="plan runs per scenario (median)")
-    parser.add_argument("--solver-seconds", type=float, default=20.0,
+    parser.add_argument("--solver-seconds", type=float, default=30.0,
                         help="CP-SAT time limit per scenario")
     args = parser.parse_args()
     ensure_python_packages("ortools")
     result = {}
-    for name in ("a", "b", "c", "d", "e", "b_rss"):
+    for name in SCENARIOS:
         result[name] = measure(name, args.repeat, args.solver_seconds)
         print(f"{name}: {result[name]}", file=sys.stderr, flush=True)
-    result["targets_met"] = (all(result[n]["ours_vs_solver_bound"] <= 1.01 for n in ("a", "b", "c", "d", "e", "b_rss"))
+    result["targets_met"] = (all(result[n]["ours_vs_best_bound"] <= 1.01 for n in SCENARIOS)
                              and result["e"]["plan_ms"] <= 200)
     print(json.dumps(result))
     return 0

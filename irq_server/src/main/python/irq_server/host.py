@@ -12,9 +12,10 @@ from pathlib import Path
 from irq_server.errors import InvalidMask, IrqNotMovable, NotFound, affinity_write_error, host_error
 from irq_server.history.snapshot import read_snapshot
 from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, parse_cpu_list,
-                               parse_mask, read_interrupts, read_irq_settings, read_stat,
-                               read_topology)
-from irq_server.types import AffinityState, CpuInfo, Interrupts, IrqSettings, Snapshot, Topology
+                               parse_mask, read_filesystems, read_interrupts,
+                               read_irq_settings, read_meminfo, read_stat, read_topology)
+from irq_server.types import (AffinityState, CpuInfo, FsUsage, Interrupts, IrqSettings, Memory,
+                              Snapshot, Topology)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,19 @@ class Host:
             return read_snapshot(self.fs, ts)
         except OSError as exc:
             raise host_error(exc) from exc
+
+    def memory(self) -> Memory | None:
+        """/proc/meminfo now; None when the tree has none."""
+        try:
+            return read_meminfo(self.fs)
+        except (FileNotFoundError, ValueError):  # no meminfo, or not one
+            return None
+        except OSError as exc:
+            raise host_error(exc) from exc
+
+    def filesystems(self) -> list[FsUsage]:
+        """The block-backed filesystems' space now."""
+        return read_filesystems(self.fs)
 
     def boot_time(self) -> float | None:
         """When the host booted (/proc/stat btime), None when the tree does not say."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import random
 import uuid
@@ -20,8 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from irq_server.errors import InvalidInput, InvalidMask
-from irq_server.procfs import HostFS, format_cpu_list, format_mask, parse_cpu_list, parse_mask
+from irq_server.procfs import (HostFS, format_cpu_list, format_mask, parse_cpu_list, parse_mask,
+                               parse_stat)
+from irq_server.procfs.hostfs import STATVFS_FILE
 from irq_server.procfs.interrupts import parse_interrupts
+from irq_server.types import CPU_FIELDS
 
 MARKER = "simhost.json"
 _WRAP = 1 << 32  # the kernel's per-CPU counters are unsigned int
@@ -91,6 +95,7 @@ class SimHost:
         self._carry = np.zeros(len(self.irqs))
         self._counts: np.ndarray | None = None  # [irq, cpu] cumulative, all CPUs
         self._extra_ticks = 0  # local timer ticks delivered so far (1000 Hz on every CPU)
+        self._cpu_ticks: np.ndarray | None = None  # [cpu, CPU_FIELDS] /proc/stat ticks (float)
         self._boots = 0  # reboots done by this object (seeds the next boot_id)
 
     # ---- building -------------------------------------------------------------------------
@@ -103,6 +108,7 @@ class SimHost:
         for irq in self.irqs:
             self._write_irq(irq)
         self._counts = np.zeros((len(self.irqs), spec.cpus), dtype=np.int64)
+        self._cpu_ticks = np.zeros((spec.cpus, len(CPU_FIELDS)))
         self._write_counters()
 
     def _write_irq(self, irq: SimIrq) -> None:
@@ -172,6 +178,7 @@ class SimHost:
         self.fs.write_atomic("proc/sys/kernel/random/boot_id",
                              _boot_id(f"{self.spec.seed}/{self._boots}"))
         self._counts[:] = 0
+        self._cpu_ticks[:] = 0
         self._extra_ticks = 0
         self._write_counters()
 
@@ -186,7 +193,21 @@ class SimHost:
         self._counts[np.arange(len(self.irqs)), targets] += fired.astype(np.int64)
         self._counts %= _WRAP
         self._extra_ticks += int(seconds * 1000)
+        self._add_cpu_time(np.bincount(targets, weights=fired, minlength=self.spec.cpus),
+                           seconds, online)
         self._write_counters()
+
+    def _add_cpu_time(self, fired: np.ndarray, seconds: float, online: frozenset[int]) -> None:
+        """CPU time that follows the interrupt load: busier CPUs spend more in user, system,
+        irq and softirq (saturating well below 100%), every CPU a little in iowait."""
+        load = 1.0 - np.exp(-fired / max(seconds, 1e-9) / 50000.0)  # 0 idle .. 1 saturated
+        none = np.zeros_like(load)
+        shares = np.stack([0.05 + 0.55 * load, none + 0.002, 0.02 + 0.15 * load, none,
+                           none + 0.01, 0.1 * load, 0.05 * load, none, none, none], axis=1)
+        shares[:, 3] = 1.0 - shares.sum(axis=1)  # CPU_FIELDS order; idle: the rest
+        mask = np.zeros(self.spec.cpus, dtype=bool)
+        mask[list(online)] = True
+        self._cpu_ticks[mask] += shares[mask] * seconds * 100  # USER_HZ
 
     def target_cpu(self, irq: int, online: frozenset[int]) -> int:
         """CPU that receives `irq`'s interrupts: first online CPU of its mask."""
@@ -197,6 +218,10 @@ class SimHost:
         """Counters from the tree (another process may have advanced them)."""
         if self._counts is not None:
             return
+        self._cpu_ticks = np.zeros((self.spec.cpus, len(CPU_FIELDS)))
+        for t in parse_stat(self.fs.read_optional("proc/stat") or "").cpu_times:
+            if t.cpu < self.spec.cpus:
+                self._cpu_ticks[t.cpu] = t.ticks
         table = parse_interrupts(self.fs.read_bytes("proc/interrupts"))
         self._counts = np.zeros((len(self.irqs), self.spec.cpus), dtype=np.int64)
         index = {irq.irq: i for i, irq in enumerate(self.irqs)}
@@ -227,11 +252,12 @@ class SimHost:
 
     def _write_stat(self, online: list[int]) -> None:
         per_cpu = self._counts.sum(axis=0)
-        lines = [f"cpu  0 0 0 0 0 {int(per_cpu.sum()) // 10000} 0 0 0 0\n"]
-        lines += [f"cpu{c} 0 0 0 0 0 {int(per_cpu[c]) // 10000} {self._extra_ticks // 1000} 0 0 0\n"
-                  for c in online]
+        ticks = self._cpu_ticks.astype(np.int64)
+        lines = ["cpu  " + " ".join(map(str, ticks[online].sum(axis=0).tolist())) + "\n"]
+        lines += [f"cpu{c} " + " ".join(map(str, ticks[c].tolist())) + "\n" for c in online]
         lines.append(f"intr {int(per_cpu.sum())}\nsoftirq {self._extra_ticks * len(online)}\n")
         self.fs.write_atomic("proc/stat", "".join(lines))
+        self._write_memory_and_disks(self._extra_ticks / 1000)
         header = "                    " + "".join(f"CPU{c:<7d} " for c in range(self.spec.cpus))
         timer = "".join(f"{self._extra_ticks:10d} " for _ in range(self.spec.cpus))
         zero = "".join(f"{0:10d} " for _ in range(self.spec.cpus))
@@ -239,6 +265,34 @@ class SimHost:
             f"{name:>12}: {timer if name == 'TIMER' else zero}\n" for name in
             ("HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED",
              "HRTIMER", "RCU")))
+
+
+    def _write_memory_and_disks(self, uptime: float) -> None:
+        """meminfo that drifts (an hourly cycle), and two filesystems that fill slowly."""
+        gib = 1 << 30
+        total_kib = 8 * gib * max(self.spec.nodes, 1) // 1024
+        cycle = math.sin(2 * math.pi * uptime / 3600)
+        available = int(total_kib * (0.55 + 0.1 * cycle))
+        cached = int(total_kib * 0.25)
+        fields = {"MemTotal": total_kib, "MemFree": available - cached // 2,
+                  "MemAvailable": available, "Buffers": total_kib // 50, "Cached": cached,
+                  "SwapCached": 0, "Active(file)": cached // 2, "Inactive(file)": cached // 2,
+                  "SReclaimable": total_kib // 100, "SwapTotal": 2 * gib // 1024,
+                  "SwapFree": 2 * gib // 1024 - int(4096 * (1 + cycle))}
+        self.fs.write_atomic("proc/meminfo", "".join(f"{k + ':':<16}{v:>10} kB\n"
+                                                     for k, v in fields.items()))
+        self.fs.write_atomic("proc/mounts", "".join(f"{line}\n" for line in (
+            "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0",
+            "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0",
+            "/dev/vda1 / ext4 rw,relatime 0 0", "tmpfs /run tmpfs rw,nosuid,nodev 0 0",
+            "/dev/vdb /data xfs rw,relatime 0 0",
+            "overlay /var/lib/containers/overlay overlay rw,relatime 0 0")))
+        disks = {}
+        for mount, size, start, per_second in (("/", 100 * gib, 0.40, 2 << 10),
+                                               ("/data", 1024 * gib, 0.30, 1 << 20)):
+            used = min(int(size * start + per_second * uptime), size)
+            disks[mount] = [size, used, int((size - used) * 0.95)]  # 5% reserved for root
+        self.fs.write_atomic(STATVFS_FILE, json.dumps(disks))
 
 
 class SimKernelFS(HostFS):

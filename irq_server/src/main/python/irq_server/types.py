@@ -103,23 +103,79 @@ class Topology:
         return max((c.cpu for c in self.cpus), default=0) + 1
 
 
+CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest",
+              "guest_nice")  # the columns of a /proc/stat cpu line, in order (proc(5))
+
+
 @dataclass(frozen=True)
 class CpuTime:
-    """IRQ and softirq time of one CPU from /proc/stat (in USER_HZ ticks)."""
+    """One /proc/stat cpu line, in USER_HZ ticks."""
 
-    cpu: int  # CPU id
-    irq_ticks: int  # time servicing hard interrupts
-    softirq_ticks: int  # time servicing softirqs
+    cpu: int | None  # CPU id; None for the all-CPU "cpu" line
+    ticks: tuple[int, ...]  # one per CPU_FIELDS; fields an old kernel lacks are 0
+
+    @property
+    def irq_ticks(self) -> int:  # time servicing hard interrupts
+        return self.ticks[5]
+
+    @property
+    def softirq_ticks(self) -> int:  # time servicing softirqs
+        return self.ticks[6]
 
 
 @dataclass(frozen=True)
 class Stat:
-    """The interrupt-related parts of /proc/stat."""
+    """What the server uses of /proc/stat."""
 
     cpu_times: tuple[CpuTime, ...]  # one per cpuN line
     intr_total: int | None  # first number of the "intr" line: interrupts since boot
     softirq_total: int | None  # first number of the "softirq" line
     boot_time: int | None = None  # "btime": boot instant, epoch seconds
+    total: CpuTime | None = None  # the all-CPU "cpu" line
+
+
+@dataclass(frozen=True)
+class Memory:
+    """/proc/meminfo as `free` reports it, in bytes."""
+
+    total: int  # MemTotal
+    free: int  # MemFree
+    available: int  # MemAvailable (estimated on kernels before 3.14: see available_estimated)
+    buffers: int
+    cached: int  # Cached
+    swap_total: int
+    swap_free: int
+    available_estimated: bool = False  # the kernel did not report MemAvailable
+
+    @property
+    def used(self) -> int:  # as free(1) computes it
+        return self.total - self.available
+
+    @property
+    def swap_used(self) -> int:
+        return self.swap_total - self.swap_free
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One line of /proc/mounts."""
+
+    device: str
+    mount_point: str
+    fstype: str
+    options: str = ""
+
+
+@dataclass(frozen=True)
+class FsUsage:
+    """A mounted filesystem's space, in bytes, as df(1) reports it."""
+
+    mount_point: str
+    device: str
+    fstype: str
+    size: int  # f_blocks x f_frsize
+    used: int  # (f_blocks - f_bfree) x f_frsize
+    available: int  # f_bavail x f_frsize: what unprivileged users can still write
 
 
 @dataclass(frozen=True)
@@ -162,3 +218,5 @@ class Window:
     keys: tuple[str, ...]  # row keys, as in Snapshot
     counts: np.ndarray  # uint64 [key, cpu] events in (start, end]
     partial: bool = False  # True when history could not cover the requested start
+    levels: dict[str, int] = field(default_factory=dict)  # memory/filesystem rows: KiB x s
+    # integrated over (start, end] (empty when the window has no stored start)

@@ -9,7 +9,7 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from irq_server import __version__
-from irq_server.api import auth, cpus, health, history, irqs, problems
+from irq_server.api import auth, cpus, health, history, irqs, problems, usage
 from irq_server.api.openapi import Api
 from irq_server.api.window_cache import WindowCache
 from irq_server.history.store import HistoryStore
@@ -19,7 +19,7 @@ from irq_server.host import Host
 from irq_server.simhost import host_fs
 from irq_server.tokens import TokenStore
 
-BLUEPRINTS = (health.blp, cpus.blp, irqs.blp, history.blp)
+BLUEPRINTS = (health.blp, cpus.blp, irqs.blp, history.blp, usage.blp)
 API_PREFIX = "/api/v1"
 
 DEFAULTS = {

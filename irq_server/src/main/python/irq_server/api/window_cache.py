@@ -18,13 +18,13 @@ MAX_ENTRIES = 256  # distinct window requests kept per sampling interval
 class WindowCache:
     def __init__(self):
         self._stamp = None
-        self._answers: dict[tuple, tuple[bytes, str]] = {}
+        self._answers: dict[tuple, tuple[bytes, str, dict]] = {}
         self._lock = threading.Lock()
 
-    def get(self, stamp, key) -> tuple[bytes, str] | None:
+    def get(self, stamp, key) -> tuple[bytes, str, dict] | None:
         return self._answers.get(key) if stamp == self._stamp else None
 
-    def put(self, stamp, key, answer: tuple[bytes, str]) -> None:
+    def put(self, stamp, key, answer: tuple[bytes, str, dict]) -> None:
         with self._lock:
             if stamp != self._stamp:
                 self._stamp, self._answers = stamp, {}
@@ -54,9 +54,10 @@ def cached_window(view):
         key = (request.path, request.query_string)
         hit = cache.get(stamp, key)
         if hit is not None:
-            return Response(hit[0], mimetype=hit[1])
+            return Response(hit[0], mimetype=hit[1], headers=hit[2])
         response = view(*args, **kwargs)
         if response.status_code == 200 and stamp == _stored_only_stamp():
-            cache.put(stamp, key, (response.get_data(), response.mimetype))
+            own = {k: v for k, v in response.headers.items() if k.startswith("X-")}
+            cache.put(stamp, key, (response.get_data(), response.mimetype, own))
         return response
     return wrapper

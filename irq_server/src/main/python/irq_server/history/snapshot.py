@@ -4,73 +4,116 @@ The kernel's per-CPU IRQ and softirq counters are 32-bit and wrap; snapshots hol
 unwrapped (uint64, monotonic within a boot) so a window is a plain subtraction. Unwrapping
 compares each cell with the previous snapshot of the same boot; the sampler takes one every
 second or so, far less than the ~4 billion interrupts a wrap needs.
+
+Beside the interrupts, a snapshot holds the host's usage: /proc/stat CPU time per CPU (rows
+"stat:user", "stat:idle", ...: 64-bit ticks, never wrap) and, in the HOST column, memory and
+filesystem space (rows "mem:available", "fs:used:/data", ...). Those are levels, not counters:
+they are stored as their integral over time (KiB x seconds since the boot's first sample), so a
+window's difference divided by its length is their exact average over it, however thinly a
+tier keeps samples.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from irq_server.history.layout import remap
-from irq_server.procfs import HostFS, read_boot_id, read_interrupts, read_softirqs, read_stat
-from irq_server.types import Snapshot
+from irq_server.procfs import (HostFS, read_boot_id, read_filesystems, read_interrupts,
+                               read_meminfo, read_softirqs, read_stat)
+from irq_server.types import CPU_FIELDS, Snapshot
 
 WRAP = 1 << 32
-STAT_KEYS = ("stat:irq", "stat:softirq")  # /proc/stat ticks: 64-bit, never wrap
+HOST = -1  # the column of host-wide values (memory, filesystems): not a CPU
+STAT_PREFIX = "stat:"
+STAT_KEYS = tuple(STAT_PREFIX + f for f in CPU_FIELDS)  # /proc/stat ticks per CPU
 SOFTIRQ_PREFIX = "softirq:"  # row keys of /proc/softirqs kinds: "softirq:NET_RX"
+MEM_PREFIX = "mem:"
+MEM_FIELDS = ("total", "free", "available", "buffers", "cached", "swap_total", "swap_free")
+FS_PREFIX = "fs:"  # "fs:<field>:<mount point>"
+FS_FIELDS = ("size", "used", "available")
+LEVEL_PREFIXES = (MEM_PREFIX, FS_PREFIX)  # rows stored as integrals (KiB x s) in HOST
+
+
+def fs_key(field: str, mount_point: str) -> str:
+    return f"{FS_PREFIX}{field}:{mount_point}"
 
 
 def read_snapshot(fs: HostFS, ts: float) -> Snapshot:
-    """Raw counters now: every numbered IRQ per CPU, /proc/stat irq/softirq ticks, softirqs."""
+    """Raw counters now: every numbered IRQ per CPU, /proc/stat ticks, softirqs; memory and
+    filesystem levels in KiB in the HOST column (unwrap turns them into integrals)."""
     interrupts = read_interrupts(fs)
     numbered = [i for i, row in enumerate(interrupts.rows) if row.irq is not None]
     keys = [interrupts.rows[i].name for i in numbered]
-    try:
-        stat = read_stat(fs)
-    except FileNotFoundError:
-        stat = None
-    try:
-        softirqs = read_softirqs(fs)
-    except (FileNotFoundError, ValueError):
-        softirqs = None
-    every_cpu = set(interrupts.cpus)
+    stat = _optional(read_stat, fs)
+    softirqs = _optional(read_softirqs, fs)
+    levels = _levels(fs)
+    every_cpu = set(interrupts.cpus) | ({HOST} if levels else set())
     if stat:
         every_cpu.update(t.cpu for t in stat.cpu_times)
     if softirqs:
         every_cpu.update(softirqs.cpus)
     cpus = tuple(sorted(every_cpu))
     extra = (list(STAT_KEYS) if stat else []) + (
-        [SOFTIRQ_PREFIX + name for name in softirqs.counts] if softirqs else [])
+        [SOFTIRQ_PREFIX + name for name in softirqs.counts] if softirqs else []) + list(levels)
     values = np.zeros((len(keys) + len(extra), len(cpus)), dtype=np.uint64)
     column = {cpu: j for j, cpu in enumerate(cpus)}
     values[:len(keys)][:, [column[c] for c in interrupts.cpus]] = interrupts.counts[numbered]
     row = len(keys)
     if stat:
         for t in stat.cpu_times:
-            values[row, column[t.cpu]] = t.irq_ticks
-            values[row + 1, column[t.cpu]] = t.softirq_ticks
-        row += 2
+            values[row:row + len(STAT_KEYS), column[t.cpu]] = t.ticks
+        row += len(STAT_KEYS)
     if softirqs:
         cols = [column[c] for c in softirqs.cpus]
         for counts in softirqs.counts.values():
             values[row, cols[:len(counts)]] = counts
             row += 1
+    for kib in levels.values():
+        values[row, column.get(HOST, 0)] = kib
+        row += 1
     return Snapshot(ts=ts, boot_id=read_boot_id(fs) or "", cpus=cpus, keys=tuple(keys + extra),
                     values=values)
 
 
+def _optional(reader, fs: HostFS):
+    try:
+        return reader(fs)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _levels(fs: HostFS) -> dict[str, int]:
+    """Memory and filesystem space now, in KiB, by row key."""
+    levels = {}
+    memory = _optional(read_meminfo, fs)
+    if memory:
+        levels.update({MEM_PREFIX + f: getattr(memory, f) // 1024 for f in MEM_FIELDS})
+    for usage in read_filesystems(fs):
+        levels.update({fs_key(f, usage.mount_point): getattr(usage, f) // 1024
+                       for f in FS_FIELDS})
+    return levels
+
+
 def unwrap(previous: Snapshot | None, raw: Snapshot) -> Snapshot:
-    """`raw` with 32-bit wraps since `previous` (same boot) added back.
+    """`raw` with 32-bit wraps since `previous` (same boot) added back, and its levels (HOST
+    column) integrated: previous integral + level x seconds since `previous`.
 
     A cell whose raw value went down wrapped if it was in the upper half before; otherwise
     the counter restarted (an IRQ freed and allocated again) and counts from zero.
     """
+    levels = [i for i, k in enumerate(raw.keys) if k.startswith(LEVEL_PREFIXES)]
     if previous is None or previous.boot_id != raw.boot_id:
-        return raw
+        values = raw.values.copy()
+        values[levels] = 0
+        return Snapshot(ts=raw.ts, boot_id=raw.boot_id, cpus=raw.cpus, keys=raw.keys,
+                        values=values)
     before = remap(previous.values, previous.keys, previous.cpus, raw.keys, raw.cpus)
-    wraps = np.array([not k.startswith("stat:") for k in raw.keys])[:, None]
+    wraps = np.array([not k.startswith((STAT_PREFIX,) + LEVEL_PREFIXES)
+                      for k in raw.keys])[:, None]
     before_raw = np.where(wraps, before % WRAP, before)
     grew = raw.values >= before_raw
     wrapped = ~grew & wraps & (before_raw >= WRAP // 2)
-    delta = np.where(grew, raw.values - before_raw,
-                     np.where(wrapped, raw.values + WRAP - before_raw, raw.values))
-    return Snapshot(ts=raw.ts, boot_id=raw.boot_id, cpus=raw.cpus, keys=raw.keys,
-                    values=before + delta)
+    values = before + np.where(grew, raw.values - before_raw,
+                               np.where(wrapped, raw.values + WRAP - before_raw, raw.values))
+    seconds = max(raw.ts - previous.ts, 0.0)
+    values[levels] = before[levels] + np.rint(raw.values[levels] * seconds).astype(np.uint64)
+    return Snapshot(ts=raw.ts, boot_id=raw.boot_id, cpus=raw.cpus, keys=raw.keys, values=values)

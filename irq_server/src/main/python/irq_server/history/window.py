@@ -13,10 +13,11 @@ import numpy as np
 
 from irq_server.errors import InvalidInput, NotFound
 from irq_server.history.layout import remap
-from irq_server.history.snapshot import unwrap
+from irq_server.history.snapshot import HOST, LEVEL_PREFIXES, STAT_PREFIX, unwrap
 from irq_server.history.store import HistoryStore
 from irq_server.types import Snapshot, Window
 
+USAGE_PREFIXES = (STAT_PREFIX,) + LEVEL_PREFIXES
 LiveReader = Callable[[], Snapshot]  # raw counters now (read_snapshot bound to a host)
 
 
@@ -88,6 +89,36 @@ class Windows:
             return self._since_boot(end_snap, start)
         return self._window(start_snap, end_snap, start)
 
+    def series(self, start: float, end: float, points: int) -> list[Window]:
+        """Up to `points` consecutive windows covering (start, end] between stored samples
+        picked evenly (the usage rows only: CPU time, memory, filesystems); intervals that
+        span a reboot are left out. [] without history."""
+        stored = self._stored()
+        if stored is None or end <= start:
+            return []
+        step = (end - start) / points
+        picked: list[Snapshot] = []
+        for k in range(points + 1):
+            snap = stored.at_or_before(start + k * step + 0.1 * self.interval)
+            if snap is not None and (not picked or snap.ts > picked[-1].ts):
+                picked.append(_usage_rows(snap))
+        return [self._window(a, b, a.ts) for a, b in zip(picked, picked[1:])
+                if a.boot_id == b.boot_id]
+
+    def last_interval(self) -> Window | None:
+        """The usage rows between the two newest stored samples (None with fewer than two,
+        or a reboot between them)."""
+        stored = self._stored()
+        newest = stored.latest() if stored else None
+        before = stored.at_or_before(newest.ts - 1e-6) if newest else None
+        if before is None or before.boot_id != newest.boot_id:
+            return None
+        return self._window(_usage_rows(before), _usage_rows(newest), before.ts)
+
+    def has_history(self) -> bool:
+        stored = self._stored()
+        return stored is not None and stored.latest_ts() is not None
+
     def fresh_newest(self) -> float | None:
         """Time of the newest stored sample while the sampler is fresh (windows ending now
         close there), else None (they close at a live read)."""
@@ -115,13 +146,37 @@ class Windows:
         return found
 
     def _window(self, start: Snapshot, end: Snapshot, requested: float) -> Window:
-        return Window(start=start.ts, end=end.ts, cpus=end.cpus, keys=end.keys,
-                      counts=counts_between(self.store, start, end),
-                      partial=start.ts > requested + 0.1 * self.interval + 1e-6)
+        window = _split_host(Window(start=start.ts, end=end.ts, cpus=end.cpus, keys=end.keys,
+                                    counts=counts_between(self.store, start, end),
+                                    partial=start.ts > requested + 0.1 * self.interval + 1e-6))
+        if HOST not in start.cpus:  # stored before levels were: no integral to start from
+            window.levels.clear()
+        return window
 
     def _since_boot(self, end: Snapshot, requested: float) -> Window:
-        """No history yet: everything counted since the host booted."""
+        """No history yet: everything counted since the host booted (levels: none)."""
         booted = self.boot_time() if self.boot_time else None
         start = booted if booted is not None else end.ts
-        return Window(start=start, end=end.ts, cpus=end.cpus, keys=end.keys,
-                      counts=end.values.copy(), partial=start > requested + 1e-6)
+        window = _split_host(Window(start=start, end=end.ts, cpus=end.cpus, keys=end.keys,
+                                    counts=end.values.copy(), partial=start > requested + 1e-6))
+        window.levels.clear()
+        return window
+
+
+def _usage_rows(snap: Snapshot) -> Snapshot:
+    """`snap` with only its CPU-time and level rows (cheap to subtract, whatever the IRQs)."""
+    rows = [i for i, key in enumerate(snap.keys) if key.startswith(USAGE_PREFIXES)]
+    return Snapshot(ts=snap.ts, boot_id=snap.boot_id, cpus=snap.cpus,
+                    keys=tuple(snap.keys[i] for i in rows), values=snap.values[rows])
+
+
+def _split_host(window: Window) -> Window:
+    """The window with the HOST column (memory, filesystems) moved out of counts into
+    levels: counts then has one column per CPU."""
+    if not window.cpus or window.cpus[0] != HOST:  # HOST = -1 sorts first
+        return window
+    host = window.counts[:, 0]
+    levels = {key: int(host[i]) for i, key in enumerate(window.keys)
+              if key.startswith(LEVEL_PREFIXES)}
+    return Window(start=window.start, end=window.end, cpus=window.cpus[1:], keys=window.keys,
+                  counts=window.counts[:, 1:], partial=window.partial, levels=levels)

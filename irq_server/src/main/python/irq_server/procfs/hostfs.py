@@ -5,8 +5,11 @@ live machine ("/"), a fixture capture, or the simulated host.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+
+STATVFS_FILE = ".hostfs/statvfs.json"  # {mount point: [size, used, available]}: a tree's own
 
 
 class HostFS:
@@ -47,6 +50,22 @@ class HostFS:
             return os.listdir(self.root / rel)
         except (FileNotFoundError, NotADirectoryError):
             return []
+
+    def statvfs(self, mount_point: str) -> tuple[int, int, int]:
+        """(size, used, available) bytes of the filesystem mounted at `mount_point`, as df
+        counts them. A tree that is not a real root (the simulated host, a fixture) may answer
+        in STATVFS_FILE; otherwise statvfs(2) of the path below the root (a host's / mounted
+        at --root /host answers for the host). Raises OSError."""
+        answers = self.root / STATVFS_FILE
+        if answers.exists():
+            found = json.loads(answers.read_text()).get(mount_point)
+            if found is None:
+                raise FileNotFoundError(mount_point)
+            size, used, available = found
+            return int(size), int(used), int(available)
+        st = os.statvfs(self.root / mount_point.lstrip("/"))
+        return (st.f_blocks * st.f_frsize, (st.f_blocks - st.f_bfree) * st.f_frsize,
+                st.f_bavail * st.f_frsize)
 
     def write_text(self, rel: str, text: str) -> None:
         """Write `text` in a single write(2), as the kernel's proc handlers expect.

@@ -1,0 +1,291 @@
+"""The host Performance-API routes: GET /cpu, /cpu_average, /memory, /memory_average,
+/storage, /storage_average, /current, with the old service's field names.
+
+Series answer a JSON list (as the old service did), at most `points` long, each point the
+average over the interval ending at its `taken_at`; the headers X-Step-Seconds,
+X-Window-Start and X-Window-End say how the window was cut. Windows default to a week.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema, fields, validate
+
+from irq_server.api.blueprint import Blueprint, json_response
+from irq_server.api.history import WindowQuery, _window
+from irq_server.api.timefmt import iso
+from irq_server.api.window_cache import cached_window
+from irq_server.errors import NotFound
+from irq_server.history.usage import window_cpu, window_filesystems, window_memory
+from irq_server.history.window import Windows
+from irq_server.types import Window
+
+blp = Blueprint("usage", __name__, description="Host usage over time: CPU, memory, storage "
+                                               "(the Performance-API routes)")
+WEEK = 7 * 86400.0
+ROOT = "/"
+SERIES_HEADERS = {
+    "X-Step-Seconds": {"description": "window length / points: the spacing asked of points",
+                       "schema": {"type": "number"}},
+    "X-Window-Start": {"description": "start of the window (ISO 8601 UTC)",
+                       "schema": {"type": "string"}},
+    "X-Window-End": {"description": "end of the window (ISO 8601 UTC)",
+                     "schema": {"type": "string"}},
+}
+
+
+class UsageQuery(WindowQuery):
+    """A window as for /interrupts, but `period_seconds` defaults to a week (604800)."""
+
+    points = fields.Integer(load_default=500, validate=validate.Range(min=1, max=10000),
+                            metadata={"description": "at most this many points (default 500), "
+                                                     "evenly spread over the window"})
+
+
+class CpuQuery(UsageQuery):
+    per_cpu = fields.Boolean(load_default=False,
+                             metadata={"description": "also each CPU's usage"})
+
+
+class StorageQuery(UsageQuery):
+    mount = fields.String(load_default=ROOT, validate=validate.Length(min=1, max=4096),
+                          metadata={"description": "mount point (default /)"})
+    all = fields.Boolean(load_default=False,
+                         metadata={"description": "every filesystem, keyed by mount point"})
+
+
+class CpuPointSchema(Schema):
+    usage = fields.Float(metadata={"description": "percent busy: 100 - idle - iowait"})
+    taken_at = fields.String(metadata={"description": "end of the interval (ISO 8601 UTC)"})
+    user = fields.Float(metadata={"description": "percent of the interval, as top's us"})
+    nice = fields.Float()
+    system = fields.Float()
+    idle = fields.Float()
+    iowait = fields.Float()
+    irq = fields.Float()
+    softirq = fields.Float()
+    steal = fields.Float()
+    guest = fields.Float(metadata={"description": "already inside user (as in /proc/stat)"})
+    guest_nice = fields.Float(metadata={"description": "already inside nice"})
+    per_cpu = fields.List(fields.Dict(), metadata={"description": "with per_cpu=1: "
+                                                                  "{cpu, usage, user, ...}"})
+
+
+class MemoryPointSchema(Schema):
+    used_space = fields.Integer(metadata={"description": "bytes: total - available (free(1))"})
+    free_space = fields.Integer(metadata={"description": "bytes: MemAvailable"})
+    taken_at = fields.String()
+    total = fields.Integer()
+    buffers = fields.Integer()
+    cached = fields.Integer()
+    swap_used = fields.Integer()
+
+
+class StoragePointSchema(Schema):
+    used_space = fields.Integer(metadata={"description": "bytes used, as df counts"})
+    free_space = fields.Integer(metadata={"description": "bytes available, as df counts"})
+    taken_at = fields.String()
+    size = fields.Integer()
+
+
+class CpuAverageSchema(Schema):
+    cpu_avg_usage = fields.Float(allow_none=True)
+    start = fields.String(allow_none=True)
+    end = fields.String(allow_none=True)
+
+
+class MemoryAverageSchema(Schema):
+    memory_avg_used_space = fields.Integer(allow_none=True)
+    memory_avg_free_space = fields.Integer(allow_none=True)
+    start = fields.String(allow_none=True)
+    end = fields.String(allow_none=True)
+
+
+class StorageAverageSchema(Schema):
+    disk_avg_used_space = fields.Integer(allow_none=True)
+    disk_avg_free_space = fields.Integer(allow_none=True)
+    mount = fields.String()
+    start = fields.String(allow_none=True)
+    end = fields.String(allow_none=True)
+
+
+class CurrentSchema(Schema):
+    cpu_usage = fields.Float(allow_none=True, metadata={
+        "description": "percent over the last sampling interval (null without history)"})
+    used_mem = fields.Integer(allow_none=True)
+    free_mem = fields.Integer(allow_none=True)
+    used_disk = fields.Integer(allow_none=True, metadata={"description": "root filesystem"})
+    free_disk = fields.Integer(allow_none=True)
+    taken_at = fields.String()
+    cpu = fields.Dict(allow_none=True, metadata={"description": "the CPU breakdown"})
+    memory = fields.Dict(allow_none=True, metadata={"description": "MemTotal, ... in bytes"})
+    filesystems = fields.Dict(metadata={"description": "mount point -> size, used, available"})
+
+
+def _windows() -> Windows:
+    return current_app.extensions["irq_windows"]
+
+
+def _window_of(args: dict) -> Window | None:
+    """The asked window (default: the last week); None before the first stored sample."""
+    if not _windows().has_history():
+        return None
+    if "start" not in args and "period_seconds" not in args:
+        args = {**args, "period_seconds": WEEK}
+    return _window(args)
+
+
+def _series(args: dict) -> tuple[list[Window], dict]:
+    window = _window_of(args)
+    if window is None:
+        return [], {}
+    step = (window.end - window.start) / args["points"]
+    headers = {"X-Step-Seconds": f"{step:g}", "X-Window-Start": iso(window.start),
+               "X-Window-End": iso(window.end)}
+    return _windows().series(window.start, window.end, args["points"]), headers
+
+
+def _answer(body, headers: dict):
+    response = json_response(body)
+    response.headers.update(headers)
+    return response
+
+
+@blp.route("/cpu")
+@cached_window
+@blp.arguments(CpuQuery, location="query")
+@blp.response(200, CpuPointSchema(many=True), headers=SERIES_HEADERS)
+def cpu(args):
+    """CPU usage over time: [{usage, taken_at, user, system, iowait, ...}] (top's %Cpu)."""
+    windows, headers = _series(args)
+    points = []
+    for w in windows:
+        shares = window_cpu(w, per_cpu=args["per_cpu"])
+        if shares is not None:
+            points.append({"usage": shares.pop("usage"), "taken_at": iso(w.end), **shares})
+    return _answer(points, headers)
+
+
+@blp.route("/cpu_average")
+@cached_window
+@blp.arguments(UsageQuery, location="query")
+@blp.response(200, CpuAverageSchema)
+def cpu_average(args):
+    """Average CPU usage over the window (not over all time): {cpu_avg_usage}."""
+    window = _window_of(args)
+    shares = window_cpu(window) if window is not None else None
+    return json_response({"cpu_avg_usage": shares["usage"] if shares else None, **_span(window)})
+
+
+@blp.route("/memory")
+@cached_window
+@blp.arguments(UsageQuery, location="query")
+@blp.response(200, MemoryPointSchema(many=True), headers=SERIES_HEADERS)
+def memory(args):
+    """Memory over time: [{used_space, free_space, taken_at, total, buffers, cached, ...}]."""
+    windows, headers = _series(args)
+    points = []
+    for w in windows:
+        m = window_memory(w)
+        if m is not None:
+            points.append({"used_space": m["used"], "free_space": m["available"],
+                           "taken_at": iso(w.end), "total": m["total"],
+                           "buffers": m["buffers"], "cached": m["cached"],
+                           "swap_used": m["swap_used"]})
+    return _answer(points, headers)
+
+
+@blp.route("/memory_average")
+@cached_window
+@blp.arguments(UsageQuery, location="query")
+@blp.response(200, MemoryAverageSchema)
+def memory_average(args):
+    """Average used and available memory over the window, bytes."""
+    window = _window_of(args)
+    m = window_memory(window) if window is not None else None
+    return json_response({"memory_avg_used_space": m["used"] if m else None,
+                          "memory_avg_free_space": m["available"] if m else None,
+                          **_span(window)})
+
+
+@blp.route("/storage")
+@cached_window
+@blp.arguments(StorageQuery, location="query")
+@blp.response(200, StoragePointSchema(many=True), headers=SERIES_HEADERS)
+@blp.doc(responses={200: {"content": {"application/json": {"schema": {"oneOf": [
+    {"type": "array", "items": {"$ref": "#/components/schemas/StoragePoint"}},
+    {"type": "object", "description": "with all=1: mount point -> series",
+     "additionalProperties": {"type": "array",
+                              "items": {"$ref": "#/components/schemas/StoragePoint"}}}]}}}}})
+def storage(args):
+    """Space of the root filesystem over time (?mount= another, ?all=1 every one by mount
+    point): [{used_space, free_space, taken_at, size}]."""
+    windows, headers = _series(args)
+    by_mount: dict[str, list] = {}
+    for w in windows:
+        for mount, space in window_filesystems(w).items():
+            by_mount.setdefault(mount, []).append(
+                {"used_space": space["used"], "free_space": space["available"],
+                 "taken_at": iso(w.end), "size": space["size"]})
+    if args["all"]:
+        return _answer(by_mount, headers)
+    _known_mount(args["mount"], by_mount)
+    return _answer(by_mount.get(args["mount"], []), headers)
+
+
+@blp.route("/storage_average")
+@cached_window
+@blp.arguments(StorageQuery, location="query")
+@blp.response(200, StorageAverageSchema)
+def storage_average(args):
+    """Average used and available space of one filesystem (default /) over the window."""
+    window = _window_of(args)
+    spaces = window_filesystems(window) if window is not None else {}
+    _known_mount(args["mount"], spaces)
+    space = spaces.get(args["mount"])
+    return json_response({"disk_avg_used_space": space["used"] if space else None,
+                          "disk_avg_free_space": space["available"] if space else None,
+                          "mount": args["mount"], **_span(window)})
+
+
+@blp.route("/current")
+@blp.response(200, CurrentSchema)
+def current():
+    """Usage now: CPU over the last sampling interval (never by sleeping in the request),
+    memory and filesystems read now."""
+    host = current_app.extensions["irq_host"]
+    windows = _windows()
+    last = windows.last_interval()
+    cpu_now = window_cpu(last) if last is not None else None
+    memory_now = host.memory()
+    spaces = {f.mount_point: {"size": f.size, "used": f.used, "available": f.available}
+              for f in host.filesystems()}
+    root = spaces.get(ROOT)
+    return json_response({
+        "cpu_usage": cpu_now["usage"] if cpu_now else None,
+        "used_mem": memory_now.used if memory_now else None,
+        "free_mem": memory_now.available if memory_now else None,
+        "used_disk": root["used"] if root else None,
+        "free_disk": root["available"] if root else None,
+        "taken_at": iso(windows.clock()),
+        "cpu": cpu_now,
+        "memory": ({"total": memory_now.total, "free": memory_now.free,
+                    "available": memory_now.available, "used": memory_now.used,
+                    "buffers": memory_now.buffers, "cached": memory_now.cached,
+                    "swap_total": memory_now.swap_total, "swap_used": memory_now.swap_used,
+                    "available_estimated": memory_now.available_estimated}
+                   if memory_now else None),
+        "filesystems": spaces})
+
+
+def _known_mount(mount: str, known: dict) -> None:
+    """404 naming `mount` when the host has no such tracked filesystem (an empty history
+    knows none yet: then the answer is simply empty)."""
+    if known and mount not in known:
+        raise NotFound(f"no tracked filesystem is mounted at {mount!r} (tracked: "
+                       f"{', '.join(sorted(known))})", field="mount")
+
+
+def _span(window: Window | None) -> dict:
+    return {"start": iso(window.start) if window else None,
+            "end": iso(window.end) if window else None}
+

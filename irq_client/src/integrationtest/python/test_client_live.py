@@ -41,6 +41,23 @@ def test_every_operation_of_the_served_spec_has_a_client_method(server):
         assert callable(getattr(IrqClient, name))
 
 
+def test_usage_methods_against_the_simulated_host(server):
+    c = IrqClient(server.url)
+    points = c.cpu(60, points=10, per_cpu=True)
+    assert 1 <= len(points) <= 10 and all(0 < p.usage < 100 for p in points)
+    assert len(points[-1].per_cpu) == 32
+    assert 0 < c.cpu_average(60) < 100
+    memory = c.memory(60)[-1]
+    assert memory.used + memory.free == memory.total
+    assert set(c.storage_all(60)) == {"/", "/data"}
+    assert c.storage_average(60, mount="/data").used > 0
+    now = c.current()
+    assert now.used_mem > 0 and set(now.filesystems) == {"/", "/data"}
+    with pytest.raises(NotFound) as caught:
+        c.storage_average(60, mount="/nowhere")
+    assert "mount" in caught.value.errors
+
+
 def test_reads_return_typed_objects(server):
     c = IrqClient(server.url)
     health = c.health()

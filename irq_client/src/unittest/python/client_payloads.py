@@ -57,3 +57,27 @@ SOFTIRQS = {**SPAN, "cpus": [0, 1], "softirqs": [
     {"name": "TIMER", "num_softirqs_per_cpu": [60, 60], "num_softirqs": 120, "rate_per_second": 2.0},
     {"name": "NET_RX", "num_softirqs_per_cpu": [600, 0], "num_softirqs": 600,
      "rate_per_second": 10.0}]}
+
+CPU_POINTS = [  # GET /cpu?per_cpu=1: two points of a 2-CPU host
+    {"usage": 25.0, "taken_at": "2026-11-23T08:00:01.000Z", "user": 15.0, "nice": 0.0,
+     "system": 5.0, "idle": 70.0, "iowait": 5.0, "irq": 3.0, "softirq": 2.0, "steal": 0.0,
+     "guest": 0.0, "guest_nice": 0.0,
+     "per_cpu": [{"cpu": 0, "usage": 40.0, "user": 30.0}, {"cpu": 1, "usage": 10.0, "user": 0.0}]},
+    {"usage": 75.0, "taken_at": "2026-11-23T08:00:02.000Z", "user": 60.0, "nice": 0.0,
+     "system": 10.0, "idle": 25.0, "iowait": 0.0, "irq": 3.0, "softirq": 2.0, "steal": 0.0,
+     "guest": 0.0, "guest_nice": 0.0,
+     "per_cpu": [{"cpu": 0, "usage": 90.0, "user": 80.0}, {"cpu": 1, "usage": 60.0, "user": 40.0}]},
+]
+MEMORY_POINTS = [{"used_space": 3 << 30, "free_space": 5 << 30, "taken_at": "2026-11-23T08:00:01Z",
+                  "total": 8 << 30, "buffers": 1 << 20, "cached": 2 << 30, "swap_used": 0}]
+STORAGE_POINTS = [{"used_space": 40 << 30, "free_space": 55 << 30,
+                   "taken_at": "2026-11-23T08:00:01Z", "size": 100 << 30}]
+CURRENT = {"cpu_usage": 12.5, "used_mem": 3 << 30, "free_mem": 5 << 30, "used_disk": 40 << 30,
+           "free_disk": 55 << 30, "taken_at": "2026-11-23T08:00:02.000Z",
+           "cpu": {"usage": 12.5, "user": 10.0, "nice": 0.0, "system": 2.0, "idle": 87.5,
+                   "iowait": 0.0, "irq": 0.5, "softirq": 0.0, "steal": 0.0, "guest": 0.0,
+                   "guest_nice": 0.0},
+           "memory": {"total": 8 << 30, "free": 4 << 30, "available": 5 << 30, "used": 3 << 30,
+                      "buffers": 1 << 20, "cached": 2 << 30, "swap_total": 0, "swap_used": 0,
+                      "available_estimated": False},
+           "filesystems": {"/": {"size": 100 << 30, "used": 40 << 30, "available": 55 << 30}}}

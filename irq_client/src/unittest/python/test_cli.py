@@ -7,8 +7,9 @@ import requests
 import responses
 from responses import matchers
 
-from client_payloads import (AFFINITY, CPU_WINDOW, CPUS, IRQS, SOFTIRQS, URL, WINDOW,
-                             WINDOW_IRQS, problem)
+from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, IRQS,
+                             MEMORY_POINTS, SOFTIRQS, STORAGE_POINTS, URL, WINDOW, WINDOW_IRQS,
+                             problem)
 from irq_client import cli
 
 
@@ -23,6 +24,15 @@ def mocked():
         rsps.get(f"{URL}/interrupts", json=WINDOW)
         rsps.get(f"{URL}/interrupts/cpu/1", json=CPU_WINDOW)
         rsps.get(f"{URL}/softirqs", json=SOFTIRQS)
+        rsps.get(f"{URL}/cpu", json=CPU_POINTS)
+        rsps.get(f"{URL}/memory", json=MEMORY_POINTS)
+        rsps.get(f"{URL}/storage", json=STORAGE_POINTS)
+        rsps.get(f"{URL}/current", json=CURRENT)
+        rsps.get(f"{URL}/cpu_average", json={"cpu_avg_usage": 20.0})
+        rsps.get(f"{URL}/memory_average", json={"memory_avg_used_space": 3 << 30,
+                                                "memory_avg_free_space": 5 << 30})
+        rsps.get(f"{URL}/storage_average", json={"disk_avg_used_space": 39 << 30,
+                                                 "disk_avg_free_space": 56 << 30, "mount": "/"})
         yield rsps
 
 
@@ -248,3 +258,43 @@ def test_top_sort_keys_change_the_sort_and_q_quits():
         assert cli.wait_key(keys, 5.0, args) == "q" and args.sort == "name"
         assert cli.wait_key(keys, 0.01, args) is None  # nothing typed: the delay passes
     os.close(write)
+
+
+def test_usage_summary(mocked):
+    code, out = run("usage", "--period", "3600")
+    assert code == 0
+    assert out.splitlines() == [
+        "CPU      12.5% now, 20.0% average over 3600 s  (user 10.0 system 2.0 iowait 0.0 irq 0.5 "
+        "softirq 0.0 steal 0.0)",
+        "memory   used 3.0G of 8.0G, 5.0G available; average used 3.0G; swap used 0B",
+        "/        used 40.0G of 100.0G, 55.0G available; average used 39.0G"]
+
+
+def test_cpu_series_table_and_json(mocked):
+    code, out = run("cpu", "--period", "600", "--per-cpu")
+    assert code == 0
+    assert out.splitlines() == [
+        "TIME     USAGE USER SYSTEM IOWAIT IRQ SOFTIRQ STEAL CPU0 CPU1",
+        "08:00:01  25.0 15.0    5.0    5.0 3.0     2.0   0.0 40.0 10.0",
+        "08:00:02  75.0 60.0   10.0    0.0 3.0     2.0   0.0 90.0 60.0"]
+    code, out = run("cpu", "--json")
+    assert json.loads(out) == CPU_POINTS
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_series_on_a_terminal_get_bars_and_a_sparkline(mocked):
+    out = Terminal()
+    assert cli.main(["--server", URL, "cpu"], out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[1].endswith(" " + "#" * 5) and lines[2].endswith(" " + "#" * 15)  # of 100%
+    assert lines[-1] == "▃▇  % busy, 2 points"
+
+
+def test_memory_and_storage_series(mocked):
+    assert run("memory")[1].splitlines()[1] == "08:00:01 3.0G      5.0G  8.0G   2.0G        0B"
+    assert run("storage", "--mount", "/")[1].splitlines()[1] == "08:00:01 /     40.0G     55.0G 100.0G"
+    assert run("cpu", "--period", "1", "--start", "1", "--end", "2")[0] == 2

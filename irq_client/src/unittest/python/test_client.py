@@ -13,8 +13,9 @@ import responses
 from responses import matchers, registries
 
 import irq_client
-from client_payloads import (AFFINITY, CPU_WINDOW, CPUS, HEALTH, HISTORY, IRQS, URL, WINDOW,
-                             WINDOW_IRQS, problem)
+from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, HEALTH, HISTORY,
+                             IRQS, MEMORY_POINTS, STORAGE_POINTS, URL, WINDOW, WINDOW_IRQS,
+                             problem)
 from irq_client import (ApiError, BadRequest, Conflict, Forbidden, IrqClient, NotFound,
                         ServerError, TransportError, Unauthorized)
 
@@ -31,10 +32,11 @@ def client(**kwargs):
 
 def test_public_surface_is_explicit():
     assert sorted(irq_client.__all__) == sorted([
-        "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuWindow", "Forbidden",
-        "Health", "History", "InterruptWindow", "Irq", "IrqClient", "IrqClientError", "IrqList",
-        "IrqRate", "IrqWindow", "NotFound", "OtherRow", "Sampler", "ServerError", "SoftirqRate",
-        "SoftirqWindow", "Span", "TransportError", "Unauthorized"])
+        "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuUsage", "CpuWindow",
+        "Current", "Forbidden", "Health", "History", "InterruptWindow", "Irq", "IrqClient",
+        "IrqClientError", "IrqList", "IrqRate", "IrqWindow", "MemoryPoint", "NotFound",
+        "OtherRow", "Sampler", "ServerError", "SoftirqRate", "SoftirqWindow", "Span",
+        "SpaceAverage", "StoragePoint", "TransportError", "Unauthorized"])
     for name in irq_client.__all__:
         assert hasattr(irq_client, name)
 
@@ -242,3 +244,45 @@ def test_retry_after_is_honoured_on_a_real_socket():
         server.shutdown()
     assert len(FlakyHandler.hits) == 2
     assert FlakyHandler.hits[1] - FlakyHandler.hits[0] >= 0.95  # waited as told, not backoff
+
+
+def test_usage_series_and_averages_are_typed(mocked):
+    mocked.get(f"{URL}/cpu", json=CPU_POINTS, match=[matchers.query_param_matcher(
+        {"period_seconds": "600", "points": "2", "per_cpu": "true"})])
+    points = client().cpu(600, points=2, per_cpu=True)
+    assert [p.usage for p in points] == [25.0, 75.0] and points[0].shares["iowait"] == 5.0
+    assert points[1].taken_at == datetime(2026, 11, 23, 8, 0, 2, tzinfo=timezone.utc)
+    assert [(c.cpu, c.usage) for c in points[1].per_cpu] == [(0, 90.0), (1, 60.0)]
+    mocked.get(f"{URL}/cpu_average", json={"cpu_avg_usage": 50.0, "start": None, "end": None})
+    assert client().cpu_average() == 50.0
+    mocked.get(f"{URL}/memory", json=MEMORY_POINTS)
+    memory = client().memory(3600)[0]
+    assert (memory.used, memory.free, memory.total) == (3 << 30, 5 << 30, 8 << 30)
+    mocked.get(f"{URL}/memory_average", json={"memory_avg_used_space": None,
+                                              "memory_avg_free_space": None,
+                                              "start": None, "end": None})
+    assert client().memory_average().used is None  # before the first sample
+    mocked.get(f"{URL}/storage", json=STORAGE_POINTS,
+               match=[matchers.query_param_matcher({"mount": "/data"})])
+    assert client().storage(mount="/data")[0].size == 100 << 30
+    mocked.get(f"{URL}/storage", json={"/": STORAGE_POINTS},
+               match=[matchers.query_param_matcher({"all": "true"})])
+    assert client().storage_all()["/"][0].free == 55 << 30
+    mocked.get(f"{URL}/storage_average", json={"disk_avg_used_space": 1, "mount": "/",
+                                               "disk_avg_free_space": 2, "start": None,
+                                               "end": None})
+    average = client().storage_average()
+    assert (average.used, average.free, average.mount) == (1, 2, "/")
+
+
+def test_current_is_typed_and_an_unknown_mount_is_not_found(mocked):
+    mocked.get(f"{URL}/current", json=CURRENT)
+    now = client().current()
+    assert now.cpu_usage == 12.5 and now.cpu.shares["irq"] == 0.5
+    assert now.filesystems["/"]["used"] == now.used_disk
+    mocked.get(f"{URL}/storage_average", status=404, json=problem(
+        404, "Not found", "no tracked filesystem is mounted at '/x'", {"mount": ["unknown"]}),
+        content_type="application/problem+json")
+    with pytest.raises(NotFound) as caught:
+        client().storage_average(mount="/x")
+    assert "mount" in caught.value.errors

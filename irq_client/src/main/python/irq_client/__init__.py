@@ -2,15 +2,16 @@
 from irq_client.client import IrqClient
 from irq_client.errors import (ApiError, BadRequest, Conflict, Forbidden, IrqClientError,
                                NotFound, ServerError, TransportError, Unauthorized)
-from irq_client.models import (Affinity, Cpu, CpuWindow, Health, History, InterruptWindow, Irq,
-                               IrqList, IrqRate, IrqWindow, OtherRow, Sampler, SoftirqRate,
-                               SoftirqWindow, Span)
+from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Health, History,
+                               InterruptWindow, Irq, IrqList, IrqRate, IrqWindow, MemoryPoint,
+                               OtherRow, Sampler, SoftirqRate, SoftirqWindow, Span, SpaceAverage,
+                               StoragePoint)
 
 __version__ = "0.1.0"
 __all__ = [
-    "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuWindow", "Forbidden", "Health",
-    "History", "InterruptWindow", "Irq", "IrqClient", "IrqClientError", "IrqList", "IrqRate",
-    "IrqWindow", "NotFound", "OtherRow", "Sampler", "ServerError", "SoftirqRate", "SoftirqWindow",
-    "Span", "TransportError",
-    "Unauthorized",
+    "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuUsage", "CpuWindow", "Current",
+    "Forbidden", "Health", "History", "InterruptWindow", "Irq", "IrqClient", "IrqClientError",
+    "IrqList", "IrqRate", "IrqWindow", "MemoryPoint", "NotFound", "OtherRow", "Sampler",
+    "ServerError", "SoftirqRate", "SoftirqWindow", "Span", "SpaceAverage", "StoragePoint",
+    "TransportError", "Unauthorized",
 ]

@@ -31,6 +31,8 @@ EPILOG = """examples:
   irq-client affinity set 42 --cpus 2-3            needs a write token (--token or $IRQ_TOKEN)
   irq-client affinity set 42 0c
   irq-client top -d 2 --iterations 5
+  irq-client usage --period 3600                   CPU, memory and disks now and over an hour
+  irq-client cpu --period 600 --points 20          CPU usage over time (also memory, storage)
   irq-client irqs --json | jq '.totals'
 
 --server, --token, --timeout and --json go before or after the command.
@@ -133,6 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
     put.add_argument("mask", nargs="?", help="hex mask, e.g. 0c or 00000000,0000000c")
     put.add_argument("--cpus", type=cpu_list_arg, help="CPU list instead of a mask, e.g. 2-3")
 
+    usage = command("usage", help="CPU, memory and filesystems: now and averages",
+                    epilog="example: irq-client usage --period 3600")
+    usage.add_argument("--period", type=positive, default=3600.0,
+                       help="averages over this many seconds (default %(default)s)")
+    for name, what in (("cpu", "CPU usage"), ("memory", "memory used and available"),
+                       ("storage", "filesystem space")):
+        series = command(name, help=f"{what} over time",
+                         epilog=f"example: irq-client {name} --period 3600 --points 30")
+        series.add_argument("--period", type=positive,
+                            help="window in seconds (default a week), ending at --end or now")
+        series.add_argument("--start", help="window start: RFC 3339 or epoch seconds")
+        series.add_argument("--end", help="window end (default now)")
+        series.add_argument("--points", type=int, default=60,
+                            help="at most this many points (default %(default)s)")
+    COMMAND_FLAGS["cpu"](sub.choices["cpu"])
+    COMMAND_FLAGS["storage"](sub.choices["storage"])
+
     top = command("top", help="live view like irqtop",
                   epilog="example: irq-client top -d 2 --iterations 10 -s total\n"
                          "keys on a terminal: i t d n sort by IRQ, TOTAL, DELTA, NAME; q quits")
@@ -143,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("-b", "--batch", action="store_true",
                      help="print frames one after another (default when stdout is not a tty)")
     return p
+
+
+COMMAND_FLAGS = {
+    "cpu": lambda p: p.add_argument("--per-cpu", action="store_true",
+                                    help="a column per CPU (usage percent)"),
+    "storage": lambda p: (p.add_argument("--mount", default="/",
+                                         help="mount point (default %(default)s)"),
+                          p.add_argument("--all", action="store_true",
+                                         help="every tracked filesystem")),
+}
 
 
 def add_table_flags(parser: argparse.ArgumentParser, default_sort: str) -> None:
@@ -410,8 +439,99 @@ def client_host(listing) -> str:
     return f"{len(listing.cpus)} CPUs, {len(listing.irqs)} IRQs"
 
 
+def cmd_usage(client: IrqClient, args, out) -> int:
+    now = client.current()
+    cpu_avg = client.cpu_average(args.period)
+    memory_avg = client.memory_average(args.period)
+    disks = {m: client.storage_average(args.period, mount=m) for m in now.filesystems}
+    if args.json:
+        return emit_json(out, {"current": client.get_json("/current"), "period_seconds":
+                               args.period, "cpu_avg_usage": cpu_avg,
+                               "memory_avg": {"used": memory_avg.used, "free": memory_avg.free},
+                               "filesystems_avg": {m: {"used": a.used, "free": a.free}
+                                                   for m, a in disks.items()}})
+    pct = lambda v: "-" if v is None else f"{v:.1f}%"  # noqa: E731
+    hb = render.human_bytes
+    over = f"{args.period:g} s"
+    lines = [f"CPU      {pct(now.cpu_usage)} now, {pct(cpu_avg)} average over {over}"]
+    if now.cpu:
+        lines[-1] += "  (" + " ".join(f"{k} {now.cpu.shares[k]:.1f}" for k in
+                                      ("user", "system", "iowait", "irq", "softirq", "steal")
+                                      if k in now.cpu.shares) + ")"
+    m = now.memory
+    if m:
+        lines.append(f"memory   used {hb(m['used'])} of {hb(m['total'])}, {hb(m['available'])} "
+                     f"available; average used {hb(memory_avg.used)}; swap used "
+                     f"{hb(m['swap_used'])}")
+    for mount, space in sorted(now.filesystems.items()):
+        lines.append(f"{mount:<8} used {hb(space['used'])} of {hb(space['size'])}, "
+                     f"{hb(space['available'])} available; average used "
+                     f"{hb(disks[mount].used)}")
+    print("\n".join(lines), file=out)
+    return 0
+
+
+def cmd_series(client: IrqClient, args, out) -> int:
+    """cpu, memory and storage: a table over time; on a terminal with a bar per row and a
+    sparkline of the whole series."""
+    if None not in (args.period, args.start, args.end):
+        raise UsageError("give at most two of --period, --start and --end")
+    window = {"period": args.period, "start": args.start, "end": args.end}
+    query = {**_query(window), "points": args.points}
+    if args.command == "cpu":
+        if args.json:
+            return emit_json(out, client.get_json("/cpu", **query,
+                                                  per_cpu="true" if args.per_cpu else None))
+        points = client.cpu(**window, points=args.points, per_cpu=args.per_cpu)
+        headers = ["TIME", "USAGE", "USER", "SYSTEM", "IOWAIT", "IRQ", "SOFTIRQ", "STEAL"]
+        rows = [[f"{p.taken_at:%H:%M:%S}", f"{p.usage:.1f}"] +
+                [f"{p.shares.get(k, 0):.1f}" for k in ("user", "system", "iowait", "irq",
+                                                        "softirq", "steal")] for p in points]
+        if args.per_cpu and points:
+            headers += [f"CPU{c.cpu}" for c in points[0].per_cpu]
+            for row, p in zip(rows, points):
+                row += [f"{c.usage:.1f}" for c in p.per_cpu]
+        values, high, unit = [p.usage for p in points], 100.0, "% busy"
+    elif args.command == "memory":
+        if args.json:
+            return emit_json(out, client.get_json("/memory", **query))
+        points = client.memory(**window, points=args.points)
+        headers = ["TIME", "USED", "AVAILABLE", "TOTAL", "CACHED", "SWAP-USED"]
+        rows = [[f"{p.taken_at:%H:%M:%S}", *map(render.human_bytes, (
+            p.used, p.free, p.total, p.cached, p.swap_used))] for p in points]
+        values = [p.used for p in points]
+        high, unit = (points[0].total if points else None), "memory used"
+    else:
+        params = {**query, "all": "true"} if args.all else {**query, "mount": args.mount}
+        if args.json:
+            return emit_json(out, client.get_json("/storage", **params))
+        series = (client.storage_all(**window, points=args.points) if args.all else
+                  {args.mount: client.storage(**window, points=args.points, mount=args.mount)})
+        headers = ["TIME", "MOUNT", "USED", "AVAILABLE", "SIZE"]
+        rows = [[f"{p.taken_at:%H:%M:%S}", mount, *map(render.human_bytes,
+                                                       (p.used, p.free, p.size))]
+                for mount, points in sorted(series.items()) for p in points]
+        points = [p for s in series.values() for p in s]
+        values, high, unit = [p.used for p in points], None, "space used"
+    if not rows:
+        print("no samples in this window yet", file=out)
+        return 0
+    tty = getattr(out, "isatty", lambda: False)()
+    if tty:
+        top = high or max(values) or 1
+        headers.append("")
+        for row, v in zip(rows, values):
+            row.append("#" * round(20 * v / top))
+    print(render.table(headers, rows, right=[h for h in headers[1:] if h not in ("MOUNT", "")]),
+          file=out)
+    if tty:
+        print(f"{render.sparkline(values, 0, high)}  {unit}, {len(values)} points", file=out)
+    return 0
+
+
 COMMANDS = {"irqs": cmd_irqs, "irq": cmd_irq, "cpus": cmd_cpus, "interrupts": cmd_interrupts,
-            "affinity": cmd_affinity, "top": cmd_top}
+            "affinity": cmd_affinity, "top": cmd_top, "usage": cmd_usage, "cpu": cmd_series,
+            "memory": cmd_series, "storage": cmd_series}
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from irq_client.errors import TransportError, error_from_response
-from irq_client.models import (Affinity, Cpu, CpuWindow, Health, History, Irq, InterruptWindow,
-                               IrqList, IrqWindow, SoftirqWindow)
+from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Health, History, Irq,
+                               InterruptWindow, IrqList, IrqWindow, MemoryPoint, SoftirqWindow,
+                               SpaceAverage, StoragePoint)
 
 DEFAULT_URL = "http://127.0.0.1:5000"
 RETRY_STATUSES = (429, 502, 503, 504)
@@ -45,6 +46,10 @@ class IrqClient:
         ("get", "/interrupts"): "interrupts", ("get", "/interrupts/cpu/{cpu}"): "interrupts_cpu",
         ("get", "/interrupts/irqs"): "interrupts_irqs", ("get", "/history"): "history",
         ("get", "/readyz"): "ready", ("get", "/softirqs"): "softirqs",
+        ("get", "/cpu"): "cpu", ("get", "/cpu_average"): "cpu_average",
+        ("get", "/memory"): "memory", ("get", "/memory_average"): "memory_average",
+        ("get", "/storage"): "storage", ("get", "/storage_average"): "storage_average",
+        ("get", "/current"): "current",
     }
 
     def __init__(self, base_url: str | None = None, token: str | None = None,
@@ -156,6 +161,55 @@ class IrqClient:
 
     def history(self) -> History:
         return History.from_json(self.get_json("/history"))
+
+    # usage: windows default to the last week; series have at most `points` points
+    def cpu(self, period: float | None = None, start: Instant | None = None,
+            end: Instant | None = None, points: int | None = None,
+            per_cpu: bool = False) -> tuple[CpuUsage, ...]:
+        """CPU usage over time, each point the interval ending at its taken_at."""
+        return tuple(CpuUsage.from_json(p) for p in self.get_json(
+            "/cpu", **_window(period, start, end), points=points,
+            per_cpu="true" if per_cpu else None))
+
+    def cpu_average(self, period: float | None = None, start: Instant | None = None,
+                    end: Instant | None = None) -> float | None:
+        """Average CPU usage (percent) over the window; None before the first sample."""
+        return self.get_json("/cpu_average", **_window(period, start, end))["cpu_avg_usage"]
+
+    def memory(self, period: float | None = None, start: Instant | None = None,
+               end: Instant | None = None, points: int | None = None) -> tuple[MemoryPoint, ...]:
+        return tuple(MemoryPoint.from_json(p) for p in self.get_json(
+            "/memory", **_window(period, start, end), points=points))
+
+    def memory_average(self, period: float | None = None, start: Instant | None = None,
+                       end: Instant | None = None) -> SpaceAverage:
+        return SpaceAverage.from_json(
+            self.get_json("/memory_average", **_window(period, start, end)), "memory_avg")
+
+    def storage(self, period: float | None = None, start: Instant | None = None,
+                end: Instant | None = None, points: int | None = None,
+                mount: str | None = None) -> tuple[StoragePoint, ...]:
+        """One filesystem's space over time (default the root)."""
+        return tuple(StoragePoint.from_json(p) for p in self.get_json(
+            "/storage", **_window(period, start, end), points=points, mount=mount))
+
+    def storage_all(self, period: float | None = None, start: Instant | None = None,
+                    end: Instant | None = None,
+                    points: int | None = None) -> dict[str, tuple[StoragePoint, ...]]:
+        """Every tracked filesystem's space over time, by mount point."""
+        found = self.get_json("/storage", **_window(period, start, end), points=points,
+                              all="true")
+        return {mount: tuple(StoragePoint.from_json(p) for p in series)
+                for mount, series in found.items()}
+
+    def storage_average(self, period: float | None = None, start: Instant | None = None,
+                        end: Instant | None = None, mount: str | None = None) -> SpaceAverage:
+        return SpaceAverage.from_json(self.get_json(
+            "/storage_average", **_window(period, start, end), mount=mount), "disk_avg")
+
+    def current(self) -> Current:
+        """Usage now: CPU over the last sampling interval, memory and filesystems now."""
+        return Current.from_json(self.get_json("/current"))
 
 
 def _window(period, start, end) -> dict:

@@ -254,3 +254,89 @@ class History:
                    samples=int(d["samples"]), oldest=_time(d.get("oldest")),
                    newest=_time(d.get("newest")), store_bytes=int(d["store_bytes"]))
 
+
+
+CPU_SHARES = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest",
+              "guest_nice")  # percent of the interval, as top's %Cpu line
+
+
+@dataclass(frozen=True)
+class CpuUsage:
+    usage: float  # percent busy: 100 - idle - iowait
+    shares: dict  # CPU_SHARES name -> percent
+    taken_at: datetime | None = None  # end of the interval (series points)
+    cpu: int | None = None  # the CPU, for per-CPU entries
+    per_cpu: tuple["CpuUsage", ...] = ()  # with per_cpu=True
+
+    @classmethod
+    def from_json(cls, d: dict) -> "CpuUsage":
+        return cls(usage=float(d["usage"]),
+                   shares={k: float(d[k]) for k in CPU_SHARES if k in d},
+                   taken_at=_time(d.get("taken_at")), cpu=d.get("cpu"),
+                   per_cpu=tuple(CpuUsage.from_json(c) for c in d.get("per_cpu") or ()))
+
+
+@dataclass(frozen=True)
+class MemoryPoint:
+    taken_at: datetime  # end of the interval averaged
+    used: int  # bytes: total - available (free(1))
+    free: int  # bytes available (MemAvailable)
+    total: int
+    buffers: int
+    cached: int
+    swap_used: int
+
+    @classmethod
+    def from_json(cls, d: dict) -> "MemoryPoint":
+        return cls(taken_at=_time(d["taken_at"]), used=int(d["used_space"]),
+                   free=int(d["free_space"]), total=int(d["total"]), buffers=int(d["buffers"]),
+                   cached=int(d["cached"]), swap_used=int(d["swap_used"]))
+
+
+@dataclass(frozen=True)
+class StoragePoint:
+    taken_at: datetime  # end of the interval averaged
+    used: int  # bytes used, as df counts
+    free: int  # bytes available to unprivileged users
+    size: int
+
+    @classmethod
+    def from_json(cls, d: dict) -> "StoragePoint":
+        return cls(taken_at=_time(d["taken_at"]), used=int(d["used_space"]),
+                   free=int(d["free_space"]), size=int(d["size"]))
+
+
+@dataclass(frozen=True)
+class SpaceAverage:
+    used: int | None  # average bytes used over the window (None: no history yet)
+    free: int | None  # average bytes free/available
+    start: datetime | None
+    end: datetime | None
+    mount: str | None = None  # filesystem averages: its mount point
+
+    @classmethod
+    def from_json(cls, d: dict, prefix: str) -> "SpaceAverage":
+        """From /memory_average (prefix "memory_avg") or /storage_average ("disk_avg")."""
+        return cls(used=d[f"{prefix}_used_space"], free=d[f"{prefix}_free_space"],
+                   start=_time(d.get("start")), end=_time(d.get("end")), mount=d.get("mount"))
+
+
+@dataclass(frozen=True)
+class Current:
+    cpu_usage: float | None  # percent over the last sampling interval (None: no history)
+    used_mem: int | None
+    free_mem: int | None
+    used_disk: int | None  # root filesystem
+    free_disk: int | None
+    taken_at: datetime
+    cpu: CpuUsage | None  # the breakdown
+    memory: dict  # total, free, available, used, buffers, cached, swap_total, swap_used
+    filesystems: dict  # mount point -> {"size", "used", "available"}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Current":
+        return cls(cpu_usage=d.get("cpu_usage"), used_mem=d.get("used_mem"),
+                   free_mem=d.get("free_mem"), used_disk=d.get("used_disk"),
+                   free_disk=d.get("free_disk"), taken_at=_time(d["taken_at"]),
+                   cpu=CpuUsage.from_json(d["cpu"]) if d.get("cpu") else None,
+                   memory=dict(d.get("memory") or {}), filesystems=dict(d.get("filesystems") or {}))

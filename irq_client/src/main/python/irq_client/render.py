@@ -193,3 +193,31 @@ def cpu_share_row(window: IrqWindow, cpus: frozenset[int] | None = None) -> str:
     per_cpu = [sum(r.num_interrupts_per_cpu[i] for r in window.irqs) for i, _ in pick]
     total = sum(per_cpu) or 1
     return "  ".join(f"cpu{c} {100.0 * v / total:5.1f}%" for (_, c), v in zip(pick, per_cpu))
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], low: float | None = None,
+              high: float | None = None) -> str:
+    """One block character per value, scaled between `low` and `high` (default: the values'
+    own range)."""
+    if not values:
+        return ""
+    low = min(values) if low is None else low
+    high = max(values) if high is None else high
+    span = high - low
+    return "".join(SPARKS[min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))] if span > 0
+                   else SPARKS[0] for v in values)
+
+
+def human_bytes(value: int | None) -> str:
+    """1536 -> "1.5K", in powers of 1024 as free -h and df -h print them; None -> "-"."""
+    if value is None:
+        return "-"
+    size = float(value)
+    for unit in ("B", "K", "M", "G", "T", "P"):
+        if abs(size) < 1024 or unit == "P":
+            return f"{size:.0f}{unit}" if unit == "B" else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{size:.1f}P"

@@ -43,6 +43,7 @@ bench: install
 	$(PY) benchmarks/parse.py
 	$(PY) benchmarks/api.py
 	$(PY) benchmarks/history.py
+	$(PY) benchmarks/sampler.py
 	$(PY) benchmarks/balance.py
 
 clean:

@@ -7,9 +7,11 @@
    of /interrupts?period_seconds=604800 vs period_seconds=60 (target <= 1.2) and vs /healthz
    (target <= 2).
 2. Store size with every tier full (90 days of a 256-CPU x 2000-IRQ host written straight
-   into a store, its counters Poisson arrivals around a daily cycle; target <= 200 MB), and after one more hour of 1 s samples with the sampler's
-   pruning (flat: the same size); the median cost of reading one snapshot at a random age
-   with nothing cached (a window is two such reads).
+   into a store, its counters Poisson arrivals around a daily cycle): with interrupts only
+   (target <= 200 MB), and with the host's usage too (CPU ticks per CPU, memory,
+   filesystems), then after one more hour of 1 s samples with the sampler's pruning (flat:
+   the same size); the median cost of reading one snapshot at a random age with nothing
+   cached (a window is two such reads).
 3. Sampler cost: CPU seconds per sample on the 256 x 2000 host / the 1 s interval
    (target <= 5 %).
 Last line: one JSON object with every figure.
@@ -31,7 +33,8 @@ from _common import SERVER_SRC, free_port, median_ms, wait_http
 
 from irq_server import simhost  # noqa: E402
 from irq_server.history.sampler import Sampler  # noqa: E402
-from irq_server.history.snapshot import read_snapshot  # noqa: E402
+from irq_server.history.snapshot import (HOST, LEVEL_PREFIXES, STAT_KEYS,  # noqa: E402
+                                         read_snapshot)
 from irq_server.history.store import HistoryStore  # noqa: E402
 from irq_server.history.tiers import DEFAULT_TIERS  # noqa: E402
 from irq_server.types import Snapshot  # noqa: E402
@@ -52,9 +55,13 @@ def kept_times(end: float, days: float, tiers=DEFAULT_TIERS) -> list[float]:
 class Counters:
     """Counters of a simulated host whose IRQs fire on their initial CPUs since `origin`:
     exactly rate x time (steady), or, when `realistic`, Poisson arrivals whose rate follows a
-    daily cycle (+-50 %, each IRQ at its own phase), as interrupts of real devices do."""
+    daily cycle (+-50 %, each IRQ at its own phase), as interrupts of real devices do; then
+    also its usage: each CPU's /proc/stat ticks (100 Hz, each tick charged to the state the CPU
+    is in, busier where more interrupts land), memory that swings with the day, filesystems that fill with noise (as integrals,
+    like the sampler stores them)."""
 
-    def __init__(self, sim: simhost.SimHost, origin: float, realistic: bool = False):
+    def __init__(self, sim: simhost.SimHost, origin: float, realistic: bool = False,
+                 usage: bool = True):
         self.layout = read_snapshot(sim.fs, origin)
         rates = np.zeros(self.layout.values.shape)
         column = {c: j for j, c in enumerate(self.layout.cpus)}
@@ -64,8 +71,17 @@ class Counters:
         self.rates = rates.reshape(-1)[self.cells]
         self.rng = np.random.default_rng(0)
         self.phase = self.rng.uniform(0, 2 * np.pi, len(self.cells))
-        self.origin, self.realistic = origin, realistic
+        self.origin, self.realistic, self.usage = origin, realistic, usage
         self.ts, self.counts = origin, np.zeros(len(self.cells), dtype=np.uint64)
+        keys, cpus = self.layout.keys, self.layout.cpus
+        self.stat_rows = [keys.index(k) for k in STAT_KEYS if k in keys]
+        self.cpu_cols = [j for j, c in enumerate(cpus) if c != HOST]
+        self.level_rows = [i for i, k in enumerate(keys) if k.startswith(LEVEL_PREFIXES)]
+        self.levels = self.layout.values[self.level_rows, cpus.index(HOST)].astype(float) \
+            if HOST in cpus else np.zeros(0)
+        self.ticks = np.zeros((len(self.stat_rows), len(self.cpu_cols)), dtype=np.uint64)
+        self.integrals = np.zeros(len(self.level_rows), dtype=np.uint64)
+        self.cell_col = np.unravel_index(self.cells, self.layout.values.shape)[1]
 
     def at(self, ts: float) -> Snapshot:
         """The snapshot at `ts` (later than the previous call's)."""
@@ -74,13 +90,38 @@ class Counters:
             expected = self.rates * ((ts - self.ts) - 0.5 / w * (
                 np.cos(w * ts + self.phase) - np.cos(w * self.ts + self.phase)))
             self.counts += self.rng.poisson(expected).astype(np.uint64)
+            if self.usage:
+                self._usage(ts, expected)
         else:
             self.counts = np.floor(self.rates * (ts - self.origin)).astype(np.uint64)
         self.ts = ts
         values = np.zeros(self.layout.values.size, dtype=np.uint64)
         values[self.cells] = self.counts
+        values = values.reshape(self.layout.values.shape)
+        if self.realistic and self.usage and self.stat_rows:
+            values[np.ix_(self.stat_rows, self.cpu_cols)] = self.ticks
+        if self.realistic and self.usage and self.level_rows:
+            values[self.level_rows, self.layout.cpus.index(HOST)] = self.integrals
         return Snapshot(ts=ts, boot_id=self.layout.boot_id, cpus=self.layout.cpus,
-                        keys=self.layout.keys, values=values.reshape(self.layout.values.shape))
+                        keys=self.layout.keys, values=values)
+
+    def _usage(self, ts: float, interrupts: np.ndarray) -> None:
+        seconds = ts - self.ts
+        if self.stat_rows:
+            per_column = np.bincount(self.cell_col, weights=interrupts,
+                                     minlength=len(self.layout.cpus))[self.cpu_cols]
+            load = 1.0 - np.exp(-per_column / max(seconds, 1e-9) / 50000.0)
+            none = np.zeros_like(load)
+            shares = np.stack([0.05 + 0.55 * load, none + 0.002, 0.02 + 0.15 * load, none,
+                               none + 0.01, 0.1 * load, 0.05 * load, none, none, none])
+            shares[3] = 1.0 - shares.sum(axis=0)  # CPU_FIELDS order; idle: the rest
+            # each 10 ms tick is charged to the state the CPU is in then: multinomial
+            ticks = self.rng.multinomial(round(100 * seconds), shares.T)
+            self.ticks += ticks.T.astype(np.uint64)
+        if self.level_rows:  # each level wanders by 1% around its start, with the day
+            swing = 1 + 0.05 * np.sin(2 * np.pi * ts / 86400) + self.rng.normal(0, 0.01,
+                                                                                len(self.levels))
+            self.integrals += np.rint(self.levels * swing * seconds).astype(np.uint64)
 
 
 def fill(store: HistoryStore, counters: Counters, times: list[float],
@@ -134,10 +175,26 @@ def window_cost(work: Path, repeat: int) -> dict:
     return figures
 
 
-def store_size(work: Path, extra_hours: float, reads: int) -> dict:
-    """Every tier filled to capacity (90 days of a 256 x 2000 host with realistic counters),
-    then `extra_hours` more of 1 s sampling with the sampler's pruning: the size must stay."""
+def interrupts_only_size(work: Path) -> dict:
+    """The store with every tier full when snapshots hold interrupts only (their usage rows
+    all zero: as before usage was recorded)."""
     sim = simhost.create(work / "host256", simhost.SimSpec(256, 4, 2000, seed=1))
+    days = DEFAULT_TIERS[-1].keep / 86400
+    print(f"filling every tier ({days:g} days) of a 256x2000 host, interrupts only ...",
+          file=sys.stderr, flush=True)
+    store = HistoryStore(work / "irqs256")
+    end = time.time()
+    fill(store, Counters(sim, end - days * 86400, realistic=True, usage=False),
+         kept_times(end, days))
+    store._db().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return {"store_mb_full_interrupts_only": round(store.stats()["store_bytes"] / 1e6, 1)}
+
+
+def store_size(work: Path, extra_hours: float, reads: int) -> dict:
+    """Every tier filled to capacity (90 days of a 256 x 2000 host with realistic counters and
+    usage), then `extra_hours` more of 1 s sampling with the sampler's pruning: the size must
+    stay."""
+    sim = simhost.SimHost(work / "host256")
     days = DEFAULT_TIERS[-1].keep / 86400
     print(f"filling every tier ({days:g} days) of a 256x2000 host ...", file=sys.stderr,
           flush=True)
@@ -198,6 +255,7 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-history-"))
     result = window_cost(work, args.repeat)
+    result.update(interrupts_only_size(work))
     result.update(store_size(work, args.extra_hours, args.reads))
     result.update(sampler_cost(work, args.samples))
     print(json.dumps(result))

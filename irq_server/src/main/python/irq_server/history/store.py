@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS boots (
     last_id INTEGER NOT NULL);
 """
 _COLUMNS = "id, ts, boot_id, level, base_id, layout_id, data"
+# reads by time walk the ts index and stop at the first visible row; left to itself SQLite may
+# pick the (level, ts) index for "level > 0" and sort every row
+_BY_TIME = "snapshots INDEXED BY snapshots_ts"
 
 
 class HistoryStore:
@@ -199,7 +202,8 @@ class HistoryStore:
         return self._one("level > 0 AND ts <= ? ORDER BY ts DESC LIMIT 1", (ts,))
 
     def last_of_boot(self, boot_id: str) -> Snapshot | None:
-        return self._one("id = (SELECT last_id FROM boots WHERE boot_id = ?)", (boot_id,))
+        return self._one("id = (SELECT last_id FROM boots WHERE boot_id = ?)", (boot_id,),
+                         table="snapshots")
 
     def boots_between(self, start: float, end: float) -> list[str]:
         """Boot ids with snapshots in (start, end), oldest first."""
@@ -209,7 +213,8 @@ class HistoryStore:
         return [r[0] for r in rows]
 
     def latest_ts(self) -> float | None:
-        row = self._db().execute("SELECT MAX(ts) FROM snapshots WHERE level > 0").fetchone()
+        row = self._db().execute(f"SELECT ts FROM {_BY_TIME} WHERE level > 0 "
+                                 "ORDER BY ts DESC LIMIT 1").fetchone()
         return row[0] if row else None
 
     def stats(self) -> dict:
@@ -220,8 +225,8 @@ class HistoryStore:
                    if p.exists())
         return {"samples": count, "oldest": oldest, "newest": newest, "store_bytes": size}
 
-    def _one(self, where: str, params: tuple = ()) -> Snapshot | None:
-        row = self._db().execute(f"SELECT id FROM snapshots WHERE {where}", params).fetchone()
+    def _one(self, where: str, params: tuple = (), table: str = _BY_TIME) -> Snapshot | None:
+        row = self._db().execute(f"SELECT id FROM {table} WHERE {where}", params).fetchone()
         return self._snapshot(row[0]) if row else None
 
     def _load(self, row_id: int) -> Snapshot:

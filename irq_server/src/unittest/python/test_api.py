@@ -392,3 +392,35 @@ def test_hotplug_and_outside_writes_reach_the_cached_listing(make_client, sim):
     assert effective() == [1]  # within max_age the cached value stands ...
     now[0] += host.settings_cache.max_age + 1
     assert effective() == [3]  # ... and no longer
+
+
+def test_listing_is_cached_per_sample_but_never_past_a_write_or_hotplug(make_client, sim,
+                                                                       tmp_path):
+    from irq_server.api import create_app
+    from irq_server.history.sampler import Sampler
+    from irq_server.history.store import HistoryStore
+    now = [1_800_000_000.0]
+    clock = lambda: now[0]  # noqa: E731
+    worker_a, token, _ = make_client(sim.root, IRQ_CLOCK=clock)
+    data_dir = worker_a.application.config["IRQ_DATA_DIR"]
+    worker_b = create_app({"IRQ_ROOT": str(sim.root), "IRQ_DATA_DIR": data_dir,
+                           "IRQ_CLOCK": clock}).test_client()
+    sampler = Sampler(sim.fs, HistoryStore(data_dir), clock)
+    sampler.sample_once()  # the sampler is fresh: listings are cached until the next sample
+    irq = nic(sim).irq
+
+    def listing(client):
+        body = client.get("/irqs").get_json()["irqs"]
+        return next(i for i in body if i["irq_num"] == str(irq))
+    first = listing(worker_b)
+    sim.advance(1)
+    assert listing(worker_b)["total"] == first["total"]  # same sample: same answer
+    now[0] += 1
+    sampler.sample_once()
+    assert listing(worker_b)["total"] > first["total"]  # a new sample: counted again
+    put = worker_a.put(f"/irqs/{irq}/cpu_affinity", json={"cpu_affinity_list": "5"},
+                       headers=bearer(token))
+    assert put.status_code == 200
+    assert listing(worker_b)["cpu_affinity_list"] == [5]  # another worker's write: at once
+    sim.set_online(5, False)
+    assert 5 not in worker_b.get("/irqs").get_json()["cpus"]  # hotplug: at once

@@ -54,9 +54,12 @@ class SettingsCache:
         self._at = 0.0
         self._settings: dict[int, IrqSettings] = {}
 
+    def version(self) -> tuple:
+        """What changes when the settings may have: our writes (any process) and hotplug."""
+        return self._stamp(), self.fs.read_optional("sys/devices/system/cpu/online")
+
     def get(self, interrupts: Interrupts) -> dict[int, IrqSettings]:
-        key = (self._stamp(), self.fs.read_optional("sys/devices/system/cpu/online"),
-               tuple((row.irq, row.chip is None) for row in interrupts.rows))
+        key = (*self.version(), tuple((row.irq, row.chip is None) for row in interrupts.rows))
         if key != self._key or self.clock() - self._at > self.max_age:
             present = set(list_irqs(self.fs))
             self._settings = {row.irq: read_irq_settings(self.fs, row.irq, sysfs=row.chip is None)

@@ -9,6 +9,7 @@ from flask import current_app
 from irq_server.api.auth import caller
 from irq_server.api.blueprint import Blueprint, json_response, path_number
 from irq_server.api.schemas import AffinitySchema, AffinityWriteSchema, IrqListSchema, IrqSchema
+from irq_server.api.window_cache import cached_answer
 from irq_server.errors import NotFound
 from irq_server.host import Host, cpus_from_request
 from irq_server.types import AffinityState, InterruptRow, IrqSettings
@@ -24,6 +25,7 @@ def _host() -> Host:
 
 
 @blp.route("/irqs")
+@cached_answer(version=lambda: _host().settings_cache.version())
 @blp.response(200, IrqListSchema)
 def list_irqs():
     """Every numbered IRQ with per-CPU counts and affinity, plus NMI/LOC/ERR-like rows."""

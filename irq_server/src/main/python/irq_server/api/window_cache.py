@@ -4,6 +4,10 @@ While the sampler is fresh, a window is computed from stored samples only (see
 history.window), so its answer is a function of the request and the newest sample: every
 identical request within one sampling interval gets the same bytes. Requests answered from
 live reads (stale history, periods under one interval) are never cached.
+
+GET /irqs is cached the same way, also keyed by the IRQ settings' version (any process's
+affinity write, CPU hotplug): its counts are then at most one sampling interval old, as a
+scrape's are, and a mask is never older than the last write.
 """
 from __future__ import annotations
 
@@ -43,21 +47,35 @@ def _stored_only_stamp():
     return windows.fresh_newest()
 
 
-def cached_window(view):
-    """Serve a window route from WindowCache when its answer cannot have changed."""
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        stamp = _stored_only_stamp()
-        if stamp is None:
-            return view(*args, **kwargs)
-        cache: WindowCache = current_app.extensions["irq_window_cache"]
-        key = (request.path, request.query_string)
-        hit = cache.get(stamp, key)
-        if hit is not None:
-            return Response(hit[0], mimetype=hit[1], headers=hit[2])
-        response = view(*args, **kwargs)
-        if response.status_code == 200 and stamp == _stored_only_stamp():
-            own = {k: v for k, v in response.headers.items() if k.startswith("X-")}
-            cache.put(stamp, key, (response.get_data(), response.mimetype, own))
-        return response
-    return wrapper
+def cached_answer(version=None):
+    """Serve a GET route from WindowCache while its answer cannot have changed: the newest
+    stored sample is the same and fresh, and `version()` (when given: what else the answer
+    depends on) is too."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            stamp = _stored_only_stamp()
+            if stamp is None:
+                return view(*args, **kwargs)
+            if version is not None:
+                stamp = (stamp, version())
+            cache: WindowCache = current_app.extensions["irq_window_cache"]
+            key = (request.path, request.query_string)
+            hit = cache.get(stamp, key)
+            if hit is not None:
+                return Response(hit[0], mimetype=hit[1], headers=hit[2])
+            response = view(*args, **kwargs)
+            if response.status_code == 200 and stamp == _current(version):
+                own = {k: v for k, v in response.headers.items() if k.startswith("X-")}
+                cache.put(stamp, key, (response.get_data(), response.mimetype, own))
+            return response
+        return wrapper
+    return decorate
+
+
+def _current(version):
+    stamp = _stored_only_stamp()
+    return stamp if version is None or stamp is None else (stamp, version())
+
+
+cached_window = cached_answer()

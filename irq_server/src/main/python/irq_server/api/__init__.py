@@ -71,7 +71,7 @@ def _refuse_large_body() -> None:
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     size = request.content_length
     try:
-        if size is None and request.environ.get("wsgi.input_terminated"):
+        if size is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
             request.get_data(cache=True)  # werkzeug stops at the cap (and caches for parsing)
             request.stream.read(1)  # past the cap: werkzeug raises 413
         elif size is not None and size > limit:

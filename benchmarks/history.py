@@ -57,8 +57,8 @@ class Counters:
     exactly rate x time (steady), or, when `realistic`, Poisson arrivals whose rate follows a
     daily cycle (+-50 %, each IRQ at its own phase), as interrupts of real devices do; then
     also its usage: each CPU's /proc/stat ticks (100 Hz, each tick charged to the state the CPU
-    is in, busier where more interrupts land), memory that swings with the day, filesystems that fill with noise (as integrals,
-    like the sampler stores them)."""
+    is in, busier where more interrupts land), memory that swings with the day, filesystems
+    that fill with noise (as integrals, like the sampler stores them)."""
 
     def __init__(self, sim: simhost.SimHost, origin: float, realistic: bool = False,
                  usage: bool = True):

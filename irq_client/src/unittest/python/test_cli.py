@@ -296,5 +296,6 @@ def test_series_on_a_terminal_get_bars_and_a_sparkline(mocked):
 
 def test_memory_and_storage_series(mocked):
     assert run("memory")[1].splitlines()[1] == "08:00:01 3.0G      5.0G  8.0G   2.0G        0B"
-    assert run("storage", "--mount", "/")[1].splitlines()[1] == "08:00:01 /     40.0G     55.0G 100.0G"
+    storage = run("storage", "--mount", "/")[1].splitlines()
+    assert storage[1] == "08:00:01 /     40.0G     55.0G 100.0G"
     assert run("cpu", "--period", "1", "--start", "1", "--end", "2")[0] == 2

@@ -9,8 +9,9 @@ Two candidates are built and the better kept: a longest-processing-time placemen
 scratch, and a move-by-move improvement of the current placement (fewer moves, honours
 --max-moves). Both are then polished by local search: moves and swaps off the busiest CPU;
 when none helps, the best split of the IRQs shared by the busiest CPU and another one over
-the two; when that fails too, a few rounds of levelling every pair of CPUs, which opens new
-splits for the busiest. Queues of one device prefer distinct cores. Hysteresis: unless the busiest CPU gets lighter by `min_gain`,
+the two; when that fails too (and no move budget is set), a few rounds of levelling every
+pair of CPUs, which opens new splits for the busiest. Queues of one device prefer distinct
+cores. Hysteresis: unless the busiest CPU gets lighter by `min_gain`,
 the plan is empty, so a balanced host is left alone and re-running never flaps.
 """
 from __future__ import annotations
@@ -257,7 +258,7 @@ def _improve(placement, fixed_load, movable, cpus, max_moves, current, bound,
     state = _Placement(placement, fixed_load, movable, cpus)
     moved = sum(placement[i] != current[i] for i in placement)
     steps = max_steps if max_steps is not None else 4 * len(movable) + 10
-    levels = _LEVEL_ROUNDS
+    levels = _LEVEL_ROUNDS if max_moves is None else 0  # levelling moves outside the budget
     for _ in range(steps):
         busiest = max(state.load, key=lambda c: (state.load[c], -c))
         if state.load[busiest] <= bound * (1 + 1e-9):

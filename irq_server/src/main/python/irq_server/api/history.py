@@ -94,7 +94,8 @@ class HistorySchema(Schema):
     store_bytes = fields.Integer()
 
 
-def _window(args: dict) -> Window:
+def window_of(args: dict) -> Window:
+    """The window a WindowQuery's arguments ask for (period default 60 s)."""
     windows: Windows = current_app.extensions["irq_windows"]
     period, start, end = (args.get(k) for k in ("period_seconds", "start", "end"))
     if start is None:
@@ -126,7 +127,7 @@ def _per_cpu(window: Window) -> list[int]:
 @blp.response(200, WindowSchema)
 def interrupts(args):
     """Interrupts per CPU over a window (all numbered IRQs)."""
-    window = _window(args)
+    window = window_of(args)
     per_cpu = _per_cpu(window)
     total = sum(per_cpu)
     return json_response({
@@ -145,7 +146,7 @@ def interrupts(args):
 @blp.response(200, CpuWindowSchema)
 def interrupts_cpu(args, cpu):
     """Interrupts of one CPU over a window."""
-    window = _window(args)
+    window = window_of(args)
     if not (cpu.isascii() and cpu.isdigit()) or int(cpu) not in window.cpus:
         raise NotFound(f"CPU {cpu} is not on this host (CPUs: "
                        f"{', '.join(map(str, window.cpus))})", field="cpu")
@@ -164,7 +165,7 @@ def interrupts_cpu(args, cpu):
 @blp.response(200, IrqWindowListSchema)
 def interrupts_irqs(args):
     """Per-IRQ per-CPU counts and rates over a window: what a balancer needs."""
-    window = _window(args)
+    window = window_of(args)
     return json_response({**_span(window), "cpus": list(window.cpus), "irqs": [
         {"irq_num": key, "num_interrupts_per_cpu": counts, "num_interrupts": total,
          "rate_per_second": rate} for key, counts, total, rate in
@@ -177,7 +178,7 @@ def interrupts_irqs(args):
 @blp.response(200, SoftirqWindowListSchema)
 def softirqs(args):
     """Per-softirq per-CPU counts and rates over a window (/proc/softirqs, as sampled)."""
-    window = _window(args)
+    window = window_of(args)
     rows = [i for i, key in enumerate(window.keys) if key.startswith(SOFTIRQ_PREFIX)]
     return json_response({**_span(window), "cpus": list(window.cpus), "softirqs": [
         {"name": key[len(SOFTIRQ_PREFIX):], "num_softirqs_per_cpu": counts,

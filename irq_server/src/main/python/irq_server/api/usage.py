@@ -11,7 +11,7 @@ from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from irq_server.api.blueprint import Blueprint, json_response
-from irq_server.api.history import WindowQuery, _window
+from irq_server.api.history import WindowQuery, window_of
 from irq_server.api.timefmt import iso
 from irq_server.api.window_cache import cached_window
 from irq_server.errors import NotFound
@@ -131,7 +131,7 @@ def _window_of(args: dict) -> Window | None:
         return None
     if "start" not in args and "period_seconds" not in args:
         args = {**args, "period_seconds": WEEK}
-    return _window(args)
+    return window_of(args)
 
 
 def _series(args: dict) -> tuple[list[Window], dict]:

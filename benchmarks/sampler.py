@@ -65,8 +65,12 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-sampler-"))
     old = work / "baseline"
-    subprocess.run(["git", "-C", str(TOP), "worktree", "add", "--detach", "-q", str(old),
-                    args.baseline], check=True)
+    made = subprocess.run(["git", "-C", str(TOP), "worktree", "add", "--detach", "-q", str(old),
+                           args.baseline], capture_output=True, text=True)
+    if made.returncode != 0:
+        print(f"sampler.py: cannot check out --baseline {args.baseline} (it needs a git clone "
+              f"that has it): {made.stderr.strip()}", file=sys.stderr)
+        return 2
     try:
         print("building a 256x2000 simulated host ...", file=sys.stderr, flush=True)
         sim = simhost.create(work / "host", simhost.SimSpec(256, 4, 2000, seed=1))

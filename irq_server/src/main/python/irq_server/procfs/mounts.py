@@ -1,4 +1,5 @@
-"""/proc/self/mounts (or /proc/mounts) and the space of the block-backed filesystems."""
+"""/proc/1/mounts (or /proc/self/mounts, /proc/mounts) and the space of the block-backed
+filesystems."""
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,9 @@ _POOLS = frozenset({"zfs"})  # block-backed although the device is a dataset nam
 
 
 def read_mounts(fs: HostFS) -> list[Mount]:
-    for rel in ("proc/self/mounts", "proc/mounts"):
+    """The host's mounts: init's (as node_exporter reads them: below a --root holding the
+    host's /proc, "self" would be the reader's own mount namespace), else our own."""
+    for rel in ("proc/1/mounts", "proc/self/mounts", "proc/mounts"):
         text = fs.read_optional(rel)
         if text is not None:
             return parse_mounts(text)

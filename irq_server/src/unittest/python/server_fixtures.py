@@ -9,6 +9,16 @@ from irq_server.api import create_app
 from irq_server.tokens import TokenStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class Clock:
+    """A fake clock for the sampler and the app: call it for now; move it by setting `now`."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
 MACHINES = sorted(p.name for p in FIXTURES.iterdir() if (p / "proc" / "interrupts").exists())
 
 

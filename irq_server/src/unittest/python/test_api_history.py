@@ -3,19 +3,12 @@ import threading
 
 import pytest
 
+from server_fixtures import Clock
 from irq_server.history.sampler import Sampler
 from irq_server.history.snapshot import read_snapshot
 from irq_server.history.store import HistoryStore
 
 T0 = 1_800_000_000.0
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture

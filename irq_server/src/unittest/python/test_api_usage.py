@@ -5,6 +5,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
+from server_fixtures import Clock
 from irq_server import simhost
 from irq_server.api import create_app
 from irq_server.history.sampler import Sampler
@@ -15,14 +16,6 @@ from irq_server.history.usage import cpu_percentages
 
 T0 = 1_800_000_000.0
 TIERS = (Tier(1, 60), Tier(10, 300), Tier(60, 1200))
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture(scope="module")

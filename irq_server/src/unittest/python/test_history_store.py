@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from server_fixtures import Clock
 from irq_server import simhost
 from irq_server.errors import InvalidInput, NotFound
 from irq_server.history import codec
@@ -236,14 +237,6 @@ def test_end_before_start_and_end_before_history(tmp_path):
 
 
 # ---- the sampler on the simulated host, driven step by step --------------------------------
-class Clock:
-    def __init__(self, start):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-
 def run_sampled(sim, store, clock, seconds, oracle):
     sampler = Sampler(sim.fs, store, clock)
     for _ in range(seconds):

@@ -30,7 +30,6 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from _common import TOP, ensure_python_packages
 

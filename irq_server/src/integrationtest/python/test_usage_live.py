@@ -2,7 +2,6 @@
 the simulated host's series."""
 import subprocess
 
-import pytest
 import requests
 
 from live_server import wait_for

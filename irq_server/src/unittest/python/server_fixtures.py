@@ -6,6 +6,8 @@ import pytest
 
 from irq_server import simhost
 from irq_server.api import create_app
+from irq_server.history.sampler import Sampler
+from irq_server.history.snapshot import read_snapshot
 from irq_server.tokens import TokenStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -19,6 +21,17 @@ class Clock:
 
     def __call__(self):
         return self.now
+
+
+def run_sampled(sim, store, clock, seconds, oracle):
+    """Sample `sim` into `store` once a simulated second for `seconds`, recording in `oracle`
+    each raw snapshot by time (what the tests check windows against)."""
+    sampler = Sampler(sim.fs, store, clock)
+    for _ in range(seconds):
+        oracle[clock.now] = read_snapshot(sim.fs, clock.now)
+        sampler.sample_once()
+        sim.advance(1)
+        clock.now += 1
 MACHINES = sorted(p.name for p in FIXTURES.iterdir() if (p / "proc" / "interrupts").exists())
 
 

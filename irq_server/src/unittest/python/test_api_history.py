@@ -3,9 +3,8 @@ import threading
 
 import pytest
 
-from server_fixtures import Clock
+from server_fixtures import Clock, run_sampled
 from irq_server.history.sampler import Sampler
-from irq_server.history.snapshot import read_snapshot
 from irq_server.history.store import HistoryStore
 
 T0 = 1_800_000_000.0
@@ -16,14 +15,8 @@ def sampled(make_client, sim, tmp_path):
     """120 s of history of the simulated host sampled every second; returns (client, sim, clock,
     snapshots by time)."""
     clock = Clock(T0)
-    data = tmp_path / "data"
-    sampler = Sampler(sim.fs, HistoryStore(data), clock)
     oracle = {}
-    for _ in range(120):
-        oracle[clock.now] = read_snapshot(sim.fs, clock.now)
-        sampler.sample_once()
-        sim.advance(1)
-        clock.now += 1
+    run_sampled(sim, HistoryStore(tmp_path / "data"), clock, 120, oracle)
     client, token, _ = make_client(sim.root, IRQ_CLOCK=clock)
     return client, sim, clock, oracle
 

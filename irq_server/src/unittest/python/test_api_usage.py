@@ -5,11 +5,10 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from server_fixtures import Clock
+from server_fixtures import Clock, run_sampled
 from irq_server import simhost
 from irq_server.api import create_app
-from irq_server.history.sampler import Sampler
-from irq_server.history.snapshot import HOST, STAT_KEYS, fs_key, read_snapshot
+from irq_server.history.snapshot import HOST, STAT_KEYS, fs_key
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import Tier
 from irq_server.history.usage import cpu_percentages
@@ -26,14 +25,8 @@ def usage(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("usage")
     sim = simhost.create(tmp / "sim", simhost.SimSpec(cpus=8, nodes=2, irqs=40, seed=1))
     clock = Clock(T0)
-    store = HistoryStore(tmp / "data", tiers=TIERS)
-    sampler = Sampler(sim.fs, store, clock)
-    oracle = {}
-    for _ in range(1500):
-        oracle[clock.now] = read_snapshot(sim.fs, clock.now)
-        sampler.sample_once()
-        sim.advance(1)
-        clock.now += 1
+    store, oracle = HistoryStore(tmp / "data", tiers=TIERS), {}
+    run_sampled(sim, store, clock, 1500, oracle)
     store.prune(clock.now)
     app = create_app({"IRQ_ROOT": str(sim.root), "IRQ_DATA_DIR": str(tmp / "data"),
                       "IRQ_CLOCK": clock, "IRQ_TIERS": TIERS})

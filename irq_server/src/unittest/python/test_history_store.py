@@ -3,11 +3,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from server_fixtures import Clock
+from server_fixtures import Clock, run_sampled
 from irq_server import simhost
 from irq_server.errors import InvalidInput, NotFound
 from irq_server.history import codec
-from irq_server.history.sampler import Sampler
 from irq_server.history.snapshot import HOST, WRAP, read_snapshot, unwrap
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import Tier, ladder, level, parse_tiers
@@ -237,16 +236,6 @@ def test_end_before_start_and_end_before_history(tmp_path):
 
 
 # ---- the sampler on the simulated host, driven step by step --------------------------------
-def run_sampled(sim, store, clock, seconds, oracle):
-    sampler = Sampler(sim.fs, store, clock)
-    for _ in range(seconds):
-        oracle[clock.now] = read_snapshot(sim.fs, clock.now)
-        sampler.sample_once()
-        sim.advance(1)
-        clock.now += 1
-    return sampler
-
-
 def test_windows_exact_inside_and_across_tiers(tmp_path):
     sim = simhost.create(tmp_path / "sim", simhost.SimSpec(8, 2, 40, seed=2))
     store = HistoryStore(tmp_path / "data", tiers=SMALL_TIERS)

@@ -7,6 +7,8 @@ X-Window-Start and X-Window-End say how the window was cut. Windows default to a
 """
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import current_app
 from marshmallow import Schema, fields, validate
 
@@ -36,19 +38,24 @@ SERIES_HEADERS = {
 class UsageQuery(WindowQuery):
     """A window as for /interrupts, but `period_seconds` defaults to a week (604800)."""
 
+
+class SeriesQuery(UsageQuery):
     points = fields.Integer(load_default=500, validate=validate.Range(min=1, max=10000),
                             metadata={"description": "at most this many points (default 500), "
                                                      "evenly spread over the window"})
 
 
-class CpuQuery(UsageQuery):
+class CpuQuery(SeriesQuery):
     per_cpu = fields.Boolean(load_default=False,
                              metadata={"description": "also each CPU's usage"})
 
 
-class StorageQuery(UsageQuery):
+class MountQuery(UsageQuery):
     mount = fields.String(load_default=ROOT, validate=validate.Length(min=1, max=4096),
                           metadata={"description": "mount point (default /)"})
+
+
+class StorageQuery(SeriesQuery, MountQuery):
     all = fields.Boolean(load_default=False,
                          metadata={"description": "every filesystem, keyed by mount point"})
 
@@ -178,7 +185,7 @@ def cpu_average(args):
 
 @blp.route("/memory")
 @cached_window
-@blp.arguments(UsageQuery, location="query")
+@blp.arguments(SeriesQuery, location="query")
 @blp.response(200, MemoryPointSchema(many=True), headers=SERIES_HEADERS)
 def memory(args):
     """Memory over time: [{used_space, free_space, taken_at, total, buffers, cached, ...}]."""
@@ -234,7 +241,7 @@ def storage(args):
 
 @blp.route("/storage_average")
 @cached_window
-@blp.arguments(StorageQuery, location="query")
+@blp.arguments(MountQuery, location="query")
 @blp.response(200, StorageAverageSchema)
 def storage_average(args):
     """Average used and available space of one filesystem (default /) over the window."""
@@ -268,12 +275,8 @@ def current():
         "free_disk": root["available"] if root else None,
         "taken_at": iso(windows.clock()),
         "cpu": cpu_now,
-        "memory": ({"total": memory_now.total, "free": memory_now.free,
-                    "available": memory_now.available, "used": memory_now.used,
-                    "buffers": memory_now.buffers, "cached": memory_now.cached,
-                    "swap_total": memory_now.swap_total, "swap_used": memory_now.swap_used,
-                    "available_estimated": memory_now.available_estimated}
-                   if memory_now else None),
+        "memory": ({**asdict(memory_now), "used": memory_now.used,
+                    "swap_used": memory_now.swap_used} if memory_now else None),
         "filesystems": spaces})
 
 

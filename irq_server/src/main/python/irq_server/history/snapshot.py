@@ -68,7 +68,7 @@ def read_snapshot(fs: HostFS, ts: float) -> Snapshot:
             values[row, cols[:len(counts)]] = counts
             row += 1
     for kib in levels.values():
-        values[row, column.get(HOST, 0)] = kib
+        values[row, column[HOST]] = kib
         row += 1
     return Snapshot(ts=ts, boot_id=read_boot_id(fs) or "", cpus=cpus, keys=tuple(keys + extra),
                     values=values)

@@ -146,21 +146,19 @@ class Windows:
         return found
 
     def _window(self, start: Snapshot, end: Snapshot, requested: float) -> Window:
-        window = _split_host(Window(start=start.ts, end=end.ts, cpus=end.cpus, keys=end.keys,
-                                    counts=counts_between(self.store, start, end),
-                                    partial=start.ts > requested + 0.1 * self.interval + 1e-6))
-        if HOST not in start.cpus:  # stored before levels were: no integral to start from
-            window.levels.clear()
-        return window
+        # a start stored before levels were has no integral to start from
+        return _split_host(Window(start=start.ts, end=end.ts, cpus=end.cpus, keys=end.keys,
+                                  counts=counts_between(self.store, start, end),
+                                  partial=start.ts > requested + 0.1 * self.interval + 1e-6),
+                           levels=HOST in start.cpus)
 
     def _since_boot(self, end: Snapshot, requested: float) -> Window:
         """No history yet: everything counted since the host booted (levels: none)."""
         booted = self.boot_time() if self.boot_time else None
         start = booted if booted is not None else end.ts
-        window = _split_host(Window(start=start, end=end.ts, cpus=end.cpus, keys=end.keys,
-                                    counts=end.values.copy(), partial=start > requested + 1e-6))
-        window.levels.clear()
-        return window
+        return _split_host(Window(start=start, end=end.ts, cpus=end.cpus, keys=end.keys,
+                                  counts=end.values.copy(), partial=start > requested + 1e-6),
+                           levels=False)
 
 
 def _usage_rows(snap: Snapshot) -> Snapshot:
@@ -170,13 +168,13 @@ def _usage_rows(snap: Snapshot) -> Snapshot:
                     keys=tuple(snap.keys[i] for i in rows), values=snap.values[rows])
 
 
-def _split_host(window: Window) -> Window:
-    """The window with the HOST column (memory, filesystems) moved out of counts into
-    levels: counts then has one column per CPU."""
+def _split_host(window: Window, levels: bool) -> Window:
+    """The window with the HOST column (memory, filesystems) moved out of counts, into
+    `levels` when they are meaningful: counts then has one column per CPU."""
     if not window.cpus or window.cpus[0] != HOST:  # HOST = -1 sorts first
         return window
     host = window.counts[:, 0]
-    levels = {key: int(host[i]) for i, key in enumerate(window.keys)
-              if key.startswith(LEVEL_PREFIXES)}
+    found = {key: int(host[i]) for i, key in enumerate(window.keys)
+             if levels and key.startswith(LEVEL_PREFIXES)}
     return Window(start=window.start, end=window.end, cpus=window.cpus[1:], keys=window.keys,
-                  counts=window.counts[:, 1:], partial=window.partial, levels=levels)
+                  counts=window.counts[:, 1:], partial=window.partial, levels=found)

@@ -149,8 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
         series.add_argument("--end", help="window end (default now)")
         series.add_argument("--points", type=int, default=60,
                             help="at most this many points (default %(default)s)")
-    COMMAND_FLAGS["cpu"](sub.choices["cpu"])
-    COMMAND_FLAGS["storage"](sub.choices["storage"])
+    sub.choices["cpu"].add_argument("--per-cpu", action="store_true",
+                                    help="a column per CPU (usage percent)")
+    sub.choices["storage"].add_argument("--mount", default="/",
+                                        help="mount point (default %(default)s)")
+    sub.choices["storage"].add_argument("--all", action="store_true",
+                                        help="every tracked filesystem")
 
     top = command("top", help="live view like irqtop",
                   epilog="example: irq-client top -d 2 --iterations 10 -s total\n"
@@ -162,16 +166,6 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("-b", "--batch", action="store_true",
                      help="print frames one after another (default when stdout is not a tty)")
     return p
-
-
-COMMAND_FLAGS = {
-    "cpu": lambda p: p.add_argument("--per-cpu", action="store_true",
-                                    help="a column per CPU (usage percent)"),
-    "storage": lambda p: (p.add_argument("--mount", default="/",
-                                         help="mount point (default %(default)s)"),
-                          p.add_argument("--all", action="store_true",
-                                         help="every tracked filesystem")),
-}
 
 
 def add_table_flags(parser: argparse.ArgumentParser, default_sort: str) -> None:

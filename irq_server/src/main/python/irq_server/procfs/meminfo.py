@@ -11,6 +11,8 @@ _LINE = re.compile(r"^([A-Za-z0-9_()]+):\s+(\d+)(?:\s+kB)?\s*$")
 
 def read_meminfo(fs: HostFS) -> Memory:
     text = fs.read_text("proc/meminfo")
+    if "MemAvailable:" in text:  # the common case: no estimate, no second file
+        return parse_meminfo(text)
     min_free = fs.read_optional("proc/sys/vm/min_free_kbytes")
     return parse_meminfo(text, int(min_free) if min_free and min_free.isdigit() else 0)
 

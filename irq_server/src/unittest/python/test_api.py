@@ -305,17 +305,25 @@ def test_503_when_host_tree_has_no_proc(make_client, tmp_path):
     assert "proc/interrupts" in body["detail"]
 
 
-def test_every_non_get_route_needs_a_token(make_client, sim):
+LOGIN_ROUTES = {"/api/v1/auth", "/v1/api/auth"}  # open by design: how users get a token
+RUN_ROUTES = ("/api/v1/test", "/v1/api/testrun")  # a caller's own runs: a token even to read
+
+
+def test_every_non_get_route_and_every_run_route_needs_a_token(make_client, sim):
     client, _, _ = make_client(sim.root)
     app = client.application
     checked = 0
     for rule in app.url_map.iter_rules():
+        if rule.rule in LOGIN_ROUTES:
+            continue
         url = re.sub(r"<[^>]+>", str(nic(sim).irq), rule.rule)
-        for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
+        methods = rule.methods - {"HEAD", "OPTIONS"}
+        for method in sorted(methods if rule.rule.startswith(RUN_ROUTES) else methods - {"GET"}):
             response = client.open(url, method=method, json={"cpu_affinity_list": "1"})
             assert response.status_code == 401, (method, rule.rule)
             checked += 1
-    assert checked >= 2  # PUT affinity with and without /api/v1
+    assert checked == 2 + 2 * 6  # PUT affinity with and without /api/v1; runs, 2 dialects
+    assert LOGIN_ROUTES <= {rule.rule for rule in app.url_map.iter_rules()}
 
 
 def test_auth_reads_requires_any_token_for_reads(make_client, sim):

@@ -1,9 +1,12 @@
-"""irq-server command line: serve (default), token create."""
+"""irq-server command line: serve (default), token create, user add|list|remove, sampler,
+simulate."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
+from datetime import datetime
 
 from irq_server import __version__
 from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_sampling_flags,
@@ -11,12 +14,14 @@ from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_sampli
 from irq_server.errors import IrqServerError
 from irq_server.history.tiers import parse_tiers
 from irq_server.tokens import SCOPES, TokenStore
+from irq_server.users import UserStore
 
 EPILOG = """examples:
   irq-server                                   serve this machine on 127.0.0.1:5000
   irq-server --simulate 64:2:500 --bind 127.0.0.1:5055 --data-dir /tmp/irq
   irq-server --bind 0.0.0.0:5443 --certfile cert.pem --keyfile key.pem
   irq-server token create --scope read --name grafana
+  irq-server user add alice                    a user who logs in (POST /api/v1/auth) for runs
   irq-server sampler --root / --data-dir /var/lib/irq-server   (history only, no HTTP)
 """
 
@@ -26,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="irq-server", description="REST server for a Linux host's interrupts and IRQ "
         "affinity.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"irq-server {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{serve,token,sampler,simulate}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,token,user,sampler,simulate}")
     serve = sub.add_parser("serve", help="run the server (the default command)",
                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_serve_flags(serve)
@@ -38,6 +43,23 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", help="who it is for (shown in audit lines); "
                                        "default: <scope>-<n>")
     add_data_dir_flag(create)
+    user = sub.add_parser("user", help="manage users (who log in for a JWT: POST /api/v1/auth)")
+    user_sub = user.add_subparsers(dest="user_command", required=True,
+                                   metavar="{add,list,remove}")
+    add = user_sub.add_parser("add", help="add a user (password from a prompt or stdin)",
+                              epilog="example: printf '%s\\n' \"$PW\" | irq-server user add ci "
+                                     "--password-stdin")
+    add.add_argument("name")
+    add.add_argument("--scope", choices=SCOPES, default="read",
+                     help="read (default): runs and reads; write: also change IRQ affinity")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of stdin (no prompt)")
+    add_data_dir_flag(add)
+    listing = user_sub.add_parser("list", help="list users")
+    add_data_dir_flag(listing)
+    remove = user_sub.add_parser("remove", help="remove a user (their tokens stop working)")
+    remove.add_argument("name")
+    add_data_dir_flag(remove)
     sampler = sub.add_parser("sampler", help="run the history sampler alone (for a systemd "
                              "unit beside 'serve'; serve starts one itself otherwise)")
     sampler.add_argument("--root", default=env("ROOT", "/"), help="host tree root")
@@ -54,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("serve", "token", "sampler", "simulate", "-h", "--help",
-                                         "--version"):
+    if not argv or argv[0] not in ("serve", "token", "user", "sampler", "simulate", "-h",
+                                   "--help", "--version"):
         argv.insert(0, "serve")
     args = build_parser().parse_args(argv)
     level = getattr(args, "log_level", "info").upper()
@@ -63,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "token":
             return create_token(args)
+        if args.command == "user":
+            return manage_users(args)
         from irq_server import server
         if args.command == "simulate":
             return server.run_simulator(args.root, args.interval)
@@ -80,4 +104,27 @@ def create_token(args: argparse.Namespace) -> int:
     name = args.name or f"{args.scope}-{len(store._entries()) + 1}"
     print(store.create(name, args.scope))
     print(f"token '{name}' ({args.scope}) stored hashed in {store.path}", file=sys.stderr)
+    return 0
+
+
+def manage_users(args: argparse.Namespace) -> int:
+    store = UserStore(args.data_dir)
+    if args.user_command == "list":
+        for user in store.list():
+            created = datetime.fromtimestamp(user.created).strftime("%Y-%m-%d %H:%M")
+            print(f"{user.name}\t{user.scope}\t{created}")
+        return 0
+    if args.user_command == "remove":
+        store.remove(args.name)
+        print(f"user '{args.name}' removed", file=sys.stderr)
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            print("irq-server: the passwords differ", file=sys.stderr)
+            return 2
+    user = store.add(args.name, password, args.scope)
+    print(f"user '{user.name}' ({user.scope}) stored in {store.db.path}", file=sys.stderr)
     return 0

@@ -8,8 +8,11 @@
      │    ├── IrqNotMovable     EIO/EPERM: managed or per-CPU IRQ (permanent)
      │    ├── NoFreeVectors     ENOSPC: a target CPU has no free vectors
      │    └── AffinityBusy      EAGAIN/EBUSY: a change is already in progress (transient)
-     ├── AuthError              no or unknown bearer token
-     │    └── ScopeError        the token lacks the scope the route needs
+     ├── AuthError              no, unknown, expired or tampered token; wrong password
+     │    ├── ScopeError        the token lacks the scope the route needs
+     │    └── TooManyAttempts   logins for that user failed repeatedly: wait (carries `retry_after`)
+     ├── Forbidden              the caller may not touch this object (another user's run)
+     ├── Conflict               the object's state forbids the change (usage on a stopped run)
      └── HostUnavailable        the server cannot read/write the host tree (privilege, read-only fs)
 
 The HTTP status of each lives in `irq_server.api.problems`, not here.
@@ -64,6 +67,22 @@ class AuthError(IrqServerError):
 
 class ScopeError(AuthError):
     title = "Forbidden"
+
+
+class TooManyAttempts(AuthError):
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class Forbidden(IrqServerError):
+    title = "Forbidden"
+
+
+class Conflict(IrqServerError):
+    title = "Conflict"
 
 
 class HostUnavailable(IrqServerError):

@@ -120,6 +120,10 @@ class Host:
         """The block-backed filesystems' space now."""
         return read_filesystems(self.fs)
 
+    def hostname(self) -> str | None:
+        """The host's name (/proc/sys/kernel/hostname), None when the tree does not say."""
+        return self.fs.read_optional("proc/sys/kernel/hostname") or None
+
     def boot_time(self) -> float | None:
         """When the host booted (/proc/stat btime), None when the tree does not say."""
         try:

@@ -104,6 +104,7 @@ class SimHost:
         self._write_topology(frozenset(range(spec.cpus)))
         w = self.fs.write_atomic
         w("proc/sys/kernel/random/boot_id", _boot_id(spec.seed))
+        w("proc/sys/kernel/hostname", f"sim-{spec.cpus}x{spec.nodes}x{spec.irqs}\n")
         w("proc/irq/default_smp_affinity", format_mask(range(spec.cpus), spec.cpus) + "\n")
         for irq in self.irqs:
             self._write_irq(irq)

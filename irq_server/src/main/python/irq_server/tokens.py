@@ -25,9 +25,15 @@ ADMIN_TOKEN_FILE = "admin.token"
 class TokenInfo:
     """A stored token, without its secret."""
 
-    name: str  # who the token was made for (appears in audit lines)
+    name: str  # who the token was made for (appears in audit lines), or the user's name
     scope: str  # "read" or "write"
-    created: float  # epoch seconds
+    created: float  # epoch seconds (a JWT's: when it was issued)
+    kind: str = "token"  # "token": an opaque token of tokens.json; "user": a user's JWT
+
+    @property
+    def principal(self) -> str:
+        """Who owns what this caller creates: "token:<name>" or "user:<name>"."""
+        return f"{self.kind}:{self.name}"
 
 
 def _digest(token: str) -> str:

@@ -9,17 +9,18 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from irq_server import __version__
-from irq_server.api import auth, cpus, health, history, irqs, problems, usage
+from irq_server.api import auth, cpus, health, history, irqs, problems, runs, usage
 from irq_server.api.openapi import Api
 from irq_server.api.window_cache import WindowCache
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import DEFAULT_TIERS
 from irq_server.history.window import Windows
 from irq_server.host import Host
+from irq_server.runs.store import RunStore
 from irq_server.simhost import host_fs
-from irq_server.tokens import TokenStore
 
-BLUEPRINTS = (health.blp, cpus.blp, irqs.blp, history.blp, usage.blp)
+BLUEPRINTS = (health.blp, cpus.blp, irqs.blp, history.blp, usage.blp)  # at / and /api/v1
+CONTRACT_BLUEPRINTS = (runs.tracker, runs.testrun)  # at their own contract paths only
 API_PREFIX = "/api/v1"
 
 DEFAULTS = {
@@ -30,6 +31,7 @@ DEFAULTS = {
     "IRQ_TIERS": DEFAULT_TIERS,  # history retention
     "IRQ_CLOCK": time.time,  # "now" (tests drive a fake one)
     "IRQ_MAX_BODY": 16 * 1024,  # request bodies above this many bytes get 413 unread
+    "IRQ_JWT_LIFETIME": 12 * 3600.0,  # seconds a token from POST /api/v1/auth is valid
     "API_TITLE": "irq-server",
     "API_VERSION": __version__,
     "OPENAPI_VERSION": "3.0.3",
@@ -52,11 +54,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["irq_host"] = host
     app.extensions["irq_windows"] = _windows(host, app.config)
     app.extensions["irq_window_cache"] = WindowCache()
-    app.extensions["irq_tokens"] = TokenStore(app.config["IRQ_DATA_DIR"])
     api = Api(app)
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
         api.register_blueprint(blp, url_prefix=API_PREFIX, name=f"v1_{blp.name}")
+    for blp in CONTRACT_BLUEPRINTS:
+        api.register_blueprint(blp)
+    app.extensions["irq_runs"] = RunStore(app.config["IRQ_DATA_DIR"], clock=app.config["IRQ_CLOCK"])
     app.add_url_rule(f"{API_PREFIX}/openapi.json", "v1_openapi",
                      lambda: app.view_functions["api-docs.openapi_json"]())
     app.before_request(_refuse_large_body)

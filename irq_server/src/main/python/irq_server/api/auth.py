@@ -1,15 +1,37 @@
-"""Bearer-token checks for every route, decided by HTTP method so no route can slip through:
-anything but GET/HEAD/OPTIONS needs a write token; reads need a token only with --auth-reads.
+"""Bearer-token checks for every route, before any view runs, so no route can slip through.
+
+A bearer token is either an opaque token (tokens.json) or a JWT from POST /api/v1/auth (a
+user's, checked against users.sqlite3 on each request, so removing a user revokes it). Both
+carry a scope. What a route needs is decided here, by default from its method: anything but
+GET/HEAD/OPTIONS needs scope "write"; reads need a token only with --auth-reads. A view can
+say otherwise with one of two marks:
+- `@needs_caller`: any valid token, whatever its scope and the method (a user's own runs);
+- `@no_token`: none at all (the login route itself).
 """
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
 from irq_server.errors import AuthError, ScopeError
+from irq_server.jwt_tokens import JwtIssuer, looks_like_jwt
 from irq_server.tokens import TokenInfo, TokenStore
+from irq_server.users import UserStore
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = frozenset({"/healthz", "/api/v1/healthz", "/readyz", "/api/v1/readyz"})
+_MARK = "irq_auth"
+
+
+def needs_caller(view):
+    """Mark `view` (under its route decorator): any valid token, read or write scope."""
+    setattr(view, _MARK, "caller")
+    return view
+
+
+def no_token(view):
+    """Mark `view` (under its route decorator): open to everyone."""
+    setattr(view, _MARK, "none")
+    return view
 
 
 def caller() -> TokenInfo | None:
@@ -17,24 +39,51 @@ def caller() -> TokenInfo | None:
     return g.get("irq_token")
 
 
+def identify(token: str) -> TokenInfo:
+    """Who a bearer token belongs to.
+
+    Raises:
+        AuthError: unknown opaque token; JWT expired, tampered, or of a removed user.
+    """
+    if looks_like_jwt(token):
+        claims = current_app.extensions["irq_jwt"].verify(token)
+        users: UserStore = current_app.extensions["irq_users"]
+        user = users.get(claims["sub"])
+        if user is None or claims["iat"] < int(user.created):  # removed (and maybe re-added)
+            raise AuthError(f"user {claims['sub']!r} no longer exists on this server")
+        scope = "write" if claims["scope"] == user.scope == "write" else "read"
+        return TokenInfo(user.name, scope, claims["iat"], kind="user")
+    store: TokenStore = current_app.extensions["irq_tokens"]
+    info = store.lookup(token)
+    if info is None:
+        raise AuthError("the bearer token is not known to this server")
+    return info
+
+
 def _check() -> None:
+    view = current_app.view_functions.get(request.endpoint)
+    mark = getattr(view, _MARK, None)
     writing = request.method not in READ_METHODS
-    if not writing and (not current_app.config["IRQ_AUTH_READS"] or request.path in OPEN_PATHS):
+    if mark == "none" or (mark is None and not writing and (
+            not current_app.config["IRQ_AUTH_READS"] or request.path in OPEN_PATHS)):
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthError("this request needs 'Authorization: Bearer <token>'; create one with "
-                        "'irq-server token create --scope write'")
-    store: TokenStore = current_app.extensions["irq_tokens"]
-    info = store.lookup(token.strip())
-    if info is None:
-        raise AuthError("the bearer token is not known to this server")
-    if writing and info.scope != "write":
-        raise ScopeError(f"token '{info.name}' has scope '{info.scope}'; changing affinity "
-                         "needs a token with scope 'write'")
+        raise AuthError("this request needs 'Authorization: Bearer <token>': a token from "
+                        "'irq-server token create', or a user's from POST /api/v1/auth")
+    info = identify(token.strip())
+    if mark is None and writing and info.scope != "write":
+        raise ScopeError(f"{info.kind} '{info.name}' has scope '{info.scope}'; changing the "
+                         "host needs scope 'write'")
     g.irq_token = info
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["irq_tokens"] = TokenStore(app.config["IRQ_DATA_DIR"])
+    app.extensions["irq_users"] = UserStore(app.config["IRQ_DATA_DIR"],
+                                            clock=app.config["IRQ_CLOCK"])
+    app.extensions["irq_jwt"] = JwtIssuer(app.config["IRQ_DATA_DIR"],
+                                          lifetime=app.config["IRQ_JWT_LIFETIME"],
+                                          clock=app.config["IRQ_CLOCK"])
     app.before_request(_check)

@@ -107,18 +107,18 @@ def window_of(args: dict) -> Window:
     return windows.between(start, windows.clock() if end is None else end)
 
 
-def _irq_rows(window: Window) -> list[int]:
+def irq_rows(window: Window) -> list[int]:
     return [i for i, key in enumerate(window.keys) if key.isdigit()]
 
 
-def _span(window: Window) -> dict:
+def span(window: Window) -> dict:
     return {"start": iso(window.start), "end": iso(window.end),
             "period_duration_seconds": round(window.end - window.start, 6),
             "partial": window.partial}
 
 
 def _per_cpu(window: Window) -> list[int]:
-    return window.counts[_irq_rows(window)].sum(axis=0).tolist()
+    return window.counts[irq_rows(window)].sum(axis=0).tolist()
 
 
 @blp.route("/interrupts")
@@ -135,7 +135,7 @@ def interrupts(args):
         "percent_interrupts_per_cpu": [round(100.0 * v / total, 3) if total else 0.0
                                        for v in per_cpu],
         "num_interrupts_all_cpus": total, "num_cpus": len(window.cpus),
-        "cpus": list(window.cpus), **_span(window)})
+        "cpus": list(window.cpus), **span(window)})
 
 
 @blp.route("/interrupts/cpu/<cpu>", parameters=[{
@@ -156,7 +156,7 @@ def interrupts_cpu(args, cpu):
     return json_response({
         "cpu_num": int(cpu), "num_interrupts": count,
         "percent_interrupts": round(100.0 * count / total, 3) if total else 0.0,
-        "num_interrupts_all_cpus": total, "num_cpus": len(window.cpus), **_span(window)})
+        "num_interrupts_all_cpus": total, "num_cpus": len(window.cpus), **span(window)})
 
 
 @blp.route("/interrupts/irqs")
@@ -166,10 +166,10 @@ def interrupts_cpu(args, cpu):
 def interrupts_irqs(args):
     """Per-IRQ per-CPU counts and rates over a window: what a balancer needs."""
     window = window_of(args)
-    return json_response({**_span(window), "cpus": list(window.cpus), "irqs": [
+    return json_response({**span(window), "cpus": list(window.cpus), "irqs": [
         {"irq_num": key, "num_interrupts_per_cpu": counts, "num_interrupts": total,
          "rate_per_second": rate} for key, counts, total, rate in
-        _row_rates(window, _irq_rows(window))]})
+        row_rates(window, irq_rows(window))]})
 
 
 @blp.route("/softirqs")
@@ -180,13 +180,13 @@ def softirqs(args):
     """Per-softirq per-CPU counts and rates over a window (/proc/softirqs, as sampled)."""
     window = window_of(args)
     rows = [i for i, key in enumerate(window.keys) if key.startswith(SOFTIRQ_PREFIX)]
-    return json_response({**_span(window), "cpus": list(window.cpus), "softirqs": [
+    return json_response({**span(window), "cpus": list(window.cpus), "softirqs": [
         {"name": key[len(SOFTIRQ_PREFIX):], "num_softirqs_per_cpu": counts,
          "num_softirqs": total, "rate_per_second": rate} for key, counts, total, rate in
-        _row_rates(window, rows)]})
+        row_rates(window, rows)]})
 
 
-def _row_rates(window: Window, rows: list[int]):
+def row_rates(window: Window, rows: list[int]):
     """(key, per-CPU counts, total, rate per second) of each row in `rows`."""
     duration = window.end - window.start
     counts = window.counts[rows].tolist()

@@ -39,7 +39,8 @@ class ProblemSchema(Schema):
 
 
 class ContractPlugin(BasePlugin):
-    """apispec plugin: schema extras, and bearer security with 401/403 on write operations."""
+    """apispec plugin: schema extras; bearer security on write operations (unless one says
+    otherwise), and 401/403 on every operation that has security."""
 
     def schema_helper(self, name, definition, **kwargs):
         schema = kwargs.get("schema")
@@ -56,6 +57,7 @@ class ContractPlugin(BasePlugin):
                         media["schema"] = {"oneOf": schema["oneOf"]}
             if method in WRITE_METHODS:
                 operation.setdefault("security", [{BEARER: []}])
+            if operation.get("security"):
                 responses = operation.setdefault("responses", {})
                 responses.setdefault(401, "UNAUTHORIZED")
                 responses.setdefault(403, "FORBIDDEN")

@@ -22,7 +22,10 @@ STATUS = (  # most specific first
     (errors.InvalidInput, 400),
     (errors.AffinityBusy, 503),
     (errors.AffinityRefused, 409),
+    (errors.Conflict, 409),
     (errors.ScopeError, 403),
+    (errors.Forbidden, 403),
+    (errors.TooManyAttempts, 429),
     (errors.AuthError, 401),
     (errors.HostUnavailable, 503),
     (errors.IrqServerError, 500),
@@ -52,6 +55,8 @@ def domain_error(exc: errors.IrqServerError) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="irq-server"'
     if status == 503:
         headers["Retry-After"] = "1"
+    if status == 429:
+        headers["Retry-After"] = str(exc.retry_after)
     field_errors = {exc.field: [exc.detail]} if exc.field else None
     return problem(status, exc.title, exc.detail, field_errors, headers)
 

@@ -1,0 +1,1 @@
+"""Runs (the tracker): a command's CPU usage reported while it runs, owned by a user."""

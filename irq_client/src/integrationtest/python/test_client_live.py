@@ -32,8 +32,12 @@ def nic(listing: IrqList):
 def test_every_operation_of_the_served_spec_has_a_client_method(server):
     spec = IrqClient(server.url).openapi()
     verbs = {"get", "put", "post", "patch", "delete"}
+    paths = set(spec["paths"])
+    # a route under /api/v1 with a twin at the root is the same operation; the tracker's
+    # older dialect (/v1/api/...) is served for its own shipped client, ours speaks the new one
     served = {(method, path) for path, ops in spec["paths"].items()
-              if not path.startswith("/api/v1") for method in ops if method in verbs}
+              if not (path.startswith("/api/v1/") and path[len("/api/v1"):] in paths)
+              and not path.startswith("/v1/api/") for method in ops if method in verbs}
     served.add(("get", "/openapi.json"))
     missing = served - set(IrqClient.OPERATIONS)
     assert not missing, f"operations without a client method: {sorted(missing)}"

@@ -35,8 +35,9 @@ def test_public_surface_is_explicit():
         "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuUsage", "CpuWindow",
         "Current", "Forbidden", "Health", "History", "InterruptWindow", "Irq", "IrqClient",
         "IrqClientError", "IrqList", "IrqRate", "IrqWindow", "MemoryPoint", "NotFound",
-        "OtherRow", "Sampler", "ServerError", "SoftirqRate", "SoftirqWindow", "Span",
-        "SpaceAverage", "StoragePoint", "TransportError", "Unauthorized"])
+        "OtherRow", "Run", "RunInterrupts", "RunList", "Sampler", "ServerError", "SoftirqRate",
+        "SoftirqWindow", "Span", "SpaceAverage", "StoragePoint", "Token", "TooManyRequests",
+        "TransportError", "Unauthorized", "UsageRecorded"])
     for name in irq_client.__all__:
         assert hasattr(irq_client, name)
 

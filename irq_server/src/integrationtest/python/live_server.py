@@ -40,8 +40,8 @@ def processes_mentioning(text):
 
 
 class RunningServer:
-    def __init__(self, args, data_dir, env=None):
-        self.port = free_port()
+    def __init__(self, args, data_dir, env=None, port=None):
+        self.port = port or free_port()
         https = "--https" in args  # test-only marker: the server was given a certificate
         args = [a for a in args if a != "--https"]
         self.url = f"{'https' if https else 'http'}://127.0.0.1:{self.port}"
@@ -103,8 +103,10 @@ def wait_for(predicate, timeout=15.0):
 def start_server(tmp_path):
     servers = []
 
-    def start(*args, env=None):
-        server = RunningServer(list(args), tmp_path / f"data{len(servers)}", env=env)
+    def start(*args, env=None, data_dir=None, port=None):
+        """A server on `port` (default a free one) over `data_dir` (default a new one)."""
+        server = RunningServer(list(args), data_dir or tmp_path / f"data{len(servers)}",
+                               env=env, port=port)
         servers.append(server)
         return server
     yield start

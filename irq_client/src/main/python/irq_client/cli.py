@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import json
 import os
 import select
+import shlex
+import socket
 import sys
 import termios
 import time
 import tty
 
-from irq_client import __version__, render
+from irq_client import __version__, record, render
 from irq_client.client import IrqClient
 from irq_client.errors import ApiError, TransportError
 
@@ -34,10 +37,11 @@ EPILOG = """examples:
   irq-client usage --period 3600                   CPU, memory and disks now and over an hour
   irq-client cpu --period 600 --points 20          CPU usage over time (also memory, storage)
   irq-client irqs --json | jq '.totals'
+  irq-client record --user alice -- make -j8       record a command's CPU use as a run
 
 --server, --token, --timeout and --json go before or after the command.
-environment: IRQ_SERVER_URL (default http://127.0.0.1:5000), IRQ_TOKEN
-exit codes: 0 ok, 1 API error, 2 usage, 3 server unreachable
+environment: IRQ_SERVER_URL (default http://127.0.0.1:5000), IRQ_TOKEN, IRQ_PASSWORD (record)
+exit codes: 0 ok, 1 API error, 2 usage, 3 server unreachable (record: the command's own)
 """
 
 
@@ -156,6 +160,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub.choices["storage"].add_argument("--all", action="store_true",
                                         help="every tracked filesystem")
 
+    rec = command("record", help="run a command and record its CPU use (and interrupts) as a run",
+                  epilog=RECORD_EPILOG)
+    rec.add_argument("--name", help="run name (default: the command's name)")
+    rec.add_argument("--description", help="default: the whole command line")
+    rec.add_argument("--threshold", type=float, default=50.0,
+                     help="CPU percent; the run counts the time above it (default %(default)s)")
+    rec.add_argument("--interval", type=positive, default=0.5,
+                     help="seconds between CPU samples (default %(default)s)")
+    rec.add_argument("--user", help="log in as this user (password: $IRQ_PASSWORD or a "
+                                    "prompt); default: the --token/$IRQ_TOKEN token")
+    rec.add_argument("--no-command", action="store_true",
+                     help="no command: record until Ctrl-C (SIGINT) or SIGTERM")
+    rec.add_argument("--flush-timeout", type=positive, default=30.0,
+                     help="seconds to wait at the end for an unreachable server to take the "
+                          "kept samples (default %(default)s)")
+    rec.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS",
+                     help="the command to run, after --")
+
     top = command("top", help="live view like irqtop",
                   epilog="example: irq-client top -d 2 --iterations 10 -s total\n"
                          "keys on a terminal: i t d n sort by IRQ, TOTAL, DELTA, NAME; q quits")
@@ -166,6 +188,19 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("-b", "--batch", action="store_true",
                      help="print frames one after another (default when stdout is not a tty)")
     return p
+
+
+RECORD_EPILOG = """examples:
+  irq-client record --user alice -- make -j8
+  irq-client record --threshold 80 --name fio -- fio job.fio
+  irq-client record --no-command                 until Ctrl-C
+
+The command runs with this terminal's stdin/stdout/stderr; irq-client exits with its exit
+status (128+N when signal N ended it). SIGINT/SIGTERM sent to irq-client are passed on to
+it. Whole-machine CPU usage is sampled from /proc/stat every --interval; if the server goes
+away the samples are kept and sent when it is back. The run's stats, and the busiest IRQs
+during it when the server serves this machine, are printed on stderr at the end.
+"""
 
 
 def add_table_flags(parser: argparse.ArgumentParser, default_sort: str) -> None:
@@ -523,9 +558,44 @@ def cmd_series(client: IrqClient, args, out) -> int:
     return 0
 
 
+def cmd_record(client: IrqClient, args, out) -> int:
+    command = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    if args.no_command == bool(command):
+        raise UsageError("give a command after -- (irq-client record -- make), or "
+                         "--no-command to record until Ctrl-C")
+    if args.user:
+        password = os.environ.get("IRQ_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise UsageError("--user needs a password: set IRQ_PASSWORD or run on a "
+                                 "terminal to be asked")
+            password = getpass.getpass(f"password for {args.user}: ")
+        client.login(args.user, password)
+    elif not client.token:
+        raise UsageError("record needs a token: --user NAME (logs in), --token or $IRQ_TOKEN")
+    name = args.name or (os.path.basename(command[0]) if command else "no command")
+    description = args.description if args.description is not None else (
+        shlex.join(command) if command else None)
+    run = client.create_run(name, description, args.threshold, host=socket.gethostname(),
+                            start_time=time.time())
+    print(f"irq-client: run {run.id} started (threshold {run.threshold:g} % CPU, a sample "
+          f"every {args.interval:g} s)", file=sys.stderr)
+    outcome = record.record(client, run, command or None, args.interval, args.flush_timeout)
+    if outcome.unsent:
+        print(f"irq-client: warning: {outcome.unsent} samples were not delivered",
+              file=sys.stderr)
+    if outcome.run is not None:
+        if args.json:
+            json.dump({"run": client.get_json(f"/api/v1/test/{run.id}")}, sys.stderr, indent=2)
+            sys.stderr.write("\n")
+        else:
+            print(render.run_summary(outcome.run, outcome.interrupts), file=sys.stderr)
+    return outcome.exit_status
+
+
 COMMANDS = {"irqs": cmd_irqs, "irq": cmd_irq, "cpus": cmd_cpus, "interrupts": cmd_interrupts,
             "affinity": cmd_affinity, "top": cmd_top, "usage": cmd_usage, "cpu": cmd_series,
-            "memory": cmd_series, "storage": cmd_series}
+            "memory": cmd_series, "storage": cmd_series, "record": cmd_record}
 
 
 if __name__ == "__main__":

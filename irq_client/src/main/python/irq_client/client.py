@@ -18,8 +18,9 @@ from urllib3.util.retry import Retry
 
 from irq_client.errors import TransportError, error_from_response
 from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Health, History, Irq,
-                               InterruptWindow, IrqList, IrqWindow, MemoryPoint, SoftirqWindow,
-                               SpaceAverage, StoragePoint)
+                               InterruptWindow, IrqList, IrqWindow, MemoryPoint, Run,
+                               RunInterrupts, RunList, SoftirqWindow, SpaceAverage, StoragePoint,
+                               Token, UsageRecorded)
 
 DEFAULT_URL = "http://127.0.0.1:5000"
 RETRY_STATUSES = (429, 502, 503, 504)
@@ -50,6 +51,11 @@ class IrqClient:
         ("get", "/memory"): "memory", ("get", "/memory_average"): "memory_average",
         ("get", "/storage"): "storage", ("get", "/storage_average"): "storage_average",
         ("get", "/current"): "current",
+        ("post", "/api/v1/auth"): "login", ("post", "/api/v1/test"): "create_run",
+        ("get", "/api/v1/test"): "runs", ("get", "/api/v1/test/{run_id}"): "run",
+        ("post", "/api/v1/test/{run_id}/usage"): "add_usage",
+        ("post", "/api/v1/test/{run_id}/stop"): "stop_run",
+        ("get", "/api/v1/test/{run_id}/interrupts"): "run_interrupts",
     }
 
     def __init__(self, base_url: str | None = None, token: str | None = None,
@@ -92,6 +98,10 @@ class IrqClient:
         except ValueError as exc:
             raise TransportError(f"irq-server at {self.base_url} sent a body that is not JSON",
                                  method=method, url=url) from exc
+
+    def post_json(self, path: str, body: dict) -> object:
+        """POST (never retried: not idempotent)."""
+        return self.request("POST", path, json={k: v for k, v in body.items() if v is not None})
 
     def get_json(self, path: str, **params) -> object:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
@@ -210,6 +220,53 @@ class IrqClient:
     def current(self) -> Current:
         """Usage now: CPU over the last sampling interval, memory and filesystems now."""
         return Current.from_json(self.get_json("/current"))
+
+    # runs (the tracker): a user's JWT from login(), or any token; see `irq-client record`
+    def login(self, username: str, password: str) -> Token:
+        """Log in as a user made with 'irq-server user add'; the JWT becomes this client's
+        token.
+
+        Raises:
+            Unauthorized: wrong user name or password (one answer for both).
+            TooManyRequests: logins for that user failed repeatedly; see retry_after.
+        """
+        token = Token.from_json(self.post_json("/api/v1/auth", {"username": username,
+                                                                "password": password}))
+        self.token = token.token
+        return token
+
+    def create_run(self, name: str, description: str | None = None, threshold: float = 50.0,
+                   host: str | None = None, start_time: Instant | None = None) -> Run:
+        """Start a run; `threshold` in CPU percent (0.5 would mean 50: see the server docs),
+        `host` the machine it measures (its interrupts are served when it is the server's)."""
+        return Run.from_json(self.post_json("/api/v1/test", {
+            "name": name, "description": description, "threshold": threshold, "host": host,
+            "start_time": _instant(start_time)}))
+
+    def runs(self, page: int = 1, per_page: int = 20) -> RunList:
+        """The caller's runs, newest first."""
+        return RunList.from_json(self.get_json("/api/v1/test", page=page, per_page=per_page))
+
+    def run(self, run_id: int) -> Run:
+        return Run.from_json(self.get_json(f"/api/v1/test/{int(run_id)}"))
+
+    def add_usage(self, run_id: int, cpu_usage: float,
+                  timestamp: Instant | None = None) -> UsageRecorded:
+        """Record a CPU usage sample (percent, whole machine) measured at `timestamp`
+        (default: when the server receives it). Conflict once the run is stopped."""
+        return UsageRecorded.from_json(self.post_json(f"/api/v1/test/{int(run_id)}/usage", {
+            "cpu_usage": cpu_usage, "timestamp": _instant(timestamp)}))
+
+    def stop_run(self, run_id: int, end_time: Instant | None = None) -> Run:
+        """Stop a run at `end_time` (default now); Conflict when it is already stopped."""
+        return Run.from_json(self.post_json(f"/api/v1/test/{int(run_id)}/stop",
+                                            {"end_time": _instant(end_time)}))
+
+    def run_interrupts(self, run_id: int, limit: int = 20) -> RunInterrupts:
+        """Interrupts per CPU and the `limit` busiest IRQs during the run (Conflict when the
+        run measured another host than the server's)."""
+        return RunInterrupts.from_json(self.get_json(f"/api/v1/test/{int(run_id)}/interrupts",
+                                                     limit=limit))
 
 
 def _window(period, start, end) -> dict:

@@ -340,3 +340,82 @@ class Current:
                    free_disk=d.get("free_disk"), taken_at=_time(d["taken_at"]),
                    cpu=CpuUsage.from_json(d["cpu"]) if d.get("cpu") else None,
                    memory=dict(d.get("memory") or {}), filesystems=dict(d.get("filesystems") or {}))
+
+
+@dataclass(frozen=True)
+class Token:
+    token: str  # JWT: IrqClient.login sets it as the client's bearer token
+    scope: str  # "read" or "write"
+    expires_at: datetime  # when it stops working (UTC)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Token":
+        return cls(token=d["token"], scope=d["scope"], expires_at=_time(d["expires_at"]))
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int  # run id
+    name: str
+    description: str | None
+    threshold: float  # CPU percent
+    host: str | None  # hostname the run measured
+    active: bool  # not stopped yet
+    start_time: datetime
+    end_time: datetime | None  # None while active
+    duration: float  # seconds (to now while active)
+    time_above_threshold: float  # seconds with usage above the threshold (sample-and-hold)
+    samples: int  # usage samples recorded
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Run":
+        return cls(id=int(d["id"]), name=d["name"], description=d.get("description"),
+                   threshold=float(d["threshold"]), host=d.get("host"), active=bool(d["active"]),
+                   start_time=_time(d["start_time"]), end_time=_time(d.get("end_time")),
+                   duration=float(d["duration"]),
+                   time_above_threshold=float(d["time_above_threshold"]),
+                   samples=int(d["samples"]))
+
+
+@dataclass(frozen=True)
+class RunList:
+    runs: tuple[Run, ...]  # newest first
+    page: int
+    per_page: int
+    total: int  # the caller's runs in all
+
+    @classmethod
+    def from_json(cls, d: dict) -> "RunList":
+        return cls(runs=tuple(Run.from_json(r) for r in d["runs"]), page=int(d["page"]),
+                   per_page=int(d["per_page"]), total=int(d["total"]))
+
+
+@dataclass(frozen=True)
+class UsageRecorded:
+    id: int  # run id
+    above_threshold: bool  # this sample is above the run's threshold
+    time_above_threshold: float  # the run's seconds above it so far
+
+    @classmethod
+    def from_json(cls, d: dict) -> "UsageRecorded":
+        return cls(id=int(d["id"]), above_threshold=bool(d["above_threshold"]),
+                   time_above_threshold=float(d["time_above_threshold"]))
+
+
+@dataclass(frozen=True)
+class RunInterrupts:
+    span: Span  # the run's time, as history covers it
+    id: int  # run id
+    host: str  # the server's host (the run's)
+    cpus: tuple[int, ...]  # CPU ids
+    num_interrupts_per_cpu: tuple[int, ...]  # during the run
+    num_interrupts_all_cpus: int
+    num_irqs: int  # IRQs that fired during the run
+    irqs: tuple[IrqRate, ...]  # the busiest first
+
+    @classmethod
+    def from_json(cls, d: dict) -> "RunInterrupts":
+        return cls(span=Span.from_json(d), id=int(d["id"]), host=d["host"],
+                   cpus=_cpus(d["cpus"]), num_interrupts_per_cpu=_cpus(d["num_interrupts_per_cpu"]),
+                   num_interrupts_all_cpus=int(d["num_interrupts_all_cpus"]),
+                   num_irqs=int(d["num_irqs"]), irqs=tuple(IrqRate.from_json(i) for i in d["irqs"]))

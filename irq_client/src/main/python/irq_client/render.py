@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from irq_client.models import Irq, IrqList, IrqWindow, OtherRow, SoftirqWindow
+from irq_client.models import Irq, IrqList, IrqWindow, OtherRow, Run, RunInterrupts, SoftirqWindow
 
 _LIST_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 
@@ -221,3 +221,24 @@ def human_bytes(value: int | None) -> str:
             return f"{size:.0f}{unit}" if unit == "B" else f"{size:.1f}{unit}"
         size /= 1024
     return f"{size:.1f}P"
+
+
+def run_summary(run: Run, interrupts: RunInterrupts | None) -> str:
+    """What `irq-client record` prints at the end: the run's stats, then its busiest IRQs."""
+    share = f" ({100 * run.time_above_threshold / run.duration:.0f} %)" if run.duration else ""
+    lines = [f"run {run.id} ({run.name}): {run.duration:.2f} s, "
+             f"{run.time_above_threshold:.2f} s above {run.threshold:g} % CPU{share}, "
+             f"{run.samples} samples"]
+    if interrupts is not None and interrupts.irqs:
+        busiest = max(range(len(interrupts.cpus)),
+                      key=lambda i: interrupts.num_interrupts_per_cpu[i])
+        lines.append(f"interrupts on {interrupts.host} during the run: "
+                     f"{interrupts.num_interrupts_all_cpus} from {interrupts.num_irqs} IRQs, "
+                     f"busiest CPU {interrupts.cpus[busiest]} "
+                     f"({interrupts.num_interrupts_per_cpu[busiest]})")
+        rows = [(irq.irq, irq.num_interrupts, f"{irq.rate_per_second:.1f}",
+                 cpu_list(c for c, n in zip(interrupts.cpus, irq.num_interrupts_per_cpu) if n))
+                for irq in interrupts.irqs]
+        lines.append(table(["IRQ", "COUNT", "RATE/s", "CPUS"], rows,
+                           right=["IRQ", "COUNT", "RATE/s"]))
+    return "\n".join(lines)

@@ -45,6 +45,7 @@ bench: install
 	$(PY) benchmarks/history.py
 	$(PY) benchmarks/sampler.py
 	$(PY) benchmarks/balance.py
+	$(PY) benchmarks/runs.py
 
 clean:
 	rm -rf dist build $(VENV) */target .pytest_cache

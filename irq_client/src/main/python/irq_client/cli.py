@@ -199,7 +199,8 @@ The command runs with this terminal's stdin/stdout/stderr; irq-client exits with
 status (128+N when signal N ended it). SIGINT/SIGTERM sent to irq-client are passed on to
 it. Whole-machine CPU usage is sampled from /proc/stat every --interval; if the server goes
 away the samples are kept and sent when it is back. The run's stats, and the busiest IRQs
-during it when the server serves this machine, are printed on stderr at the end.
+during it when the server serves this machine, are printed on stderr at the end (with -J,
+the run's JSON, on stderr too: stdout stays the command's).
 """
 
 

@@ -19,6 +19,7 @@ import tty
 
 from irq_client import __version__, record, render
 from irq_client.client import IrqClient
+from irq_client.registry import RegistryClient, survey
 from irq_client.errors import ApiError, TransportError
 
 EPILOG = """examples:
@@ -38,6 +39,7 @@ EPILOG = """examples:
   irq-client cpu --period 600 --points 20          CPU usage over time (also memory, storage)
   irq-client irqs --json | jq '.totals'
   irq-client record --user alice -- make -j8       record a command's CPU use as a run
+  irq-client hosts --registry http://reg:5100 --partition rack1   a partition's servers
 
 --server, --token, --timeout and --json go before or after the command.
 environment: IRQ_SERVER_URL (default http://127.0.0.1:5000), IRQ_TOKEN, IRQ_PASSWORD (record)
@@ -178,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS",
                      help="the command to run, after --")
 
+    hosts = command("hosts", help="the irq-servers a registry lists in a partition, with "
+                    "their health", epilog="example: irq-client hosts --registry "
+                    "http://reg:5100 --partition rack1 --match '^db'")
+    add_registry_flags(hosts)
+
     top = command("top", help="live view like irqtop",
                   epilog="example: irq-client top -d 2 --iterations 10 -s total\n"
                          "keys on a terminal: i t d n sort by IRQ, TOTAL, DELTA, NAME; q quits")
@@ -217,6 +224,24 @@ def add_table_flags(parser: argparse.ArgumentParser, default_sort: str) -> None:
     parser.add_argument("--per-cpu", action="store_true", help="a column per CPU")
     parser.add_argument("-n", "--noheadings", action="store_true", help="no header line")
     parser.add_argument("-P", "--pairs", action="store_true", help='KEY="value" output')
+
+
+def add_registry_flags(parser: argparse.ArgumentParser) -> None:
+    """--registry/--partition/--match: find irq-servers through a registry (also used by
+    irq-balance)."""
+    parser.add_argument("--registry", default=os.environ.get("IRQ_REGISTRY_URL"),
+                        metavar="URL", help="registry URL (default $IRQ_REGISTRY_URL)")
+    parser.add_argument("--partition", help="registry partition holding the hosts")
+    parser.add_argument("--match", default="", metavar="REGEX",
+                        help="only hosts whose uid this RE2 pattern matches (anywhere)")
+
+
+def registry_hosts(args, timeout: float) -> tuple:
+    """The live irq-servers of args.partition in args.registry (UsageError when unset)."""
+    if not args.registry or not args.partition:
+        raise UsageError("give --registry URL (or $IRQ_REGISTRY_URL) and --partition")
+    registry = RegistryClient(server_url(args.registry), token=args.token, timeout=timeout)
+    return registry.hosts(args.partition, args.match)
 
 
 def server_url(text: str | None) -> str | None:
@@ -594,9 +619,26 @@ def cmd_record(client: IrqClient, args, out) -> int:
     return outcome.exit_status
 
 
+def cmd_hosts(client: IrqClient, args, out) -> int:
+    statuses = survey(registry_hosts(args, args.timeout), token=args.token,
+                      timeout=args.timeout)
+    if args.json:
+        return emit_json(out, [{"uid": s.entry.uid, "uri": s.entry.uri,
+                                "reachable": s.reachable, "status": s.status,
+                                "sampler_fresh": s.sampler_fresh, "irqs": s.irqs,
+                                "error": s.error} for s in statuses])
+    rows = [(s.entry.uid, s.entry.uri, "yes" if s.reachable else "no", s.status or "-",
+             "-" if s.sampler_fresh is None else ("fresh" if s.sampler_fresh else "stale"),
+             "-" if s.irqs is None else s.irqs) for s in statuses]
+    print(render.table(["UID", "URI", "REACHABLE", "STATUS", "SAMPLER", "IRQS"], rows,
+                       right=["IRQS"]), file=out)
+    return 0
+
+
 COMMANDS = {"irqs": cmd_irqs, "irq": cmd_irq, "cpus": cmd_cpus, "interrupts": cmd_interrupts,
             "affinity": cmd_affinity, "top": cmd_top, "usage": cmd_usage, "cpu": cmd_series,
-            "memory": cmd_series, "storage": cmd_series, "record": cmd_record}
+            "memory": cmd_series, "storage": cmd_series, "record": cmd_record,
+            "hosts": cmd_hosts}
 
 
 if __name__ == "__main__":

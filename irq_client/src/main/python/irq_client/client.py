@@ -27,36 +27,17 @@ RETRY_STATUSES = (429, 502, 503, 504)
 Instant = datetime | float | int | str
 
 
-class IrqClient:
-    """Client of one irq-server.
+class HttpClient:
+    """What every client of an irq-server role shares: the session with retries, the token,
+    the timeout, and the low layer returning decoded JSON (what `--json` prints).
 
     Args:
         base_url: server URL; default $IRQ_SERVER_URL or http://127.0.0.1:5000.
-        token: bearer token; default $IRQ_TOKEN (needed for affinity writes).
+        token: bearer token; default $IRQ_TOKEN (needed for writes).
         timeout: seconds for connect and for each read.
         retries: attempts after the first for idempotent calls (0 disables).
         session: a requests.Session to use (its adapters are replaced for retries).
     """
-
-    # (method, OpenAPI path) -> the method serving it; a test checks it covers the server's spec
-    OPERATIONS = {
-        ("get", "/healthz"): "health", ("get", "/openapi.json"): "openapi",
-        ("get", "/cpus"): "cpus", ("get", "/irqs"): "irqs", ("get", "/irqs/{irq}"): "irq",
-        ("get", "/irqs/{irq}/cpu_affinity"): "affinity",
-        ("put", "/irqs/{irq}/cpu_affinity"): "set_affinity",
-        ("get", "/interrupts"): "interrupts", ("get", "/interrupts/cpu/{cpu}"): "interrupts_cpu",
-        ("get", "/interrupts/irqs"): "interrupts_irqs", ("get", "/history"): "history",
-        ("get", "/readyz"): "ready", ("get", "/softirqs"): "softirqs",
-        ("get", "/cpu"): "cpu", ("get", "/cpu_average"): "cpu_average",
-        ("get", "/memory"): "memory", ("get", "/memory_average"): "memory_average",
-        ("get", "/storage"): "storage", ("get", "/storage_average"): "storage_average",
-        ("get", "/current"): "current",
-        ("post", "/api/v1/auth"): "login", ("post", "/api/v1/test"): "create_run",
-        ("get", "/api/v1/test"): "runs", ("get", "/api/v1/test/{run_id}"): "run",
-        ("post", "/api/v1/test/{run_id}/usage"): "add_usage",
-        ("post", "/api/v1/test/{run_id}/stop"): "stop_run",
-        ("get", "/api/v1/test/{run_id}/interrupts"): "run_interrupts",
-    }
 
     def __init__(self, base_url: str | None = None, token: str | None = None,
                  timeout: float = 5.0, retries: int = 3, session: requests.Session | None = None):
@@ -73,7 +54,7 @@ class IrqClient:
         self.session.mount("https://", adapter)
 
     def __repr__(self) -> str:
-        return f"IrqClient({self.base_url!r})"
+        return f"{type(self).__name__}({self.base_url!r})"
 
     # ---- low layer: decoded JSON --------------------------------------------------------------
     def request(self, method: str, path: str, **kwargs) -> object:
@@ -99,12 +80,40 @@ class IrqClient:
             raise TransportError(f"irq-server at {self.base_url} sent a body that is not JSON",
                                  method=method, url=url) from exc
 
+    def delete_json(self, path: str) -> object:
+        return self.request("DELETE", path)
+
     def post_json(self, path: str, body: dict) -> object:
         """POST (never retried: not idempotent)."""
         return self.request("POST", path, json={k: v for k, v in body.items() if v is not None})
 
     def get_json(self, path: str, **params) -> object:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+
+
+class IrqClient(HttpClient):
+    """Client of one irq-server (a host): one method per route, returning typed models."""
+
+    # (method, OpenAPI path) -> the method serving it; a test checks it covers the server's spec
+    OPERATIONS = {
+        ("get", "/healthz"): "health", ("get", "/openapi.json"): "openapi",
+        ("get", "/cpus"): "cpus", ("get", "/irqs"): "irqs", ("get", "/irqs/{irq}"): "irq",
+        ("get", "/irqs/{irq}/cpu_affinity"): "affinity",
+        ("put", "/irqs/{irq}/cpu_affinity"): "set_affinity",
+        ("get", "/interrupts"): "interrupts", ("get", "/interrupts/cpu/{cpu}"): "interrupts_cpu",
+        ("get", "/interrupts/irqs"): "interrupts_irqs", ("get", "/history"): "history",
+        ("get", "/readyz"): "ready", ("get", "/softirqs"): "softirqs",
+        ("get", "/cpu"): "cpu", ("get", "/cpu_average"): "cpu_average",
+        ("get", "/memory"): "memory", ("get", "/memory_average"): "memory_average",
+        ("get", "/storage"): "storage", ("get", "/storage_average"): "storage_average",
+        ("get", "/current"): "current",
+        ("post", "/api/v1/auth"): "login", ("post", "/api/v1/test"): "create_run",
+        ("get", "/api/v1/test"): "runs", ("get", "/api/v1/test/{run_id}"): "run",
+        ("post", "/api/v1/test/{run_id}/usage"): "add_usage",
+        ("post", "/api/v1/test/{run_id}/stop"): "stop_run",
+        ("get", "/api/v1/test/{run_id}/interrupts"): "run_interrupts",
+    }
 
     # ---- high layer: typed models ----------------------------------------------------------
     def health(self) -> Health:

@@ -419,3 +419,42 @@ class RunInterrupts:
                    cpus=_cpus(d["cpus"]), num_interrupts_per_cpu=_cpus(d["num_interrupts_per_cpu"]),
                    num_interrupts_all_cpus=int(d["num_interrupts_all_cpus"]),
                    num_irqs=int(d["num_irqs"]), irqs=tuple(IrqRate.from_json(i) for i in d["irqs"]))
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    uid: str  # what published it calls itself
+    uri: str  # where it is (an irq-server's base URL for data_type "irq-server")
+    connection_type: int
+    data_type: str  # "irq-server" for irq-servers
+    published: datetime | None  # last publication (UTC); None from the old lookup route
+    expires: datetime | None  # when it stops being returned unless re-published
+
+    @classmethod
+    def from_json(cls, d: dict) -> "RegistryEntry":
+        return cls(uid=d["uid"], uri=d["uri"], connection_type=int(d["connection_type"]),
+                   data_type=d["data_type"], published=_time(d.get("published")),
+                   expires=_time(d.get("expires")))
+
+
+@dataclass(frozen=True)
+class PartitionSummary:
+    partition: str
+    entries: int  # not purged yet, live or expired
+    live: int  # within the TTL
+
+
+@dataclass(frozen=True)
+class RegistryState:
+    ttl_seconds: float  # entries live this long after their last publication
+    partitions: tuple[PartitionSummary, ...]
+    publish_calls: int
+    lookup_calls: int
+
+    @classmethod
+    def from_json(cls, d: dict) -> "RegistryState":
+        return cls(ttl_seconds=float(d["ttl_seconds"]),
+                   partitions=tuple(PartitionSummary(p["partition"], int(p["entries"]),
+                                                     int(p["live"])) for p in d["partitions"]),
+                   publish_calls=int(d["publish"]["calls"]),
+                   lookup_calls=int(d["lookup"]["calls"]))

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
 from datetime import datetime
 
 from irq_server import __version__
-from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_sampling_flags,
-                               add_serve_flags, env, settings_from_args)
+from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_registry_flags,
+                               add_sampling_flags, add_serve_flags, env, settings_from_args)
 from irq_server.errors import IrqServerError
 from irq_server.history.tiers import parse_tiers
+from irq_server.publisher import TOKEN_ENV
 from irq_server.tokens import SCOPES, TokenStore
 from irq_server.users import UserStore
 
@@ -23,6 +25,8 @@ EPILOG = """examples:
   irq-server token create --scope read --name grafana
   irq-server user add alice                    a user who logs in (POST /api/v1/auth) for runs
   irq-server sampler --root / --data-dir /var/lib/irq-server   (history only, no HTTP)
+  irq-server registry --bind 0.0.0.0:5100 --data-dir /var/lib/irq-registry
+  irq-server --publish-to http://registry:5100 --partition rack1   (be found through it)
 """
 
 
@@ -31,10 +35,22 @@ def build_parser() -> argparse.ArgumentParser:
         prog="irq-server", description="REST server for a Linux host's interrupts and IRQ "
         "affinity.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"irq-server {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{serve,token,user,sampler,simulate}")
+    sub = parser.add_subparsers(dest="command",
+                                metavar="{serve,registry,token,user,sampler,simulate}")
     serve = sub.add_parser("serve", help="run the server (the default command)",
                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_serve_flags(serve)
+    registry = sub.add_parser("registry", help="run the connection registry (publish/lookup "
+                              "by partition with a TTL) instead of serving a host",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_registry_flags(registry)
+    publish = sub.add_parser("publish", help="keep a server published in a registry (started "
+                             "by 'serve --publish-to'; token from IRQ_SERVER_PUBLISH_TOKEN)")
+    publish.add_argument("--to", required=True, help="registry URL")
+    publish.add_argument("--partition", required=True)
+    publish.add_argument("--as", dest="uid", required=True, help="uid to publish")
+    publish.add_argument("--advertise", required=True, help="base URL to publish")
+    add_log_level_flag(publish)
     token = sub.add_parser("token", help="manage bearer tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True, metavar="{create}")
     create = token_sub.add_parser("create", help="create a token and print it once")
@@ -76,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("serve", "token", "user", "sampler", "simulate", "-h",
-                                   "--help", "--version"):
+    if not argv or argv[0] not in ("serve", "registry", "publish", "token", "user", "sampler",
+                                   "simulate", "-h", "--help", "--version"):
         argv.insert(0, "serve")
     args = build_parser().parse_args(argv)
     level = getattr(args, "log_level", "info").upper()
@@ -93,7 +109,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sampler":
             return server.run_sampler(args.root, args.data_dir, args.interval,
                                       parse_tiers(args.tiers))
-        return server.serve(settings_from_args(args))
+        if args.command == "publish":
+            return server.run_publisher(args.to, args.partition, args.uid, args.advertise)
+        if hasattr(args, "publish_token"):  # to the publisher through its environment
+            os.environ[TOKEN_ENV] = args.publish_token
+        settings = settings_from_args(args, role=args.command)
+        if settings.publish_to and not settings.partition:
+            print("irq-server: --publish-to needs --partition", file=sys.stderr)
+            return 2
+        return server.serve(settings)
     except IrqServerError as exc:
         print(f"irq-server: {exc.detail}", file=sys.stderr)
         return 2

@@ -33,18 +33,27 @@ class Settings:
     tiers: str = "1s:1h,10s:1d,60s:7d,10m:90d"  # history retention, STEP:KEEP,...
     sampler: bool = True  # start the history sampler beside gunicorn
     max_body: int = 16 * 1024  # largest request body accepted, bytes (413 above)
+    role: str = "host"  # "host" (this machine's IRQs) or "registry" (irq-server registry)
+    registry_ttl: float = 10.0  # registry: seconds an entry lives after its publication
+    open_publish: bool = False  # registry: publish/retract need no token
+    publish_to: str | None = None  # host: registry URL to publish this server to
+    partition: str | None = None  # host: the registry partition to publish under
+    publish_as: str | None = None  # host: uid to publish (default the hostname)
+    advertise: str | None = None  # host: base URL to publish (default from --bind)
 
     def app_config(self, root: str) -> dict:
         return {"IRQ_ROOT": root, "IRQ_DATA_DIR": self.data_dir, "IRQ_AUTH_READS": self.auth_reads,
                 "IRQ_INTERVAL": self.interval, "IRQ_TIERS": parse_tiers(self.tiers),
-                "IRQ_MAX_BODY": self.max_body}
+                "IRQ_MAX_BODY": self.max_body, "IRQ_ROLE": self.role,
+                "IRQ_REGISTRY_TTL": self.registry_ttl, "IRQ_OPEN_PUBLISH": self.open_publish}
 
 
 def env(name: str, default=None):
     return os.environ.get(f"IRQ_SERVER_{name}", default)
 
 
-def add_serve_flags(parser: argparse.ArgumentParser) -> None:
+def add_http_flags(parser: argparse.ArgumentParser, max_body: int = Settings().max_body) -> None:
+    """What every serving role takes: where to listen, how many workers, TLS, auth, logs."""
     d = Settings()
     parser.add_argument("--bind", default=env("BIND", d.bind),
                         help="address to listen on (default %(default)s; env IRQ_SERVER_BIND)")
@@ -52,26 +61,56 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
                         help="gunicorn worker processes (default %(default)s)")
     parser.add_argument("--threads", type=int, default=int(env("THREADS", d.threads)),
                         help="threads per worker (default %(default)s)")
-    parser.add_argument("--root", default=env("ROOT", d.root),
-                        help="host tree root holding proc/ and sys/ (default %(default)s)")
     add_data_dir_flag(parser)
-    add_sampling_flags(parser)
-    parser.add_argument("--simulate", default=env("SIMULATE"), metavar="CPUS:NODES:IRQS",
-                        help="serve a simulated host instead of --root, e.g. 64:2:500")
-    parser.add_argument("--seed", type=int, default=int(env("SEED", d.seed)),
-                        help="seed of the simulated host (default %(default)s)")
     parser.add_argument("--certfile", default=env("CERTFILE"), help="TLS certificate (PEM)")
     parser.add_argument("--keyfile", default=env("KEYFILE"), help="TLS private key (PEM)")
     add_log_level_flag(parser)
-    parser.add_argument("--no-sampler", dest="sampler", action="store_false",
-                        help="do not start the history sampler (run 'irq-server sampler' as its "
-                             "own service instead)")
-    parser.add_argument("--max-body", type=int, default=int(env("MAX_BODY", d.max_body)),
+    parser.add_argument("--max-body", type=int, default=int(env("MAX_BODY", max_body)),
                         metavar="BYTES", help="largest request body accepted; larger ones get "
                         "413 without being read (default %(default)s)")
     parser.add_argument("--auth-reads", action="store_true",
                         default=env("AUTH_READS", "") not in ("", "0", "false"),
                         help="require a token for reads too")
+
+
+def add_serve_flags(parser: argparse.ArgumentParser) -> None:
+    d = Settings()
+    add_http_flags(parser)
+    parser.add_argument("--root", default=env("ROOT", d.root),
+                        help="host tree root holding proc/ and sys/ (default %(default)s)")
+    add_sampling_flags(parser)
+    parser.add_argument("--simulate", default=env("SIMULATE"), metavar="CPUS:NODES:IRQS",
+                        help="serve a simulated host instead of --root, e.g. 64:2:500")
+    parser.add_argument("--seed", type=int, default=int(env("SEED", d.seed)),
+                        help="seed of the simulated host (default %(default)s)")
+    parser.add_argument("--no-sampler", dest="sampler", action="store_false",
+                        help="do not start the history sampler (run 'irq-server sampler' as its "
+                             "own service instead)")
+    parser.add_argument("--publish-to", default=env("PUBLISH_TO"), metavar="URL",
+                        help="a registry (irq-server registry) to publish this server to, "
+                             "every TTL/3, retracted on a clean stop; needs --partition")
+    parser.add_argument("--partition", default=env("PARTITION"),
+                        help="the registry partition to publish under")
+    parser.add_argument("--publish-as", default=env("PUBLISH_AS"), metavar="NAME",
+                        help="uid to publish (default: the hostname)")
+    parser.add_argument("--advertise", default=env("ADVERTISE"), metavar="URL",
+                        help="base URL to publish (default: from --bind, https with TLS)")
+    parser.add_argument("--publish-token", default=argparse.SUPPRESS,
+                        help="write token of the registry (better: env "
+                             "IRQ_SERVER_PUBLISH_TOKEN, not seen in ps)")
+
+
+def add_registry_flags(parser: argparse.ArgumentParser) -> None:
+    d = Settings()
+    add_http_flags(parser, max_body=1 << 20)
+    parser.add_argument("--registry-ttl", type=float,
+                        default=float(env("REGISTRY_TTL", d.registry_ttl)), metavar="SECONDS",
+                        help="entries not re-published for this long are not returned "
+                             "(default %(default)s)")
+    parser.add_argument("--open-publish", action="store_true",
+                        default=env("OPEN_PUBLISH", "") not in ("", "0", "false"),
+                        help="accept publish/retract without a token (the old service's "
+                             "clients send none)")
 
 
 def add_sampling_flags(parser: argparse.ArgumentParser) -> None:
@@ -93,9 +132,7 @@ def add_data_dir_flag(parser: argparse.ArgumentParser) -> None:
                              "env IRQ_SERVER_DATA_DIR)")
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    return Settings(bind=args.bind, workers=args.workers, threads=args.threads, root=args.root,
-                    data_dir=args.data_dir, interval=args.interval, simulate=args.simulate,
-                    seed=args.seed, certfile=args.certfile, keyfile=args.keyfile,
-                    log_level=args.log_level, auth_reads=args.auth_reads, tiers=args.tiers,
-                    sampler=args.sampler, max_body=args.max_body)
+def settings_from_args(args: argparse.Namespace, role: str = "host") -> Settings:
+    """Settings from parsed flags (a flag the role's parser lacks keeps its default)."""
+    names = [f for f in Settings.__dataclass_fields__ if f != "role" and hasattr(args, f)]
+    return Settings(role=role, **{name: getattr(args, name) for name in names})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ from irq_server.api import create_app
 from irq_server.config import Settings
 from irq_server.history.sampler import Sampler
 from irq_server.history.store import HistoryStore
+from irq_server.publisher import Publisher, advertised_url, token_from_env
 from irq_server.supervisor import Helper, Supervisor
 from irq_server.tokens import TokenStore
 
@@ -100,12 +102,28 @@ def _watch_parent(parent: int, stop: threading.Event) -> None:
             stop.set()
 
 
+def run_publisher(registry: str, partition: str, uid: str, uri: str) -> int:
+    """Keep `uid` published in `registry` until SIGTERM/SIGINT or the parent goes away; then
+    retract it."""
+    stop = _stop_on_signals()
+    threading.Thread(target=_watch_parent, args=(os.getppid(), stop), daemon=True).start()
+    Publisher(registry, partition, uid, uri, token=token_from_env()).run(stop)
+    return 0
+
+
 def serve(settings: Settings) -> int:
     """Run until SIGTERM/SIGINT."""
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     created = TokenStore(settings.data_dir).ensure_admin()
     if created:
-        log.warning("write token for affinity changes: %s", created)
+        log.warning("write token: %s", created)
+    if settings.role == "registry":
+        if settings.open_publish:
+            log.warning("--open-publish: ANYONE who reaches %s can publish and retract "
+                        "registry entries without a token", settings.bind)
+        log.info("registry on %s (TTL %g s)", settings.bind, settings.registry_ttl)
+        GunicornApp(settings, settings.root).run()
+        return 0
     root = prepare_simulation(settings) if settings.simulate else settings.root
     helpers = []
     if settings.simulate:
@@ -117,6 +135,12 @@ def serve(settings: Settings) -> int:
             "sampler", "--root", root, "--data-dir", settings.data_dir, "--interval",
             str(settings.interval), "--tiers", settings.tiers, "--log-level",
             settings.log_level)))
+    if settings.publish_to:
+        uri = settings.advertise or advertised_url(settings.bind, bool(settings.certfile))
+        helpers.append(Helper("publisher", _helper_argv(
+            "publish", "--to", settings.publish_to, "--partition", settings.partition,
+            "--as", settings.publish_as or socket.gethostname(), "--advertise", uri,
+            "--log-level", settings.log_level)))
     supervisor = Supervisor(helpers, spawn=_child)
     supervisor.start()
     log.info("serving %s on %s (helpers: %s)", root, settings.bind,

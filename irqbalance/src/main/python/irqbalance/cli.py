@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 from irq_client import IrqClient, IrqClientError
-from irq_client.cli import UsageError, cpu_list_arg, positive, server_url
+from irq_client.cli import (UsageError, add_registry_flags, cpu_list_arg, positive,
+                            registry_hosts, server_url)
 from irq_client.render import cpu_list
 from irqbalance import __version__, measure
 from irqbalance.apply import ApplyError, apply_plan, rollback
@@ -29,8 +30,9 @@ EPILOG = """examples:
   irq-balance plan --server http://a:5000 --server http://b:5000 --json
   irq-balance apply --banned-cpus 0-1 --ban-irq 24 --period 30 --max-moves 20
   irq-balance watch --interval 60                            re-balance when it pays off
+  irq-balance plan --registry http://reg:5100 --partition rack1 --match '^db'
 
-environment: IRQ_SERVER_URL (when no --server), IRQ_TOKEN
+environment: IRQ_SERVER_URL (when no --server), IRQ_TOKEN, IRQ_REGISTRY_URL
 exit codes: 0 every host ok, 1 some host failed, 2 usage
 """
 
@@ -47,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--server", action="append", dest="servers", metavar="URL",
                         help="irq-server URL; repeat for a fleet (default $IRQ_SERVER_URL)")
     common.add_argument("--token", help="write token (default $IRQ_TOKEN)")
+    add_registry_flags(common)
     common.add_argument("--period", type=positive, default=60.0,
                         help="measure rates over the last S seconds (default %(default)s)")
     common.add_argument("--banned-cpus", type=cpu_list_arg, default=frozenset(),
@@ -167,26 +170,45 @@ def main(argv: list[str] | None = None, out=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="irq-balance: %(message)s")
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # retries are reported per host
-    if not args.servers:
-        args.servers = [os.environ.get("IRQ_SERVER_URL", "http://127.0.0.1:5000")]
+    given = list(args.servers or [])
+    if not given and not args.partition:
+        given = [os.environ.get("IRQ_SERVER_URL", "http://127.0.0.1:5000")]
     if args.max_moves is not None and args.max_moves < 1:
         print("irq-balance: --max-moves must be at least 1", file=sys.stderr)
         return 2
     try:
-        for url in args.servers:
+        for url in given:
             server_url(url)
+        if args.partition:
+            registry_hosts(args, args.timeout)  # usage and registry errors now
     except UsageError as exc:
         print(f"irq-balance: {exc}", file=sys.stderr)
         return 2
+    except IrqClientError as exc:
+        print(f"irq-balance: registry: {exc}", file=sys.stderr)
+        return 1
     try:
         iteration = 0
         while True:
-            outcomes = run_all(args)
-            report(outcomes, args.json, out)
+            # a registry's hosts are looked up every round: they come and go
+            try:
+                found = [h.uri for h in registry_hosts(args, args.timeout)] \
+                    if args.partition else []
+            except IrqClientError as exc:  # the registry went away: this round fails
+                print(f"irq-balance: registry: {exc}", file=sys.stderr)
+                found = []
+            args.servers = given + [uri for uri in found if uri not in given]
+            if not args.servers:
+                print(f"irq-balance: no live irq-server in partition {args.partition!r}",
+                      file=sys.stderr)
+                outcomes = []
+            else:
+                outcomes = run_all(args)
+                report(outcomes, args.json, out)
             out.flush()
             iteration += 1
             if args.command != "watch" or (args.iterations and iteration >= args.iterations):
-                return 0 if all(o["ok"] for o in outcomes) else 1
+                return 0 if outcomes and all(o["ok"] for o in outcomes) else 1
             time.sleep(args.interval)
     except KeyboardInterrupt:
         return 0

@@ -9,13 +9,14 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from irq_server import __version__
-from irq_server.api import auth, cpus, health, history, irqs, problems, runs, usage
+from irq_server.api import auth, cpus, health, history, irqs, problems, registry, runs, usage
 from irq_server.api.openapi import Api
 from irq_server.api.window_cache import WindowCache
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import DEFAULT_TIERS
 from irq_server.history.window import Windows
 from irq_server.host import Host
+from irq_server.registry.store import DEFAULT_TTL, RegistryStore
 from irq_server.runs.store import RunStore
 from irq_server.simhost import host_fs
 
@@ -32,6 +33,9 @@ DEFAULTS = {
     "IRQ_CLOCK": time.time,  # "now" (tests drive a fake one)
     "IRQ_MAX_BODY": 16 * 1024,  # request bodies above this many bytes get 413 unread
     "IRQ_JWT_LIFETIME": 12 * 3600.0,  # seconds a token from POST /api/v1/auth is valid
+    "IRQ_ROLE": "host",  # "host": a host's interrupts (and runs); "registry": the registry
+    "IRQ_REGISTRY_TTL": DEFAULT_TTL,  # registry: seconds an entry lives after publication
+    "IRQ_OPEN_PUBLISH": False,  # registry: publish/retract need no token (old clients)
     "API_TITLE": "irq-server",
     "API_VERSION": __version__,
     "OPENAPI_VERSION": "3.0.3",
@@ -50,23 +54,41 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["IRQ_DATA_DIR"]:
         app.config["IRQ_DATA_DIR"] = tempfile.mkdtemp(prefix="irq-server-")
     os.makedirs(app.config["IRQ_DATA_DIR"], exist_ok=True)
-    host = Host(host_fs(app.config["IRQ_ROOT"]), state_dir=app.config["IRQ_DATA_DIR"])
-    app.extensions["irq_host"] = host
-    app.extensions["irq_windows"] = _windows(host, app.config)
-    app.extensions["irq_window_cache"] = WindowCache()
     api = Api(app)
-    for blp in BLUEPRINTS:
-        api.register_blueprint(blp)
-        api.register_blueprint(blp, url_prefix=API_PREFIX, name=f"v1_{blp.name}")
-    for blp in CONTRACT_BLUEPRINTS:
-        api.register_blueprint(blp)
-    app.extensions["irq_runs"] = RunStore(app.config["IRQ_DATA_DIR"], clock=app.config["IRQ_CLOCK"])
+    if app.config["IRQ_ROLE"] == "registry":
+        _registry_role(app, api)
+    else:
+        _host_role(app, api)
     app.add_url_rule(f"{API_PREFIX}/openapi.json", "v1_openapi",
                      lambda: app.view_functions["api-docs.openapi_json"]())
     app.before_request(_refuse_large_body)
     auth.init_app(app)
     problems.init_app(app)
     return app
+
+
+def _host_role(app: Flask, api: Api) -> None:
+    host = Host(host_fs(app.config["IRQ_ROOT"]), state_dir=app.config["IRQ_DATA_DIR"])
+    app.extensions["irq_host"] = host
+    app.extensions["irq_windows"] = _windows(host, app.config)
+    app.extensions["irq_window_cache"] = WindowCache()
+    app.extensions["irq_runs"] = RunStore(app.config["IRQ_DATA_DIR"],
+                                          clock=app.config["IRQ_CLOCK"])
+    for blp in BLUEPRINTS:
+        api.register_blueprint(blp)
+        api.register_blueprint(blp, url_prefix=API_PREFIX, name=f"v1_{blp.name}")
+    for blp in CONTRACT_BLUEPRINTS:
+        api.register_blueprint(blp)
+
+
+def _registry_role(app: Flask, api: Api) -> None:
+    app.extensions["irq_registry"] = RegistryStore(
+        app.config["IRQ_DATA_DIR"], ttl=app.config["IRQ_REGISTRY_TTL"],
+        clock=app.config["IRQ_CLOCK"])
+    api.register_blueprint(registry.compat)
+    api.register_blueprint(registry.typed)
+    app.add_url_rule("/getconnection/<partition>", "getconnection_get",
+                     registry.getconnection_get, methods=["GET"])
 
 
 def _refuse_large_body() -> None:

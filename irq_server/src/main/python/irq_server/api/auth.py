@@ -6,7 +6,10 @@ carry a scope. What a route needs is decided here, by default from its method: a
 GET/HEAD/OPTIONS needs scope "write"; reads need a token only with --auth-reads. A view can
 say otherwise with one of two marks:
 - `@needs_caller`: any valid token, whatever its scope and the method (a user's own runs);
-- `@no_token`: none at all (the login route itself).
+- `@no_token`: none at all (the login route itself);
+- `@reads_only`: a read whatever its method (the registry's lookup is a POST);
+- `@open_publish`: a write, open to everyone when the server runs with --open-publish (the
+  registry's old clients send no token).
 """
 from __future__ import annotations
 
@@ -31,6 +34,18 @@ def needs_caller(view):
 def no_token(view):
     """Mark `view` (under its route decorator): open to everyone."""
     setattr(view, _MARK, "none")
+    return view
+
+
+def reads_only(view):
+    """Mark `view` (under its route decorator): checked as a read, whatever its method."""
+    setattr(view, _MARK, "read")
+    return view
+
+
+def open_publish(view):
+    """Mark `view` (under its route decorator): a write, unless --open-publish."""
+    setattr(view, _MARK, "publish")
     return view
 
 
@@ -63,8 +78,10 @@ def identify(token: str) -> TokenInfo:
 def _check() -> None:
     view = current_app.view_functions.get(request.endpoint)
     mark = getattr(view, _MARK, None)
-    writing = request.method not in READ_METHODS
-    if mark == "none" or (mark is None and not writing and (
+    if mark == "publish" and current_app.config["IRQ_OPEN_PUBLISH"]:
+        return
+    writing = request.method not in READ_METHODS and mark != "read"
+    if mark == "none" or (mark in (None, "read", "publish") and not writing and (
             not current_app.config["IRQ_AUTH_READS"] or request.path in OPEN_PATHS)):
         return
     header = request.headers.get("Authorization", "")
@@ -73,7 +90,7 @@ def _check() -> None:
         raise AuthError("this request needs 'Authorization: Bearer <token>': a token from "
                         "'irq-server token create', or a user's from POST /api/v1/auth")
     info = identify(token.strip())
-    if mark is None and writing and info.scope != "write":
+    if mark in (None, "publish") and writing and info.scope != "write":
         raise ScopeError(f"{info.kind} '{info.name}' has scope '{info.scope}'; changing the "
                          "host needs scope 'write'")
     g.irq_token = info

@@ -1,17 +1,43 @@
 """flask-smorest Blueprint that also documents the json_or_form body location."""
 from __future__ import annotations
 
+import json
+
 import orjson
 from flask import Response
 from flask_smorest import Blueprint as _Blueprint
+from webargs import core
+from webargs.flaskparser import FlaskParser
 
 from irq_server.errors import InvalidInput
 
 
+class Parser(FlaskParser):
+    """webargs' parser plus one location, "body": the raw body read as JSON whatever its
+    Content-Type when it looks like JSON (the older services' clients post JSON without
+    saying so, or as a form type), else a form."""
+
+    def load_body(self, req, schema):
+        data = req.get_data(cache=True)  # first: werkzeug then parses a form from the cache
+        if data.lstrip()[:1] in (b"{", b"[") or (
+                data and req.mimetype not in ("application/x-www-form-urlencoded",
+                                              "multipart/form-data")):
+            try:
+                return json.loads(data)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                self._handle_invalid_json_error(exc, req)
+        return self.load_form(req, schema) if data else core.missing
+
+
+Parser.__location_map__ = {**FlaskParser.__location_map__, "body": "load_body"}
+
+
 class Blueprint(_Blueprint):
+    ARGUMENTS_PARSER = Parser()
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **_Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "json_or_form": "application/json",
+        "body": "application/json",
     }
 
 

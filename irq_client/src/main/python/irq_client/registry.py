@@ -1,0 +1,97 @@
+"""RegistryClient: the typed client of an `irq-server registry`, and `survey`, which asks
+every irq-server of a partition how it is (for `irq-client hosts`)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from irq_client.client import HttpClient, IrqClient
+from irq_client.errors import IrqClientError
+from irq_client.models import RegistryEntry, RegistryState
+
+IRQ_SERVER = "irq-server"  # the data_type irq-servers publish themselves under
+
+
+class RegistryClient(HttpClient):
+    """Client of one registry (`irq-server registry`); see HttpClient for the arguments."""
+
+    OPERATIONS = {
+        ("get", "/healthz"): "health", ("get", "/openapi.json"): "openapi",
+        ("get", "/api/v1/registry"): "state",
+        ("get", "/api/v1/registry/{partition}/entries"): "entries",
+        ("post", "/api/v1/registry/{partition}/entries"): "publish",
+        ("post", "/api/v1/registry/{partition}/retract"): "retract",
+        ("delete", "/api/v1/registry/{partition}"): "retract_partition",
+        ("get", "/api/v1/registry/{partition}/prometheus"): "prometheus_targets",
+    }
+
+    def health(self) -> dict:
+        return self.get_json("/healthz")
+
+    def openapi(self) -> dict:
+        return self.get_json("/openapi.json")
+
+    def state(self) -> RegistryState:
+        """TTL, partitions with their entry counts, publish/lookup counts."""
+        return RegistryState.from_json(self.get_json("/api/v1/registry"))
+
+    def entries(self, partition: str, uid_regex: str = "",
+                data_type: str | None = None) -> tuple[RegistryEntry, ...]:
+        """Live entries whose uid `uid_regex` (RE2) matches anywhere; NotFound for an unknown
+        partition, BadRequest for a pattern the server refuses."""
+        found = self.get_json(f"/api/v1/registry/{_segment(partition)}/entries",
+                              uid_regex=uid_regex, data_type=data_type)
+        return tuple(RegistryEntry.from_json(e) for e in found["entries"])
+
+    def hosts(self, partition: str, match: str = "") -> tuple[RegistryEntry, ...]:
+        """The live irq-servers of a partition (uid matching `match`)."""
+        return self.entries(partition, match, IRQ_SERVER)
+
+    def publish(self, partition: str, connections: Iterable[dict]) -> int:
+        """Publish or refresh entries ({"uid", "uri", "connection_type", "data_type"})."""
+        return self.post_json(f"/api/v1/registry/{_segment(partition)}/entries",
+                              {"connections": list(connections)})["count"]
+
+    def retract(self, partition: str, uids: Iterable[str]) -> int:
+        return self.post_json(f"/api/v1/registry/{_segment(partition)}/retract",
+                              {"uids": list(uids)})["count"]
+
+    def retract_partition(self, partition: str) -> int:
+        return self.delete_json(f"/api/v1/registry/{_segment(partition)}")["count"]
+
+    def prometheus_targets(self, partition: str) -> list[dict]:
+        """Prometheus http_sd_config target groups of the partition's live irq-servers."""
+        return self.get_json(f"/api/v1/registry/{_segment(partition)}/prometheus")
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    entry: RegistryEntry
+    reachable: bool
+    status: str | None  # "ok" / "degraded" (None when unreachable)
+    sampler_fresh: bool | None
+    irqs: int | None  # numbered IRQs on the host
+    error: str | None  # why it could not be asked
+
+
+def survey(entries: Iterable[RegistryEntry], token: str | None = None,
+           timeout: float = 3.0) -> list[HostStatus]:
+    """Ask every host at once how it is (health, sampler, IRQ count), in `entries` order."""
+    def ask(entry: RegistryEntry) -> HostStatus:
+        client = IrqClient(entry.uri, token=token, timeout=timeout, retries=0)
+        try:
+            health = client.health()
+            irqs = len(client.irqs().irqs)
+        except IrqClientError as exc:
+            return HostStatus(entry, False, None, None, None, str(exc))
+        return HostStatus(entry, True, health.status, not health.sampler.stale, irqs, None)
+
+    entries = list(entries)
+    with ThreadPoolExecutor(max_workers=max(1, min(16, len(entries)))) as pool:
+        return list(pool.map(ask, entries))
+
+
+def _segment(text: str) -> str:
+    return quote(text, safe="")

@@ -1,0 +1,373 @@
+"""The connection registry's routes: its published API, kept byte-compatible for its clients,
+and our typed twins under /api/v1/registry (problem+json errors, OpenAPI schemas).
+
+    POST /publish                 {"partition", "connections": [{"uid", "uri",
+                                  "connection_type", "data_type"}, ...]}          -> "OK"
+    POST /getconnection/<P>       {"uid_regex", "data_type"} -> [{"uid", "uri",
+    (GET too, body alike)         "connection_type", "data_type"}, ...] (live, RE2 search)
+    POST /retract                 {"partition", "connections": [{"connection_id",
+                                  "data_type"}, ...]}                             -> "OK"
+    POST /retract-partition       form or JSON {"partition"}                      -> "OK"
+    GET  /                        HTML dump (expired entries struck out)
+    GET  /stats                   HTML publish/lookup counts and average times
+
+Bodies are read as JSON whatever their Content-Type (the old clients do not always say), and
+unknown keys are ignored (newer clients add "capacity"). Publish and the retracts need a
+write token unless the server runs with --open-publish; a lookup is a read.
+"""
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import orjson
+from flask import Response, current_app, request
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from irq_server import __version__
+from irq_server.api.auth import open_publish, reads_only
+from irq_server.api.blueprint import Blueprint, json_response
+from irq_server.api.timefmt import iso
+from irq_server.errors import NotFound
+from irq_server.registry.store import Entry, RegistryStore
+
+compat = Blueprint("registry_compat", __name__,
+                   description="The connection registry's published API (old clients)")
+typed = Blueprint("registry", __name__, url_prefix="/api/v1",
+                  description="The connection registry, typed")
+IRQ_SERVER = "irq-server"  # the data_type irq-servers publish themselves under
+NAME = validate.Length(min=1, max=256)
+PARTITION_PARAM = [{"in": "path", "name": "partition", "description": "partition name",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 256}}]
+
+
+# ---- schemas ------------------------------------------------------------------------------
+class ConnectionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    uid = fields.String(required=True, validate=NAME)
+    uri = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    connection_type = fields.Integer(required=True, strict=True,
+                                     validate=validate.Range(min=-2**31, max=2**31 - 1))
+    data_type = fields.String(required=True, validate=NAME)
+
+
+class PublishSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    partition = fields.String(required=True, validate=NAME)
+    connections = fields.List(fields.Nested(ConnectionSchema), required=True,
+                              validate=validate.Length(min=1, max=10_000))
+
+
+class LookupSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    uid_regex = fields.String(required=True, validate=validate.Length(max=1024),
+                              metadata={"description": "RE2 pattern, matched anywhere in uid"})
+    data_type = fields.String(required=True, validate=NAME)
+
+
+class RetractedSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    connection_id = fields.String(required=True, validate=NAME)
+    data_type = fields.String(validate=NAME)
+
+
+class RetractSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    partition = fields.String(required=True, validate=NAME)
+    connections = fields.List(fields.Nested(RetractedSchema), required=True,
+                              validate=validate.Length(min=1, max=10_000))
+
+
+class PartitionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    partition = fields.String(required=True, validate=NAME)
+
+
+class FoundSchema(Schema):
+    """An entry as the old lookup answers it: exactly these four keys, in this order."""
+
+    uid = fields.String()
+    uri = fields.String()
+    connection_type = fields.Integer()
+    data_type = fields.String()
+
+
+class EntrySchema(FoundSchema):
+    published = fields.String(metadata={"description": "last publication (ISO 8601 UTC)"})
+    expires = fields.String(metadata={"description": "when it stops being returned"})
+
+
+class EntryListSchema(Schema):
+    partition = fields.String()
+    entries = fields.List(fields.Nested(EntrySchema))
+
+
+class TypedLookupQuery(Schema):
+    uid_regex = fields.String(load_default="", validate=validate.Length(max=1024),
+                              metadata={"description": "RE2 pattern, matched anywhere in uid "
+                                                       "(default: every uid)"})
+    data_type = fields.String(validate=NAME, metadata={"description": "default: any"})
+
+
+class TypedPublishSchema(Schema):
+    connections = fields.List(fields.Nested(ConnectionSchema), required=True,
+                              validate=validate.Length(min=1, max=10_000))
+
+
+class TypedRetractSchema(Schema):
+    uids = fields.List(fields.String(validate=NAME), required=True,
+                       validate=validate.Length(min=1, max=10_000))
+
+
+class CountSchema(Schema):
+    partition = fields.String()
+    count = fields.Integer(metadata={"description": "entries published or retracted"})
+
+
+class PartitionSummarySchema(Schema):
+    partition = fields.String()
+    entries = fields.Integer(metadata={"description": "entries not purged yet"})
+    live = fields.Integer(metadata={"description": "entries within the TTL"})
+
+
+class CounterSchema(Schema):
+    calls = fields.Integer()
+    average_seconds = fields.Float()
+
+
+class RegistrySchema(Schema):
+    ttl_seconds = fields.Float()
+    partitions = fields.List(fields.Nested(PartitionSummarySchema))
+    publish = fields.Nested(CounterSchema)
+    lookup = fields.Nested(CounterSchema)
+
+
+class TargetGroupSchema(Schema):
+    targets = fields.List(fields.String(), metadata={"description": "host:port"})
+    labels = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "partition, uid, __scheme__"})
+
+
+class RegistryHealthSchema(Schema):
+    status = fields.String(metadata={"enum": ["ok"]})
+    version = fields.String()
+    role = fields.String(metadata={"enum": ["registry"]})
+    ttl_seconds = fields.Float()
+
+
+# ---- helpers ------------------------------------------------------------------------------
+def _store() -> RegistryStore:
+    return current_app.extensions["irq_registry"]
+
+
+def _ok() -> Response:
+    return Response("OK", mimetype="text/html")
+
+
+def old_shape(entries: list[Entry]) -> bytes:
+    """The old service's exact bytes: compact JSON, these four keys in this order."""
+    return orjson.dumps([{"uid": e.uid, "uri": e.uri, "connection_type": e.connection_type,
+                          "data_type": e.data_type} for e in entries])
+
+
+def entry_json(entry: Entry, ttl: float) -> dict:
+    return {"uid": entry.uid, "uri": entry.uri, "connection_type": entry.connection_type,
+            "data_type": entry.data_type, "published": iso(entry.published),
+            "expires": iso(entry.published + ttl)}
+
+
+def http_sd(partition: str, entries: list[Entry]) -> list[dict]:
+    """Prometheus http_sd_config target groups: one per live irq-server."""
+    groups = []
+    for entry in entries:
+        url = urlsplit(entry.uri)
+        if url.hostname:
+            groups.append({"targets": [url.netloc], "labels": {
+                "partition": partition, "uid": entry.uid, "__scheme__": url.scheme or "http"}})
+    return groups
+
+
+# ---- the published API --------------------------------------------------------------------
+@compat.route("/publish", methods=["POST"])
+@open_publish
+@compat.arguments(PublishSchema, location="body")
+@compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
+def publish(args):
+    """Publish (or refresh) connections under a partition."""
+    _store().publish(args["partition"], args["connections"])
+    return _ok()
+
+
+@compat.route("/getconnection/<partition>", methods=["POST"], parameters=PARTITION_PARAM)
+@reads_only
+@compat.arguments(LookupSchema, location="body")
+@compat.response(200, FoundSchema(many=True))
+def getconnection(args, partition):
+    """Live connections of a partition whose uid matches `uid_regex` (RE2, anywhere) and of
+    `data_type`; 404 for an unknown partition. GET with the same body works too."""
+    found = _store().lookup(partition, args["uid_regex"], args["data_type"])
+    return Response(old_shape(found), mimetype="application/json")
+
+
+def getconnection_get(partition):
+    """GET twin of POST /getconnection/<partition> (a body on GET: kept out of the OpenAPI
+    description, where GET bodies have no meaning)."""
+    args = Blueprint.ARGUMENTS_PARSER.parse(LookupSchema(), request, location="body")
+    found = _store().lookup(partition, args["uid_regex"], args["data_type"])
+    return Response(old_shape(found), mimetype="application/json")
+
+
+@compat.route("/retract", methods=["POST"])
+@open_publish
+@compat.arguments(RetractSchema, location="body")
+@compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
+def retract(args):
+    """Remove connections; any unknown one gives 404 (the others are still removed); a
+    partition left empty disappears."""
+    _store().retract(args["partition"], [c["connection_id"] for c in args["connections"]])
+    return _ok()
+
+
+@compat.route("/retract-partition", methods=["POST"])
+@open_publish
+@compat.arguments(PartitionSchema, location="body")
+@compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
+def retract_partition(args):
+    """Remove a whole partition (form or JSON body); 404 when unknown."""
+    _store().retract_partition(args["partition"])
+    return _ok()
+
+
+@compat.route("/", methods=["GET"])
+@compat.response(200, {"type": "string"}, content_type="text/html")
+def dump():
+    """Every partition and entry, expired ones struck out (HTML)."""
+    store = _store()
+    now = store.clock()
+    parts: dict[str, list[Entry]] = {}
+    for entry in store.entries():
+        parts.setdefault(entry.partition, []).append(entry)
+    out = ["<h1>Connection registry</h1>", f"<p>TTL {store.ttl:g} s; now {_when(now)}</p>"]
+    if not parts:
+        out.append("<h2>Partitions</h2><p>None</p>")
+    for name, entries in parts.items():
+        out.append(f"<h2>{html.escape(name)}</h2><table><tr><th>uid</th><th>uri</th>"
+                   "<th>data_type</th><th>connection_type</th><th>published</th></tr>")
+        for e in entries:
+            cells = (e.uid, e.uri, e.data_type, str(e.connection_type), _when(e.published))
+            wrap = ("<s>", "</s>") if not e.live(now, store.ttl) else ("", "")
+            out.append("<tr>" + "".join(f"<td>{wrap[0]}{html.escape(c)}{wrap[1]}</td>"
+                                        for c in cells) + "</tr>")
+        out.append("</table>")
+    out.append("<hr>" + _stats_html(store))
+    return Response("\n".join(out), mimetype="text/html")
+
+
+@compat.route("/stats", methods=["GET"])
+@compat.response(200, {"type": "string"}, content_type="text/html")
+def stats():
+    """Publish and lookup counts and average times, over every worker (HTML)."""
+    return Response("<h1>Connection server statistics</h1>" + _stats_html(_store()),
+                    mimetype="text/html")
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _stats_html(store: RegistryStore) -> str:
+    counters = store.stats()
+    return "".join(
+        f"<p>{c.calls} calls to {kind} in total time {c.seconds:.6f} s "
+        f"(average {c.average * 1e6:.0f} &micro;s per call)</p>" for kind, c in counters.items())
+
+
+# ---- typed twins --------------------------------------------------------------------------
+@typed.route("/registry", methods=["GET"])
+@typed.response(200, RegistrySchema)
+def registry_state():
+    """Partitions with their entry counts, the TTL, and publish/lookup statistics."""
+    store = _store()
+    now = store.clock()
+    parts: dict[str, list[int]] = {}
+    for entry in store.entries():
+        counts = parts.setdefault(entry.partition, [0, 0])
+        counts[0] += 1
+        counts[1] += entry.live(now, store.ttl)
+    counters = store.stats()
+    return json_response({
+        "ttl_seconds": store.ttl,
+        "partitions": [{"partition": p, "entries": n, "live": live}
+                       for p, (n, live) in parts.items()],
+        **{kind: {"calls": c.calls, "average_seconds": round(c.average, 9)}
+           for kind, c in counters.items()}})
+
+
+@typed.route("/registry/<partition>/entries", methods=["GET"], parameters=PARTITION_PARAM)
+@typed.arguments(TypedLookupQuery, location="query")
+@typed.response(200, EntryListSchema)
+def typed_lookup(args, partition):
+    """Live entries of a partition, optionally filtered (404 for an unknown partition)."""
+    store = _store()
+    found = store.lookup(partition, args["uid_regex"], args.get("data_type"))
+    return json_response({"partition": partition,
+                          "entries": [entry_json(e, store.ttl) for e in found]})
+
+
+@typed.route("/registry/<partition>/entries", methods=["POST"], parameters=PARTITION_PARAM)
+@typed.arguments(TypedPublishSchema)
+@typed.response(200, CountSchema)
+def typed_publish(args, partition):
+    """Publish (or refresh) entries; they live for the TTL."""
+    return json_response({"partition": partition,
+                          "count": _store().publish(partition, args["connections"])})
+
+
+@typed.route("/registry/<partition>/retract", methods=["POST"], parameters=PARTITION_PARAM)
+@typed.arguments(TypedRetractSchema)
+@typed.response(200, CountSchema)
+def typed_retract(args, partition):
+    """Remove entries by uid (404 naming how many were unknown; the known ones go)."""
+    return json_response({"partition": partition,
+                          "count": _store().retract(partition, args["uids"])})
+
+
+@typed.route("/registry/<partition>", methods=["DELETE"], parameters=PARTITION_PARAM)
+@typed.response(200, CountSchema)
+def typed_retract_partition(partition):
+    """Remove a whole partition (404 when unknown)."""
+    return json_response({"partition": partition,
+                          "count": _store().retract_partition(partition)})
+
+
+@typed.route("/registry/<partition>/prometheus", methods=["GET"], parameters=PARTITION_PARAM)
+@typed.response(200, TargetGroupSchema(many=True))
+def prometheus_targets(partition):
+    """The partition's live irq-servers as Prometheus http_sd_config target groups (an
+    unknown or empty partition is an empty list, as Prometheus expects)."""
+    try:
+        found = _store().lookup(partition, "", IRQ_SERVER)
+    except NotFound:
+        found = []
+    return Response(orjson.dumps(http_sd(partition, found)), mimetype="application/json")
+
+
+@compat.route("/healthz", methods=["GET"])
+@compat.response(200, RegistryHealthSchema)
+def registry_health():
+    """Liveness of the registry role."""
+    return json_response({"status": "ok", "version": __version__, "role": "registry",
+                          "ttl_seconds": _store().ttl})

@@ -1,0 +1,1 @@
+"""The connection registry: entries (uid -> uri) published under partitions, with a TTL."""

@@ -111,3 +111,8 @@ def test_runs_survive_a_new_store_on_the_same_dir_and_list_newest_first(tmp_path
     assert total == 5 and [r.id for r in page] == ids[::-1][:2]
     page, _ = again.list("user:a", page=3, per_page=2)
     assert [r.id for r in page] == ids[:1]
+
+
+def test_of_samples_at_one_instant_the_last_reported_holds():
+    assert time_above([(0.0, 100.0), (0.0, 0.0)], 50, start=0.0, end=1.0) == 0
+    assert time_above([(0.0, 0.0), (0.0, 100.0)], 50, start=0.0, end=1.0) == 1

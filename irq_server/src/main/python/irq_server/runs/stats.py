@@ -6,7 +6,8 @@ client sends 0.5 for 50 %); 0 and anything from 1 to 100 is a percentage (1 mean
 `time_above`: sample-and-hold. Each usage sample holds from its timestamp until the next
 sample's (the newest until the run's end once it is stopped); the seconds held by samples
 strictly above the threshold are summed, counting only time inside [start, end]. Time before
-the first sample is not counted: nothing was reported for it.
+the first sample is not counted: nothing was reported for it. Of samples with the same
+timestamp, the one given last holds (it is the newer report).
 """
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ def threshold_percent(value: float) -> float:
 
 def time_above(samples: Iterable[tuple[float, float]], threshold: float, start: float,
                end: float) -> float:
-    """Seconds in [start, end] held by samples (timestamp, usage %) above `threshold`."""
-    ordered = sorted(samples)
+    """Seconds in [start, end] held by samples (timestamp, usage %) above `threshold`, given
+    in the order they were reported."""
+    ordered = sorted(samples, key=lambda sample: sample[0])  # stable: ties keep their order
     total = 0.0
     for i, (ts, usage) in enumerate(ordered):
         if usage <= threshold:

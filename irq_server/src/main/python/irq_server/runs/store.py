@@ -156,8 +156,8 @@ def _check_owner(run: Run, owner: str) -> None:
 
 
 def _samples(db, run_id: int) -> list[tuple[float, float]]:
-    return [tuple(r) for r in db.execute("SELECT ts, cpu_usage FROM usage WHERE run_id = ?",
-                                         (run_id,))]
+    return [tuple(r) for r in db.execute("SELECT ts, cpu_usage FROM usage WHERE run_id = ? "
+                                         "ORDER BY ts, rowid", (run_id,))]
 
 
 def _run(row) -> Run:

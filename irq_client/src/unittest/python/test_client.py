@@ -33,9 +33,10 @@ def client(**kwargs):
 def test_public_surface_is_explicit():
     assert sorted(irq_client.__all__) == sorted([
         "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuUsage", "CpuWindow",
-        "Current", "Forbidden", "Health", "History", "InterruptWindow", "Irq", "IrqClient",
-        "IrqClientError", "IrqList", "IrqRate", "IrqWindow", "MemoryPoint", "NotFound",
-        "OtherRow", "Run", "RunInterrupts", "RunList", "Sampler", "ServerError", "SoftirqRate",
+        "Current", "Forbidden", "Health", "History", "HostStatus", "InterruptWindow", "Irq",
+        "IrqClient", "IrqClientError", "IrqList", "IrqRate", "IrqWindow", "MemoryPoint",
+        "NotFound", "OtherRow", "PartitionSummary", "RegistryClient", "RegistryEntry",
+        "RegistryState", "Run", "RunInterrupts", "RunList", "Sampler", "ServerError", "SoftirqRate",
         "SoftirqWindow", "Span", "SpaceAverage", "StoragePoint", "Token", "TooManyRequests",
         "TransportError", "Unauthorized", "UsageRecorded"])
     for name in irq_client.__all__:

@@ -203,7 +203,7 @@ def http_sd(partition: str, entries: list[Entry]) -> list[dict]:
 # ---- the published API --------------------------------------------------------------------
 @compat.route("/publish", methods=["POST"])
 @open_publish
-@compat.arguments(PublishSchema, location="body")
+@compat.arguments(PublishSchema, location="body", error_status_code=400)
 @compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
 def publish(args):
     """Publish (or refresh) connections under a partition."""
@@ -213,7 +213,7 @@ def publish(args):
 
 @compat.route("/getconnection/<partition>", methods=["POST"], parameters=PARTITION_PARAM)
 @reads_only
-@compat.arguments(LookupSchema, location="body")
+@compat.arguments(LookupSchema, location="body", error_status_code=400)
 @compat.response(200, FoundSchema(many=True))
 def getconnection(args, partition):
     """Live connections of a partition whose uid matches `uid_regex` (RE2, anywhere) and of
@@ -225,14 +225,15 @@ def getconnection(args, partition):
 def getconnection_get(partition):
     """GET twin of POST /getconnection/<partition> (a body on GET: kept out of the OpenAPI
     description, where GET bodies have no meaning)."""
-    args = Blueprint.ARGUMENTS_PARSER.parse(LookupSchema(), request, location="body")
+    args = Blueprint.ARGUMENTS_PARSER.parse(LookupSchema(), request, location="body",
+                                            error_status_code=400)
     found = _store().lookup(partition, args["uid_regex"], args["data_type"])
     return Response(old_shape(found), mimetype="application/json")
 
 
 @compat.route("/retract", methods=["POST"])
 @open_publish
-@compat.arguments(RetractSchema, location="body")
+@compat.arguments(RetractSchema, location="body", error_status_code=400)
 @compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
 def retract(args):
     """Remove connections; any unknown one gives 404 (the others are still removed); a
@@ -243,7 +244,7 @@ def retract(args):
 
 @compat.route("/retract-partition", methods=["POST"])
 @open_publish
-@compat.arguments(PartitionSchema, location="body")
+@compat.arguments(PartitionSchema, location="body", error_status_code=400)
 @compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
 def retract_partition(args):
     """Remove a whole partition (form or JSON body); 404 when unknown."""

@@ -1,0 +1,210 @@
+"""The registry role: the old service's routes and semantics, byte for byte where its clients
+look, our typed twins, auth with and without --open-publish, RE2 lookups, shared state."""
+import json
+import time
+
+import pytest
+
+from irq_server.api import create_app
+from irq_server.tokens import TokenStore
+from server_fixtures import Clock, bearer
+
+TTL = 10.0
+
+
+def conn(uid, uri="tcp://10.0.0.1:5000", data_type="TPSet", connection_type=0, **extra):
+    return {"uid": uid, "uri": uri, "connection_type": connection_type, "data_type": data_type,
+            **extra}
+
+
+@pytest.fixture
+def registry(tmp_path):
+    """(client, clock, headers with a write token, make another app on the same data dir)."""
+    clock = Clock(1_800_000_000.0)
+    data = tmp_path / "reg"
+
+    def make(**config):
+        app = create_app({"IRQ_ROLE": "registry", "IRQ_DATA_DIR": str(data), "IRQ_CLOCK": clock,
+                          "IRQ_REGISTRY_TTL": TTL, "IRQ_MAX_BODY": 1 << 20, **config})
+        return app.test_client()
+    client = make()
+    token = TokenStore(data).create("daq", "write")
+    return client, clock, bearer(token), make
+
+
+def post_json(client, path, body, headers=None, **kwargs):
+    """As the old clients post: JSON bytes, whatever the Content-Type."""
+    return client.post(path, data=json.dumps(body), headers=headers or {}, **kwargs)
+
+
+def publish(client, headers, partition, *connections):
+    answer = post_json(client, "/publish", {"partition": partition,
+                                           "connections": list(connections)}, headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer
+
+
+def lookup(client, partition, uid_regex, data_type="TPSet", method="post"):
+    return getattr(client, method)(f"/getconnection/{partition}",
+                                   data=json.dumps({"uid_regex": uid_regex,
+                                                    "data_type": data_type}))
+
+
+def test_publish_and_lookup_answer_the_old_bytes(registry):
+    client, _, auth, _ = registry
+    answer = publish(client, auth, "run1", conn("DRO-001-tp", capacity=3),
+                     conn("DRO-002-tp", uri="tcp://10.0.0.2:5000"), conn("TRG-1", data_type="x"))
+    assert answer.get_data() == b"OK"
+    found = lookup(client, "run1", "DRO-00.-tp")
+    assert found.status_code == 200
+    assert found.get_data() == (
+        b'[{"uid":"DRO-001-tp","uri":"tcp://10.0.0.1:5000","connection_type":0,'
+        b'"data_type":"TPSet"},{"uid":"DRO-002-tp","uri":"tcp://10.0.0.2:5000",'
+        b'"connection_type":0,"data_type":"TPSet"}]')
+    assert lookup(client, "run1", "DRO", method="get").get_data() == found.get_data()
+
+
+def test_lookup_is_a_search_filtered_by_data_type(registry):
+    client, _, auth, _ = registry
+    publish(client, auth, "p", conn("a-tp-1"), conn("b-tp-2"), conn("c-tp-3", data_type="y"))
+    uids = [e["uid"] for e in json.loads(lookup(client, "p", "tp").get_data())]
+    assert uids == ["a-tp-1", "b-tp-2"]  # search: anywhere in the uid; y is another type
+    assert json.loads(lookup(client, "p", "^b").get_data())[0]["uid"] == "b-tp-2"
+    assert json.loads(lookup(client, "p", "zzz").get_data()) == []
+
+
+def test_entries_expire_after_the_ttl_unless_republished(registry):
+    client, clock, auth, _ = registry
+    publish(client, auth, "p", conn("old"), conn("kept"))
+    clock.now += TTL - 1
+    publish(client, auth, "p", conn("kept"))
+    clock.now += 2  # "old" is TTL + 1 old, "kept" 2 s
+    assert [e["uid"] for e in json.loads(lookup(client, "p", "").get_data())] == ["kept"]
+    dump = client.get("/").get_data(as_text=True)
+    assert "<s>old</s>" in dump and "<td>kept</td>" in dump  # expired ones struck out
+
+
+def test_unknown_partition_is_404_and_missing_keys_400(registry):
+    client, _, auth, _ = registry
+    assert lookup(client, "nowhere", "x").status_code == 404
+    publish(client, auth, "p", conn("a"))
+    answer = client.post("/getconnection/p", data=json.dumps({"uid_regex": "a"}))
+    assert answer.status_code == 400 and "data_type" in answer.json["errors"]
+    assert client.post("/getconnection/p").status_code == 400  # no body at all
+    answer = post_json(client, "/publish", {"partition": "p", "connections": [{"uid": "x"}]},
+                       auth)
+    assert answer.status_code == 400 and "connections" in answer.json["errors"]
+    assert post_json(client, "/publish", {"connections": []}, auth).status_code == 400
+    assert client.post("/publish", data=b"{not json", headers=auth).status_code == 400
+
+
+def test_retract_removes_and_an_emptied_partition_disappears(registry):
+    client, _, auth, _ = registry
+    publish(client, auth, "p", conn("a"), conn("b"))
+    answer = post_json(client, "/retract", {"partition": "p", "connections": [
+        {"connection_id": "a", "data_type": "TPSet"}]}, auth)
+    assert answer.status_code == 200 and answer.get_data() == b"OK"
+    unknown = post_json(client, "/retract", {"partition": "p", "connections": [
+        {"connection_id": "b", "data_type": "TPSet"}, {"connection_id": "nope"}]}, auth)
+    assert unknown.status_code == 404  # any unknown uid; the known one went
+    assert lookup(client, "p", "").status_code == 404  # emptied: gone
+    assert post_json(client, "/retract", {"partition": "p", "connections": [
+        {"connection_id": "b"}]}, auth).status_code == 404
+
+
+@pytest.mark.parametrize("as_form", [True, False])
+def test_retract_partition_takes_a_form_or_json(registry, as_form):
+    client, _, auth, _ = registry
+    publish(client, auth, "p", conn("a"))
+    body = {"partition": "p"}
+    answer = (client.post("/retract-partition", data=body, headers=auth) if as_form
+              else post_json(client, "/retract-partition", body, auth,
+                             content_type="application/json"))
+    assert answer.status_code == 200 and answer.get_data() == b"OK"
+    assert lookup(client, "p", "").status_code == 404
+    assert client.post("/retract-partition", data=body, headers=auth).status_code == 404
+    assert client.post("/retract-partition", data={}, headers=auth).status_code == 400
+
+
+def test_writes_need_a_write_token_unless_open_publish(registry, tmp_path):
+    client, _, auth, make = registry
+    body = {"partition": "p", "connections": [conn("a")]}
+    assert post_json(client, "/publish", body).status_code == 401
+    reader = bearer(TokenStore(tmp_path / "reg").create("ro", "read"))
+    assert post_json(client, "/publish", body, reader).status_code == 403
+    assert post_json(client, "/retract-partition", {"partition": "p"}).status_code == 401
+    publish(client, auth, "p", conn("a"))
+    assert lookup(client, "p", "a").status_code == 200  # a lookup is a read: no token
+    assert client.delete("/api/v1/registry/p").status_code == 401
+    opened = make(IRQ_OPEN_PUBLISH=True)
+    assert post_json(opened, "/publish", body).status_code == 200
+    assert post_json(opened, "/retract-partition", {"partition": "p"}).status_code == 200
+    # typed twins keep needing a token even then
+    assert opened.post("/api/v1/registry/p/entries", json={"connections": [conn("a")]}
+                       ).status_code == 401
+
+
+def test_pathological_patterns_answer_fast_or_400(registry):
+    client, _, auth, _ = registry
+    publish(client, auth, "p", conn("a" * 200 + "b"))
+    started = time.perf_counter()
+    answer = lookup(client, "p", "(a+)+$")  # a backtracking engine needs ~2**200 steps
+    assert answer.status_code == 200 and json.loads(answer.get_data()) == []
+    assert time.perf_counter() - started < 2.0  # a hang guard, not a speed target
+    for pattern in (r"(a)\1", "(?=a)", "a{1001}{1001}", "x" * 2000):
+        refused = lookup(client, "p", pattern)
+        assert refused.status_code == 400 and "uid_regex" in refused.json["errors"], pattern
+
+
+def test_workers_share_state_and_a_restart_keeps_it(registry):
+    client, clock, auth, make = registry
+    publish(client, auth, "p", conn("a"))
+    other = make()  # another worker, or the server after a restart
+    assert json.loads(lookup(other, "p", "").get_data())[0]["uid"] == "a"
+    post_json(other, "/retract-partition", {"partition": "p"}, auth)
+    assert lookup(client, "p", "").status_code == 404
+
+
+def test_stats_count_publishes_and_lookups_over_every_worker(registry):
+    client, _, auth, make = registry
+    publish(client, auth, "p", conn("a"))
+    lookup(client, "p", "")
+    lookup(make(), "p", "")
+    state = client.get("/api/v1/registry").json
+    assert (state["publish"]["calls"], state["lookup"]["calls"]) == (1, 2)
+    assert state["partitions"] == [{"partition": "p", "entries": 1, "live": 1}]
+    assert "2 calls to lookup" in client.get("/stats").get_data(as_text=True)
+
+
+def test_typed_twins(registry):
+    client, clock, auth, _ = registry
+    answer = client.post("/api/v1/registry/rack1/entries", headers=auth, json={"connections": [
+        conn("h1", "http://10.1.0.1:5000", "irq-server"),
+        conn("h2", "https://10.1.0.2:5443", "irq-server"), conn("dro", data_type="TPSet")]})
+    assert answer.status_code == 200 and answer.json == {"partition": "rack1", "count": 3}
+    found = client.get("/api/v1/registry/rack1/entries?data_type=irq-server").json
+    assert [e["uid"] for e in found["entries"]] == ["h1", "h2"]
+    assert found["entries"][0]["expires"].endswith("Z")
+    targets = client.get("/api/v1/registry/rack1/prometheus").json
+    assert targets == [
+        {"targets": ["10.1.0.1:5000"], "labels": {"partition": "rack1", "uid": "h1",
+                                                   "__scheme__": "http"}},
+        {"targets": ["10.1.0.2:5443"], "labels": {"partition": "rack1", "uid": "h2",
+                                                   "__scheme__": "https"}}]
+    assert client.get("/api/v1/registry/none/prometheus").json == []
+    bad = client.get("/api/v1/registry/rack1/entries?uid_regex=(a)\\1")
+    assert bad.status_code == 400 and bad.headers["Content-Type"] == "application/problem+json"
+    retracted = client.post("/api/v1/registry/rack1/retract", headers=auth, json={"uids": ["h2"]})
+    assert retracted.json["count"] == 1
+    assert client.delete("/api/v1/registry/rack1", headers=auth).json["count"] == 2
+    assert client.delete("/api/v1/registry/rack1", headers=auth).status_code == 404
+    assert client.get("/healthz").json["role"] == "registry"
+
+
+def test_the_host_role_serves_no_registry_routes_and_the_registry_no_host_routes(registry, sim,
+                                                                                tmp_path):
+    client, _, _, _ = registry
+    assert client.get("/irqs").status_code == 404
+    host = create_app({"IRQ_ROOT": str(sim.fs.root), "IRQ_DATA_DIR": str(tmp_path / "h")})
+    rules = {rule.rule for rule in host.url_map.iter_rules()}
+    assert "/publish" not in rules and "/irqs" in rules

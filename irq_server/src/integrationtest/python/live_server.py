@@ -49,9 +49,10 @@ class RunningServer:
         self.data_dir = data_dir
         env = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
+        role = [args.pop(0)] if args[:1] == ["registry"] else []  # the subcommand goes first
         self.proc = subprocess.Popen(
-            irq_server_command() + ["--bind", f"127.0.0.1:{self.port}", "--data-dir",
-                                    str(data_dir), *args],
+            irq_server_command() + role + ["--bind", f"127.0.0.1:{self.port}", "--data-dir",
+                                           str(data_dir), *args],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.wait_ready()
 

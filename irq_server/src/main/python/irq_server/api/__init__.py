@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from irq_server import __version__
 from irq_server.api import auth, cpus, health, history, irqs, problems, registry, runs, usage
-from irq_server.api.openapi import Api
+from irq_server.api.openapi import Api, open_operations
 from irq_server.api.window_cache import WindowCache
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import DEFAULT_TIERS
@@ -87,8 +87,8 @@ def _registry_role(app: Flask, api: Api) -> None:
         clock=app.config["IRQ_CLOCK"])
     api.register_blueprint(registry.compat)
     api.register_blueprint(registry.typed)
-    app.add_url_rule("/getconnection/<partition>", "getconnection_get",
-                     registry.getconnection_get, methods=["GET"])
+    if app.config["IRQ_OPEN_PUBLISH"]:
+        open_operations(api, [("post", path) for path in registry.OPEN_PUBLISH_PATHS])
 
 
 def _refuse_large_body() -> None:

@@ -1,12 +1,13 @@
 """The served OpenAPI description, exact enough for a fuzzer to check the server against it.
 
-flask-smorest builds the spec from the marshmallow schemas; four things are added here, in
+flask-smorest builds the spec from the marshmallow schemas; five things are added here, in
 one place:
 - every error answer is documented as `application/problem+json` with the problem schema
   (what `irq_server.api.problems` really sends), not flask-smorest's `application/json`;
 - the bearer scheme, required on the operations that change state;
 - a response that has two shapes: `@blp.doc` a `oneOf` for its content schema, which then
   replaces the declared one (GET /storage?all=1 answers an object of series);
+- operations a server flag opens (open_operations: the registry's --open-publish);
 - schema-level rules marshmallow cannot express (`OPENAPI_EXTRA` on a schema class, such as
   "exactly one of these two fields"), merged into that schema's component.
 """
@@ -88,3 +89,14 @@ class Api(_Api):
         response = {"description": "Error (application/problem+json)", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+
+def open_operations(api: Api, operations: list[tuple[str, str]]) -> None:
+    """Describe these (method, path) operations as taking no token: the server runs with a
+    flag that opens them (the registry's --open-publish), so the description says so."""
+    paths = api.spec._paths  # apispec keeps the registered paths here
+    for method, path in operations:
+        operation = paths[path][method]
+        operation["security"] = []
+        for status in (401, 403, "401", "403"):
+            operation["responses"].pop(status, None)

@@ -22,14 +22,14 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import orjson
-from flask import Response, current_app, request
-from marshmallow import EXCLUDE, Schema, fields, validate
+from flask import Response, current_app
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from irq_server import __version__
 from irq_server.api.auth import open_publish, reads_only
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.timefmt import iso
-from irq_server.errors import NotFound
+from irq_server.errors import InvalidInput, NotFound
 from irq_server.registry.store import Entry, RegistryStore
 
 compat = Blueprint("registry_compat", __name__,
@@ -37,6 +37,7 @@ compat = Blueprint("registry_compat", __name__,
 typed = Blueprint("registry", __name__, url_prefix="/api/v1",
                   description="The connection registry, typed")
 IRQ_SERVER = "irq-server"  # the data_type irq-servers publish themselves under
+OPEN_PUBLISH_PATHS = ("/publish", "/retract", "/retract-partition")  # open with --open-publish
 NAME = validate.Length(min=1, max=256)
 PARTITION_PARAM = [{"in": "path", "name": "partition", "description": "partition name",
                     "schema": {"type": "string", "minLength": 1, "maxLength": 256}}]
@@ -60,7 +61,7 @@ class PublishSchema(Schema):
 
     partition = fields.String(required=True, validate=NAME)
     connections = fields.List(fields.Nested(ConnectionSchema), required=True,
-                              validate=validate.Length(min=1, max=10_000))
+                              validate=validate.Length(min=1, max=1000))
 
 
 class LookupSchema(Schema):
@@ -86,7 +87,7 @@ class RetractSchema(Schema):
 
     partition = fields.String(required=True, validate=NAME)
     connections = fields.List(fields.Nested(RetractedSchema), required=True,
-                              validate=validate.Length(min=1, max=10_000))
+                              validate=validate.Length(min=1, max=1000))
 
 
 class PartitionSchema(Schema):
@@ -124,12 +125,12 @@ class TypedLookupQuery(Schema):
 
 class TypedPublishSchema(Schema):
     connections = fields.List(fields.Nested(ConnectionSchema), required=True,
-                              validate=validate.Length(min=1, max=10_000))
+                              validate=validate.Length(min=1, max=1000))
 
 
 class TypedRetractSchema(Schema):
     uids = fields.List(fields.String(validate=NAME), required=True,
-                       validate=validate.Length(min=1, max=10_000))
+                       validate=validate.Length(min=1, max=1000))
 
 
 class CountSchema(Schema):
@@ -173,6 +174,15 @@ def _store() -> RegistryStore:
     return current_app.extensions["irq_registry"]
 
 
+def _partition(name: str) -> str:
+    """A partition named in the path, held to the same rule as one in a body."""
+    try:
+        NAME(name)
+    except ValidationError as exc:
+        raise InvalidInput(f"partition: {' '.join(exc.messages)}", field="partition") from None
+    return name
+
+
 def _ok() -> Response:
     return Response("OK", mimetype="text/html")
 
@@ -211,23 +221,17 @@ def publish(args):
     return _ok()
 
 
-@compat.route("/getconnection/<partition>", methods=["POST"], parameters=PARTITION_PARAM)
+@compat.route("/getconnection/<partition>", methods=["GET", "POST"],
+              parameters=PARTITION_PARAM)
 @reads_only
+@compat.doc(security=[])
 @compat.arguments(LookupSchema, location="body", error_status_code=400)
 @compat.response(200, FoundSchema(many=True))
 def getconnection(args, partition):
     """Live connections of a partition whose uid matches `uid_regex` (RE2, anywhere) and of
-    `data_type`; 404 for an unknown partition. GET with the same body works too."""
-    found = _store().lookup(partition, args["uid_regex"], args["data_type"])
-    return Response(old_shape(found), mimetype="application/json")
-
-
-def getconnection_get(partition):
-    """GET twin of POST /getconnection/<partition> (a body on GET: kept out of the OpenAPI
-    description, where GET bodies have no meaning)."""
-    args = Blueprint.ARGUMENTS_PARSER.parse(LookupSchema(), request, location="body",
-                                            error_status_code=400)
-    found = _store().lookup(partition, args["uid_regex"], args["data_type"])
+    `data_type`; 404 for an unknown partition. GET takes the same body (the old clients use
+    both)."""
+    found = _store().lookup(_partition(partition), args["uid_regex"], args["data_type"])
     return Response(old_shape(found), mimetype="application/json")
 
 
@@ -323,7 +327,7 @@ def registry_state():
 def typed_lookup(args, partition):
     """Live entries of a partition, optionally filtered (404 for an unknown partition)."""
     store = _store()
-    found = store.lookup(partition, args["uid_regex"], args.get("data_type"))
+    found = store.lookup(_partition(partition), args["uid_regex"], args.get("data_type"))
     return json_response({"partition": partition,
                           "entries": [entry_json(e, store.ttl) for e in found]})
 
@@ -334,7 +338,8 @@ def typed_lookup(args, partition):
 def typed_publish(args, partition):
     """Publish (or refresh) entries; they live for the TTL."""
     return json_response({"partition": partition,
-                          "count": _store().publish(partition, args["connections"])})
+                          "count": _store().publish(_partition(partition),
+                                                    args["connections"])})
 
 
 @typed.route("/registry/<partition>/retract", methods=["POST"], parameters=PARTITION_PARAM)
@@ -343,7 +348,7 @@ def typed_publish(args, partition):
 def typed_retract(args, partition):
     """Remove entries by uid (404 naming how many were unknown; the known ones go)."""
     return json_response({"partition": partition,
-                          "count": _store().retract(partition, args["uids"])})
+                          "count": _store().retract(_partition(partition), args["uids"])})
 
 
 @typed.route("/registry/<partition>", methods=["DELETE"], parameters=PARTITION_PARAM)
@@ -351,7 +356,7 @@ def typed_retract(args, partition):
 def typed_retract_partition(partition):
     """Remove a whole partition (404 when unknown)."""
     return json_response({"partition": partition,
-                          "count": _store().retract_partition(partition)})
+                          "count": _store().retract_partition(_partition(partition))})
 
 
 @typed.route("/registry/<partition>/prometheus", methods=["GET"], parameters=PARTITION_PARAM)
@@ -360,7 +365,7 @@ def prometheus_targets(partition):
     """The partition's live irq-servers as Prometheus http_sd_config target groups (an
     unknown or empty partition is an empty list, as Prometheus expects)."""
     try:
-        found = _store().lookup(partition, "", IRQ_SERVER)
+        found = _store().lookup(_partition(partition), "", IRQ_SERVER)
     except NotFound:
         found = []
     return Response(orjson.dumps(http_sd(partition, found)), mimetype="application/json")

@@ -46,6 +46,7 @@ bench: install
 	$(PY) benchmarks/sampler.py
 	$(PY) benchmarks/balance.py
 	$(PY) benchmarks/runs.py
+	$(PY) benchmarks/registry.py
 
 clean:
 	rm -rf dist build $(VENV) */target .pytest_cache

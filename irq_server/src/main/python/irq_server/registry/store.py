@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS entries (
     connection_type INTEGER NOT NULL, data_type TEXT NOT NULL, published REAL NOT NULL,
     PRIMARY KEY (partition, uid));
 CREATE INDEX IF NOT EXISTS entries_by_time ON entries (published);
+CREATE INDEX IF NOT EXISTS entries_for_lookup ON entries (partition, data_type, published, uid);
 CREATE TABLE IF NOT EXISTS stats (
     process TEXT NOT NULL, kind TEXT NOT NULL, calls INTEGER NOT NULL, seconds REAL NOT NULL,
     since REAL NOT NULL, PRIMARY KEY (process, kind));
@@ -94,14 +95,25 @@ class RegistryStore:
             InvalidInput: a pattern RE2 refuses.
         """
         started = time.perf_counter()
-        pattern = compile_pattern(uid_regex)
-        rows = self.db.read("SELECT * FROM entries WHERE partition = ? ORDER BY uid",
-                            (partition,))
-        if not rows:
-            raise NotFound(f"no partition {partition!r}", field="partition")
+        matches = compile_pattern(uid_regex)
         now = self.clock()
-        found = [e for e in map(_entry, rows) if e.live(now, self.ttl)
-                 and (data_type is None or e.data_type == data_type) and pattern.search(e.uid)]
+        where = "partition = ? AND published > ?"
+        params: tuple = (partition, now - self.ttl)
+        if data_type is not None:
+            where, params = where + " AND data_type = ?", params + (data_type,)
+        # uids first (cheap), whole rows only for the matches
+        uids = [uid for (uid,) in self.db.connection().execute(
+            f"SELECT uid FROM entries WHERE {where}", params) if matches(uid)]
+        if not uids and not self.db.read("SELECT 1 FROM entries WHERE partition = ? LIMIT 1",
+                                         (partition,)):
+            raise NotFound(f"no partition {partition!r}", field="partition")
+        found = []
+        for chunk in range(0, len(uids), 500):  # SQLite takes at most 999 parameters
+            part = uids[chunk:chunk + 500]
+            found += map(_entry, self.db.read(
+                f"SELECT * FROM entries WHERE {where} AND uid IN ({','.join('?' * len(part))})",
+                params + tuple(part)))
+        found.sort(key=lambda e: e.uid)
         self._count("lookup", started)
         return found
 

@@ -36,6 +36,13 @@ def test_a_partition_of_three_hosts(start_server, tmp_path):
                           registry.url, "--partition", "rack1", "--publish-as", f"h{i}",
                           env=env) for i in range(3)]
     reg = RegistryClient(registry.url)
+    # every typed operation the registry serves has a RegistryClient method (the old routes
+    # are served for the old clients)
+    old = {"/publish", "/getconnection/{partition}", "/retract", "/retract-partition", "/",
+           "/stats"}
+    served = {(method, path) for path, ops in reg.openapi()["paths"].items() if path not in old
+              for method in ops if method in ("get", "post", "put", "delete")}
+    assert served | {("get", "/openapi.json")} == set(RegistryClient.OPERATIONS)
     wait_for(lambda: len(reg.hosts("rack1")) == 3, timeout=30)
     assert {e.uri for e in reg.hosts("rack1")} == {h.url for h in hosts}
 

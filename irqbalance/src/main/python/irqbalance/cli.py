@@ -212,6 +212,9 @@ def main(argv: list[str] | None = None, out=None) -> int:
             time.sleep(args.interval)
     except KeyboardInterrupt:
         return 0
+    except BrokenPipeError:  # `irq-balance plan | head`: the reader left, nothing to report
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 if __name__ == "__main__":

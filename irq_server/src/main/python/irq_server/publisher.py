@@ -15,10 +15,10 @@ import socket
 import threading
 import urllib.request
 
+from irq_server.registry import IRQ_SERVER
 from irq_server.registry.store import DEFAULT_TTL
 
 log = logging.getLogger(__name__)
-DATA_TYPE = "irq-server"
 TOKEN_ENV = "IRQ_SERVER_PUBLISH_TOKEN"
 
 
@@ -64,7 +64,7 @@ class Publisher:
     def publish(self) -> bool:
         try:
             self._post("/publish", {"partition": self.partition, "connections": [{
-                "uid": self.uid, "uri": self.uri, "data_type": DATA_TYPE,
+                "uid": self.uid, "uri": self.uri, "data_type": IRQ_SERVER,
                 "connection_type": 0}]})
         except OSError as exc:  # HTTPError and URLError too
             if not self._failing:
@@ -80,7 +80,7 @@ class Publisher:
     def retract(self) -> None:
         try:
             self._post("/retract", {"partition": self.partition, "connections": [
-                {"connection_id": self.uid, "data_type": DATA_TYPE}]})
+                {"connection_id": self.uid, "data_type": IRQ_SERVER}]})
             log.info("retracted %s from %s partition %s", self.uid, self.registry,
                      self.partition)
         except OSError as exc:  # HTTPError and URLError too

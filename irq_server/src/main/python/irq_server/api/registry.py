@@ -30,13 +30,13 @@ from irq_server.api.auth import open_publish, reads_only
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.timefmt import iso
 from irq_server.errors import InvalidInput, NotFound
+from irq_server.registry import IRQ_SERVER
 from irq_server.registry.store import Entry, RegistryStore
 
 compat = Blueprint("registry_compat", __name__,
                    description="The connection registry's published API (old clients)")
 typed = Blueprint("registry", __name__, url_prefix="/api/v1",
                   description="The connection registry, typed")
-IRQ_SERVER = "irq-server"  # the data_type irq-servers publish themselves under
 OPEN_PUBLISH_PATHS = ("/publish", "/retract", "/retract-partition")  # open with --open-publish
 NAME = validate.Length(min=1, max=256)
 PARTITION_PARAM = [{"in": "path", "name": "partition", "description": "partition name",

@@ -12,9 +12,10 @@ from datetime import datetime
 from irq_server import __version__
 from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_registry_flags,
                                add_sampling_flags, add_serve_flags, env, settings_from_args)
-from irq_server.errors import IrqServerError
+from irq_server.errors import InvalidInput, IrqServerError
 from irq_server.history.tiers import parse_tiers
 from irq_server.publisher import TOKEN_ENV
+from irq_server.registry.patterns import compile_pattern
 from irq_server.tokens import SCOPES, TokenStore
 from irq_server.users import UserStore
 
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(args, "publish_token"):  # to the publisher through its environment
             os.environ[TOKEN_ENV] = args.publish_token
         settings = settings_from_args(args, role=args.command)
+        check_metrics_flags(settings)
         if settings.publish_to and not settings.partition:
             print("irq-server: --publish-to needs --partition", file=sys.stderr)
             return 2
@@ -121,6 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     except IrqServerError as exc:
         print(f"irq-server: {exc.detail}", file=sys.stderr)
         return 2
+
+
+def check_metrics_flags(settings) -> None:
+    """Refuse bad --metrics-* values now, not at the first scrape."""
+    for field in ("metrics_include", "metrics_exclude"):
+        if getattr(settings, field):
+            compile_pattern(getattr(settings, field), field)
+    if settings.metrics_top is not None and settings.metrics_top < 1:
+        raise InvalidInput("--metrics-top must be at least 1", field="metrics_top")
 
 
 def create_token(args: argparse.Namespace) -> int:

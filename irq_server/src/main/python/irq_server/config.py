@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from irq_server.history.tiers import parse_tiers
+from irq_server.metrics import MetricsOptions
 
 
 def default_data_dir() -> str:
@@ -40,12 +41,18 @@ class Settings:
     partition: str | None = None  # host: the registry partition to publish under
     publish_as: str | None = None  # host: uid to publish (default the hostname)
     advertise: str | None = None  # host: base URL to publish (default from --bind)
+    metrics_per_cpu: bool = False  # /metrics: per-IRQ-per-CPU and per-CPU-per-mode series
+    metrics_include: str | None = None  # /metrics: RE2 on "IRQ device": only those IRQs
+    metrics_exclude: str | None = None  # /metrics: RE2 on "IRQ device": not those
+    metrics_top: int | None = None  # /metrics: only the N busiest IRQs
 
     def app_config(self, root: str) -> dict:
         return {"IRQ_ROOT": root, "IRQ_DATA_DIR": self.data_dir, "IRQ_AUTH_READS": self.auth_reads,
                 "IRQ_INTERVAL": self.interval, "IRQ_TIERS": parse_tiers(self.tiers),
                 "IRQ_MAX_BODY": self.max_body, "IRQ_ROLE": self.role,
-                "IRQ_REGISTRY_TTL": self.registry_ttl, "IRQ_OPEN_PUBLISH": self.open_publish}
+                "IRQ_REGISTRY_TTL": self.registry_ttl, "IRQ_OPEN_PUBLISH": self.open_publish,
+                "IRQ_METRICS": MetricsOptions(self.metrics_per_cpu, self.metrics_include,
+                                              self.metrics_exclude, self.metrics_top)}
 
 
 def env(name: str, default=None):
@@ -95,6 +102,16 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
                         help="uid to publish (default: the hostname)")
     parser.add_argument("--advertise", default=env("ADVERTISE"), metavar="URL",
                         help="base URL to publish (default: from --bind, https with TLS)")
+    parser.add_argument("--metrics-per-cpu", action="store_true",
+                        default=env("METRICS_PER_CPU", "") not in ("", "0", "false"),
+                        help="/metrics: also a series per IRQ per CPU and per CPU per mode "
+                             "(IRQs x CPUs series: mind the cardinality)")
+    parser.add_argument("--metrics-include", default=env("METRICS_INCLUDE"), metavar="REGEX",
+                        help="/metrics: only IRQs whose 'IRQ device' this RE2 pattern matches")
+    parser.add_argument("--metrics-exclude", default=env("METRICS_EXCLUDE"), metavar="REGEX",
+                        help="/metrics: leave out IRQs whose 'IRQ device' it matches")
+    parser.add_argument("--metrics-top", type=int, default=env("METRICS_TOP"), metavar="N",
+                        help="/metrics: only the N busiest IRQs (by their recent rate)")
     parser.add_argument("--publish-token", default=argparse.SUPPRESS,
                         help="write token of the registry (better: env "
                              "IRQ_SERVER_PUBLISH_TOKEN, not seen in ps)")

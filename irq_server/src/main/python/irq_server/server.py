@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -114,6 +115,7 @@ def run_publisher(registry: str, partition: str, uid: str, uri: str) -> int:
 def serve(settings: Settings) -> int:
     """Run until SIGTERM/SIGINT."""
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    _metrics_dir(settings.data_dir)
     created = TokenStore(settings.data_dir).ensure_admin()
     if created:
         log.warning("write token: %s", created)
@@ -150,6 +152,15 @@ def serve(settings: Settings) -> int:
     finally:
         supervisor.stop()
     return 0
+
+
+def _metrics_dir(data_dir: str) -> None:
+    """Where gunicorn workers keep their /metrics counters (prometheus-client multiprocess
+    mode), emptied at each start: counts from an earlier run would be added in."""
+    path = Path(data_dir) / "metrics.d"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
 def _helper_argv(*args: str) -> list[str]:

@@ -9,19 +9,21 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from irq_server import __version__
-from irq_server.api import auth, cpus, health, history, irqs, problems, registry, runs, usage
+from irq_server.api import (auth, cpus, health, history, irqs, metrics, problems, registry, runs,
+                            usage)
 from irq_server.api.openapi import Api, open_operations
 from irq_server.api.window_cache import WindowCache
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import DEFAULT_TIERS
 from irq_server.history.window import Windows
 from irq_server.host import Host
+from irq_server.metrics import MetricsOptions
 from irq_server.registry.store import DEFAULT_TTL, RegistryStore
 from irq_server.runs.store import RunStore
 from irq_server.simhost import host_fs
 
 BLUEPRINTS = (health.blp, cpus.blp, irqs.blp, history.blp, usage.blp)  # at / and /api/v1
-CONTRACT_BLUEPRINTS = (runs.tracker, runs.testrun)  # at their own contract paths only
+CONTRACT_BLUEPRINTS = (runs.tracker, runs.testrun, metrics.blp)  # at their own paths only
 API_PREFIX = "/api/v1"
 
 DEFAULTS = {
@@ -36,6 +38,7 @@ DEFAULTS = {
     "IRQ_ROLE": "host",  # "host": a host's interrupts (and runs); "registry": the registry
     "IRQ_REGISTRY_TTL": DEFAULT_TTL,  # registry: seconds an entry lives after publication
     "IRQ_OPEN_PUBLISH": False,  # registry: publish/retract need no token (old clients)
+    "IRQ_METRICS": MetricsOptions(),  # /metrics: per-CPU series, IRQ filters, top N
     "API_TITLE": "irq-server",
     "API_VERSION": __version__,
     "OPENAPI_VERSION": "3.0.3",
@@ -64,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(_refuse_large_body)
     auth.init_app(app)
     problems.init_app(app)
+    metrics.init_app(app)
     return app
 
 

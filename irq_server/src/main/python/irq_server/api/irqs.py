@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from flask import current_app
+from flask import current_app, g
 
 from irq_server.api.auth import caller
 from irq_server.api.blueprint import Blueprint, json_response, path_number
@@ -85,6 +85,7 @@ def put_affinity(args, irq):
     cpus, field = cpus_from_request(args.get("cpu_affinity_mask"), args.get("cpu_affinity_list"))
     change = _host().set_affinity(number, cpus, field)
     token = caller()
+    g.affinity_result = "changed" if change.written else "unchanged"  # for /metrics
     if change.written:
         audit.info("affinity irq=%d token=%s old=%s new=%s", number,
                    token.name if token else "-", change.before.mask, change.after.mask)

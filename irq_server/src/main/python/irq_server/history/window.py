@@ -62,6 +62,11 @@ class Windows:
         stored = self._stored()
         return unwrap(stored.latest() if stored else None, self.live())
 
+    def current(self) -> Snapshot:
+        """The counters now: the newest stored snapshot while the sampler is fresh, else a
+        live read (unwrapped against the newest stored one)."""
+        return self._end(self.clock())
+
     def last(self, seconds: float, end: float | None = None) -> Window:
         """The `seconds` up to `end` (default now)."""
         if end is not None:

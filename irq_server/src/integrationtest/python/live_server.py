@@ -1,5 +1,6 @@
 """Helpers that start the real irq-server (gunicorn) on a free loopback port."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -115,3 +116,20 @@ def start_server(tmp_path):
         server.stop()
         for pid in processes_mentioning(str(server.data_dir)):
             os.kill(pid, signal.SIGKILL)
+
+
+def debian_tool(binary, package):
+    """Path of `binary`, installing Debian's `package` when it is missing; the test is skipped,
+    saying why, only when it cannot be installed (no apt, no root, no mirror)."""
+    found = shutil.which(binary) or (f"/usr/bin/{binary}" if Path(f"/usr/bin/{binary}").exists()
+                                     else None)
+    if found:
+        return found
+    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    try:
+        for step in (["apt-get", "update", "-qq"],
+                     ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]):
+            subprocess.run(step, check=True, env=env, capture_output=True, timeout=600)
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"{binary} is missing and Debian's {package} could not be installed: {exc}")
+    return shutil.which(binary) or f"/usr/bin/{binary}"

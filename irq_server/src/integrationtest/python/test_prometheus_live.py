@@ -73,3 +73,15 @@ def _ready(url):
     except requests.ConnectionError:
         time.sleep(0.2)
         return False
+
+
+def test_server_counters_are_summed_over_every_worker(start_server):
+    server = start_server("--simulate", "4:1:20", "--workers", "3", "--threads", "1")
+    session = requests.Session()
+    for _ in range(30):
+        assert session.get(f"{server.url}/cpus", timeout=5).ok
+    for _ in range(5):  # whichever worker answers the scrape, the count is every worker's
+        text = requests.get(f"{server.url}/metrics", timeout=5).text
+        line = next(line for line in text.splitlines()
+                    if line.startswith("irq_http_requests_total") and 'route="/cpus"' in line)
+        assert float(line.rsplit(" ", 1)[1]) == 30

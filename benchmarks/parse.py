@@ -7,9 +7,13 @@ Measured side by side in one run (medians):
   parse_ms          irq_server's parser into the typed table (steady state: row metadata cached)
   parse_uncached_ms the same with the row-metadata cache emptied before every run
   irqs_get_ms       a full GET /irqs from irq-server (gunicorn) serving that tree
-  node_exporter_ms  a scrape of Debian's prometheus-node-exporter (interrupts collector only)
-Last line: one JSON object with those and parse_vs_naive, irqs_vs_node_exporter.
-Targets: parse_vs_naive <= 0.25, irqs_vs_node_exporter <= 0.1.
+  metrics_ms        a GET /metrics scrape of that server (default flags), and its bytes
+  metrics_per_cpu_ms  the same with --metrics-per-cpu (a series per IRQ per CPU), and bytes
+  node_exporter_ms  a scrape of Debian's prometheus-node-exporter (interrupts collector only,
+                    which exports every IRQ x CPU cell), and its bytes
+Last line: one JSON object with those and parse_vs_naive, irqs_vs_node_exporter,
+metrics_vs_node_exporter, metrics_per_cpu_vs_node_exporter.
+Targets: parse_vs_naive <= 0.25, irqs_vs_node_exporter <= 0.1, metrics_vs_node_exporter <= 0.1.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from _common import SERVER_SRC, ensure_debian_package, free_port, median_ms, wait_http
@@ -80,21 +85,30 @@ def main() -> int:
             args.repeat),
     }
 
-    port = free_port()
-    server_cmd = [sys.executable, "-m", "irq_server", "--root", str(work / "host"), "--bind",
-                  f"127.0.0.1:{port}", "--data-dir", str(work / "data"), "--workers", "2",
-                  "--log-level", "warning"]
-    server = serve(server_cmd, f"http://127.0.0.1:{port}/healthz", work / "server.log")
-    try:
-        session = requests.Session()
-        url = f"http://127.0.0.1:{port}/irqs"
-        body = session.get(url, timeout=60).json()
-        assert len(body["irqs"]) == args.irqs and len(body["cpus"]) == args.cpus
-        result["irqs_get_ms"] = median_ms(lambda: session.get(url, timeout=60).content,
-                                          args.repeat)
-    finally:
-        server.terminate()
-        server.wait(15)
+    for flags, name in (([], "metrics"), (["--metrics-per-cpu"], "metrics_per_cpu")):
+        port = free_port()
+        server_cmd = [sys.executable, "-m", "irq_server", "--root", str(work / "host"), "--bind",
+                      f"127.0.0.1:{port}", "--data-dir", str(work / f"data-{name}"),
+                      "--workers", "2", "--log-level", "warning", *flags]
+        server = serve(server_cmd, f"http://127.0.0.1:{port}/healthz", work / "server.log")
+        try:
+            session = requests.Session()
+            base = f"http://127.0.0.1:{port}"
+            if not flags:
+                body = session.get(base + "/irqs", timeout=60).json()
+                assert len(body["irqs"]) == args.irqs and len(body["cpus"]) == args.cpus
+                result["irqs_get_ms"] = median_ms(
+                    lambda: session.get(base + "/irqs", timeout=60).content, args.repeat)
+            while session.get(base + "/history", timeout=60).json()["samples"] < 2:
+                time.sleep(0.5)  # /metrics reads the newest stored sample
+            text = session.get(base + "/metrics", timeout=120).content
+            assert b"irq_interrupts_total" in text
+            result[f"{name}_bytes"] = len(text)
+            result[f"{name}_ms"] = median_ms(
+                lambda: session.get(base + "/metrics", timeout=120).content, args.scrapes)
+        finally:
+            server.terminate()
+            server.wait(15)
 
     exporter = ensure_debian_package("prometheus-node-exporter", "prometheus-node-exporter")
     port = free_port()
@@ -106,6 +120,7 @@ def main() -> int:
         metrics = f"http://127.0.0.1:{port}/metrics"
         sample = requests.get(metrics, timeout=120).text
         assert "node_interrupts_total" in sample
+        result["node_exporter_bytes"] = len(sample.encode())
         result["node_exporter_ms"] = median_ms(lambda: requests.get(metrics, timeout=120).content,
                                                args.scrapes)
     finally:
@@ -113,7 +128,10 @@ def main() -> int:
         proc.wait(15)
 
     result["parse_vs_naive"] = round(result["parse_ms"] / result["naive_parse_ms"], 3)
-    result["irqs_vs_node_exporter"] = round(result["irqs_get_ms"] / result["node_exporter_ms"], 3)
+    for name in ("irqs_get", "metrics", "metrics_per_cpu"):
+        short = "irqs" if name == "irqs_get" else name
+        result[f"{short}_vs_node_exporter"] = round(result[f"{name}_ms"]
+                                                    / result["node_exporter_ms"], 3)
     result["cpus"], result["irqs"] = args.cpus, args.irqs
     print(json.dumps(result))
     return 0

@@ -1,14 +1,21 @@
-# irq-server image. The container must see the host's /proc and /sys to serve real IRQs:
-# run it with the host tree mounted at /host and --root /host (see docker-compose.yml).
+# One image with the three commands. It runs irq-server by default; the client and the
+# balancer are one --entrypoint away:
+#   docker run --rm --network host irq-service --entrypoint irq-client ... irqs
+# To serve a real host the container must see the host's /proc and /sys: run it with the
+# host tree mounted at /host and --root /host (see docker-compose.yml).
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY requirements.txt build.py ./
 COPY irq_server irq_server
-RUN pip install --no-cache-dir pybuilder==0.13.24 && python build.py
+COPY irq_client irq_client
+COPY irqbalance irqbalance
+# the same two steps as `make dist` (and `make dist-check` installs what they make)
+RUN pip install --no-cache-dir pybuilder==0.13.24
+RUN python build.py
 
 FROM python:3.11-slim
-COPY --from=build /src/dist/*.whl /tmp/
-RUN pip install --no-cache-dir /tmp/*.whl && rm /tmp/*.whl
+COPY --from=build /src/dist/*.whl /tmp/wheels/
+RUN pip install --no-cache-dir /tmp/wheels/*.whl && rm -r /tmp/wheels
 VOLUME /var/lib/irq-server
 EXPOSE 5000
 ENTRYPOINT ["irq-server"]

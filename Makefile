@@ -34,9 +34,10 @@ test: install  ## the whole suite
 dist-check: dist  ## the wheels install into a fresh venv and their commands run
 	rm -rf build/dist-check && $(PYTHON) -m venv build/dist-check
 	build/dist-check/bin/pip install -q dist/*.whl
-	build/dist-check/bin/irq-server --help > /dev/null && echo "dist-check: irq-server --help ok"
-	build/dist-check/bin/irq-client --help > /dev/null && echo "dist-check: irq-client --help ok"
-	build/dist-check/bin/irq-balance --help > /dev/null && echo "dist-check: irq-balance --help ok"
+	build/dist-check/bin/irq-server --version && build/dist-check/bin/irq-server --help > /dev/null
+	build/dist-check/bin/irq-client --version && build/dist-check/bin/irq-client --help > /dev/null
+	build/dist-check/bin/irq-balance --version && build/dist-check/bin/irq-balance --help > /dev/null
+	@echo "dist-check: the three wheels install into a fresh venv and their commands run"
 
 bench: install
 	$(PY) -m pip install -q -r benchmarks/requirements.txt

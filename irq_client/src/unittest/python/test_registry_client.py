@@ -83,3 +83,11 @@ def test_hosts_without_registry_or_partition_is_a_usage_error(capsys, monkeypatc
     monkeypatch.delenv("IRQ_REGISTRY_URL", raising=False)
     assert cli.main(["hosts", "--partition", "rack1"]) == 2
     assert "--registry" in capsys.readouterr().err
+
+
+def test_requests_say_who_sends_them(mocked):
+    import irq_client
+    mocked.get(f"{H1}/healthz", json=HEALTH, match=[matchers.header_matcher(
+        {"User-Agent": f"irq-client/{irq_client.__version__}"})])
+    from irq_client import IrqClient
+    assert IrqClient(H1, retries=0).health().status == "ok"

@@ -1,4 +1,5 @@
 """irq_client: typed Python client of irq-server, and the irq-client command."""
+__version__ = "0.1.0"  # first: the modules below read it (User-Agent)
 from irq_client.client import IrqClient
 from irq_client.registry import HostStatus, RegistryClient
 from irq_client.errors import (ApiError, BadRequest, Conflict, Forbidden, IrqClientError,
@@ -11,7 +12,6 @@ from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Heal
                                SoftirqWindow, Span, SpaceAverage, StoragePoint, Token,
                                UsageRecorded)
 
-__version__ = "0.1.0"
 __all__ = [
     "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuUsage", "CpuWindow", "Current",
     "Forbidden", "Health", "History", "HostStatus", "InterruptWindow", "Irq", "IrqClient", "IrqClientError",

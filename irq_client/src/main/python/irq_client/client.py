@@ -16,6 +16,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from irq_client import __version__
 from irq_client.errors import TransportError, error_from_response
 from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Health, History, Irq,
                                InterruptWindow, IrqList, IrqWindow, MemoryPoint, Run,
@@ -45,6 +46,7 @@ class HttpClient:
         self.token = token if token is not None else os.environ.get("IRQ_TOKEN")
         self.timeout = timeout
         self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = f"irq-client/{__version__}"
         retry = Retry(total=retries, connect=retries, read=0, other=0, status=retries,
                       allowed_methods=frozenset({"GET", "PUT"}), status_forcelist=RETRY_STATUSES,
                       backoff_factor=0.2, backoff_max=5, respect_retry_after_header=True,

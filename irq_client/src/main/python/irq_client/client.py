@@ -59,10 +59,11 @@ class HttpClient:
         return f"{type(self).__name__}({self.base_url!r})"
 
     # ---- low layer: decoded JSON --------------------------------------------------------------
-    def request(self, method: str, path: str, **kwargs) -> object:
-        """Send one request; JSON body of a 2xx answer, else an ApiError/TransportError."""
+    def send(self, method: str, path: str, accept: str = "application/json",
+             **kwargs) -> requests.Response:
+        """Send one request; the 2xx response, else an ApiError/TransportError."""
         url = urljoin(self.base_url + "/", path.lstrip("/"))
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": accept}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
@@ -76,11 +77,16 @@ class HttpClient:
                                  f"{_reason(exc)}", method=method, url=url) from exc
         if not response.ok:
             raise error_from_response(response)
+        return response
+
+    def request(self, method: str, path: str, **kwargs) -> object:
+        """Send one request; JSON body of a 2xx answer, else an ApiError/TransportError."""
+        response = self.send(method, path, **kwargs)
         try:
             return response.json()
         except ValueError as exc:
             raise TransportError(f"irq-server at {self.base_url} sent a body that is not JSON",
-                                 method=method, url=url) from exc
+                                 method=method, url=response.url) from exc
 
     def delete_json(self, path: str) -> object:
         return self.request("DELETE", path)
@@ -109,7 +115,7 @@ class IrqClient(HttpClient):
         ("get", "/cpu"): "cpu", ("get", "/cpu_average"): "cpu_average",
         ("get", "/memory"): "memory", ("get", "/memory_average"): "memory_average",
         ("get", "/storage"): "storage", ("get", "/storage_average"): "storage_average",
-        ("get", "/current"): "current",
+        ("get", "/current"): "current", ("get", "/metrics"): "metrics",
         ("post", "/api/v1/auth"): "login", ("post", "/api/v1/test"): "create_run",
         ("get", "/api/v1/test"): "runs", ("get", "/api/v1/test/{run_id}"): "run",
         ("post", "/api/v1/test/{run_id}/usage"): "add_usage",
@@ -231,6 +237,11 @@ class IrqClient(HttpClient):
     def current(self) -> Current:
         """Usage now: CPU over the last sampling interval, memory and filesystems now."""
         return Current.from_json(self.get_json("/current"))
+
+    def metrics(self) -> str:
+        """The Prometheus text exposition of GET /metrics (for a quick look or a scraper;
+        Prometheus itself is where to query it)."""
+        return self.send("GET", "/metrics", accept="text/plain").text
 
     # runs (the tracker): a user's JWT from login(), or any token; see `irq-client record`
     def login(self, username: str, password: str) -> Token:

@@ -288,3 +288,16 @@ def test_current_is_typed_and_an_unknown_mount_is_not_found(mocked):
     with pytest.raises(NotFound) as caught:
         client().storage_average(mount="/x")
     assert "mount" in caught.value.errors
+
+
+def test_requests_say_who_sends_them(mocked):
+    mocked.get(f"{URL}/healthz", json=HEALTH, match=[matchers.header_matcher(
+        {"User-Agent": f"irq-client/{irq_client.__version__}"})])
+    assert IrqClient(URL, retries=0).health().status == "ok"
+
+
+def test_metrics_is_the_text_exposition(mocked):
+    body = "# TYPE irq_cpu_interrupts_total counter\nirq_cpu_interrupts_total{cpu=\"0\"} 5.0\n"
+    mocked.get(f"{URL}/metrics", body=body, content_type="text/plain; version=0.0.4",
+               match=[matchers.header_matcher({"Accept": "text/plain"})])
+    assert IrqClient(URL, retries=0).metrics() == body

@@ -84,18 +84,3 @@ def test_hosts_without_registry_or_partition_is_a_usage_error(capsys, monkeypatc
     assert cli.main(["hosts", "--partition", "rack1"]) == 2
     assert "--registry" in capsys.readouterr().err
 
-
-def test_requests_say_who_sends_them(mocked):
-    import irq_client
-    mocked.get(f"{H1}/healthz", json=HEALTH, match=[matchers.header_matcher(
-        {"User-Agent": f"irq-client/{irq_client.__version__}"})])
-    from irq_client import IrqClient
-    assert IrqClient(H1, retries=0).health().status == "ok"
-
-
-def test_metrics_is_the_text_exposition(mocked):
-    from irq_client import IrqClient
-    body = "# TYPE irq_cpu_interrupts_total counter\nirq_cpu_interrupts_total{cpu=\"0\"} 5.0\n"
-    mocked.get(f"{H1}/metrics", body=body, content_type="text/plain; version=0.0.4",
-               match=[matchers.header_matcher({"Accept": "text/plain"})])
-    assert IrqClient(H1, retries=0).metrics() == body

@@ -22,7 +22,7 @@ from irq_server import __version__
 from irq_server.api.blueprint import Blueprint
 from irq_server.history.window import Windows
 from irq_server.host import Host
-from irq_server.metrics import HostState, MetricsOptions, families
+from irq_server.metrics import HostState, families
 
 disable_created_metrics()  # no *_created series: one series per counter, not two
 blp = Blueprint("metrics", __name__, description="Prometheus metrics")

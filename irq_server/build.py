@@ -26,6 +26,8 @@ def set_properties(project):
         dep, _, ver = requirement.partition(">=")
         project.depends_on(dep, ">=" + ver)
     project.set_property("distutils_console_scripts", ["irq-server = irq_server.cli:main"])
+    for name in ("index.html", "app.js", "style.css"):  # the web view, served at /ui/
+        project.include_file("irq_server", f"ui/{name}")
     project.set_property("distutils_commands", ["bdist_wheel"])
     project.set_property("distutils_classifiers", [
         "Programming Language :: Python :: 3.11", "Operating System :: POSIX :: Linux"])

@@ -221,3 +221,16 @@ def test_softirqs_over_a_window(sampled, prefix):
     assert kinds["NET_RX"]["num_softirqs"] == 0
     bad = client.get(f"{prefix}/softirqs?period_seconds=-1")
     assert bad.status_code == 422 and "period_seconds" in bad.get_json()["errors"]
+
+
+def test_interrupts_irqs_top_lists_the_busiest_first(make_client, sim):
+    sim.advance(5)
+    client, _, _ = make_client(sim.root)  # no history: windows count since boot
+    every = client.get("/interrupts/irqs").json
+    top = client.get("/interrupts/irqs?top=3").json
+    assert len(top["irqs"]) == 3
+    counts = [i["num_interrupts"] for i in top["irqs"]]
+    assert counts == sorted(counts, reverse=True)
+    assert counts == sorted((i["num_interrupts"] for i in every["irqs"]), reverse=True)[:3]
+    assert counts[0] > 0
+    assert client.get("/interrupts/irqs?top=0").status_code == 422

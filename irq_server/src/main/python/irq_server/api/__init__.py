@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from irq_server import __version__
 from irq_server.api import (auth, cpus, health, history, irqs, metrics, problems, registry, runs,
-                            usage)
+                            ui, usage)
 from irq_server.api.openapi import Api, open_operations
 from irq_server.api.window_cache import WindowCache
 from irq_server.history.store import HistoryStore
@@ -83,6 +83,7 @@ def _host_role(app: Flask, api: Api) -> None:
         api.register_blueprint(blp, url_prefix=API_PREFIX, name=f"v1_{blp.name}")
     for blp in CONTRACT_BLUEPRINTS:
         api.register_blueprint(blp)
+    app.register_blueprint(ui.blp)  # static files: not in the OpenAPI description
 
 
 def _registry_role(app: Flask, api: Api) -> None:

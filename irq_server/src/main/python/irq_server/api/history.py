@@ -2,6 +2,7 @@
 GET /history: what the store keeps."""
 from __future__ import annotations
 
+import numpy as np
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -36,6 +37,12 @@ class WindowQuery(Schema):
                                   field_name="period_seconds")
         if "start" in data and "end" in data and data["end"] < data["start"]:
             raise ValidationError("end is before start", field_name="end")
+
+
+class IrqWindowQuery(WindowQuery):
+    top = fields.Integer(validate=validate.Range(min=1, max=100_000),
+                         metadata={"description": "only the N busiest IRQs of the window, "
+                                                  "busiest first (default: every IRQ, by number)"})
 
 
 class SpanSchema(Schema):
@@ -161,15 +168,20 @@ def interrupts_cpu(args, cpu):
 
 @blp.route("/interrupts/irqs")
 @cached_window
-@blp.arguments(WindowQuery, location="query")
+@blp.arguments(IrqWindowQuery, location="query")
 @blp.response(200, IrqWindowListSchema)
 def interrupts_irqs(args):
-    """Per-IRQ per-CPU counts and rates over a window: what a balancer needs."""
+    """Per-IRQ per-CPU counts and rates over a window: what a balancer needs (`top`: only
+    the busiest, for a view of a large host)."""
     window = window_of(args)
+    rows = irq_rows(window)
+    if args.get("top") and rows:
+        totals = window.counts[rows].sum(axis=1)
+        rows = [rows[i] for i in np.argsort(-totals.astype(np.float64), kind="stable")
+                [:args["top"]]]
     return json_response({**span(window), "cpus": list(window.cpus), "irqs": [
         {"irq_num": key, "num_interrupts_per_cpu": counts, "num_interrupts": total,
-         "rate_per_second": rate} for key, counts, total, rate in
-        row_rates(window, irq_rows(window))]})
+         "rate_per_second": rate} for key, counts, total, rate in row_rates(window, rows)]})
 
 
 @blp.route("/softirqs")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 import responses
-from responses import matchers, registries
+from responses import matchers
 
 import irq_client
 from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, HEALTH, HISTORY,
@@ -18,12 +18,6 @@ from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, HE
                              problem)
 from irq_client import (ApiError, BadRequest, Conflict, Forbidden, IrqClient, NotFound,
                         ServerError, TransportError, Unauthorized)
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(registry=registries.OrderedRegistry) as rsps:
-        yield rsps
 
 
 def client(**kwargs):

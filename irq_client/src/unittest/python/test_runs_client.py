@@ -6,7 +6,7 @@ import threading
 import pytest
 import requests
 import responses
-from responses import matchers, registries
+from responses import matchers
 
 from client_payloads import URL
 from irq_client import IrqClient, Run, TooManyRequests, cli, render
@@ -17,12 +17,6 @@ RUN = {"id": 7, "name": "make", "description": "make -j8", "threshold": 50.0, "h
        "active": False, "start_time": "2026-11-23T08:00:00.000Z",
        "end_time": "2026-11-23T08:00:10.000Z", "duration": 10.0,
        "time_above_threshold": 7.5, "samples": 20}
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(registry=registries.OrderedRegistry) as rsps:
-        yield rsps
 
 
 def client(**kwargs):

@@ -64,18 +64,21 @@ def chosen_rows(state: HostState, options: MetricsOptions) -> list[tuple[int, st
             continue
         rows.append((i, key, device, (row.chip or "") if row else ""))
     if options.top is not None:
-        rows = sorted(rows, key=lambda r: -_recent(state, r[0]))[:options.top]
+        recent = _recent_counts(state)
+        rows = sorted(rows, key=lambda r: -recent[r[0]])[:options.top]
         rows.sort(key=lambda r: r[0])
     return rows
 
 
-def _recent(state: HostState, i: int) -> int:
-    now = int(state.snapshot.values[i].sum())
-    prev = state.previous
-    if prev is None or prev.boot_id != state.snapshot.boot_id or state.snapshot.keys[i] not in \
-            prev.keys:
+def _recent_counts(state: HostState) -> list[int]:
+    """Per snapshot row: its count since the previous snapshot of the same boot (since boot
+    without one, or for a row the previous lacks)."""
+    snap, prev = state.snapshot, state.previous
+    now = snap.values.sum(axis=1).tolist()
+    if prev is None or prev.boot_id != snap.boot_id:
         return now
-    return now - int(prev.values[prev.keys.index(state.snapshot.keys[i])].sum())
+    before = dict(zip(prev.keys, prev.values.sum(axis=1).tolist()))
+    return [n - before.get(key, 0) for key, n in zip(snap.keys, now)]
 
 
 def families(state: HostState, options: MetricsOptions) -> Iterable:

@@ -61,7 +61,7 @@ class Publisher:
         except (OSError, ValueError, KeyError):
             return DEFAULT_TTL
 
-    def publish(self) -> bool:
+    def publish(self) -> None:
         try:
             self._post("/publish", {"partition": self.partition, "connections": [{
                 "uid": self.uid, "uri": self.uri, "data_type": IRQ_SERVER,
@@ -71,11 +71,10 @@ class Publisher:
                 log.warning("cannot publish %s to %s (%s); retrying every round", self.uid,
                             self.registry, exc)
             self._failing = True
-            return False
+            return
         if self._failing:
             log.info("published %s to %s again", self.uid, self.registry)
         self._failing = False
-        return True
 
     def retract(self) -> None:
         try:

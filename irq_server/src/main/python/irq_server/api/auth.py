@@ -25,28 +25,18 @@ OPEN_PATHS = frozenset({"/healthz", "/api/v1/healthz", "/readyz", "/api/v1/ready
 _MARK = "irq_auth"
 
 
-def needs_caller(view):
-    """Mark `view` (under its route decorator): any valid token, read or write scope."""
-    setattr(view, _MARK, "caller")
-    return view
+def _marking(kind: str, doc: str):
+    def mark(view):
+        setattr(view, _MARK, kind)
+        return view
+    mark.__doc__ = f"Mark `view` (under its route decorator): {doc}."
+    return mark
 
 
-def no_token(view):
-    """Mark `view` (under its route decorator): open to everyone."""
-    setattr(view, _MARK, "none")
-    return view
-
-
-def reads_only(view):
-    """Mark `view` (under its route decorator): checked as a read, whatever its method."""
-    setattr(view, _MARK, "read")
-    return view
-
-
-def open_publish(view):
-    """Mark `view` (under its route decorator): a write, unless --open-publish."""
-    setattr(view, _MARK, "publish")
-    return view
+needs_caller = _marking("caller", "any valid token, read or write scope")
+no_token = _marking("none", "open to everyone")
+reads_only = _marking("read", "checked as a read, whatever its method")
+open_publish = _marking("publish", "a write, unless --open-publish")
 
 
 def caller() -> TokenInfo | None:

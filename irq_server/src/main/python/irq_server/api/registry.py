@@ -44,10 +44,15 @@ PARTITION_PARAM = [{"in": "path", "name": "partition", "description": "partition
 
 
 # ---- schemas ------------------------------------------------------------------------------
-class ConnectionSchema(Schema):
+class OldBody(Schema):
+    """A body of the published API: keys it does not know (newer clients add "capacity")
+    are ignored, as the old service ignored them."""
+
     class Meta:
         unknown = EXCLUDE
 
+
+class ConnectionSchema(OldBody):
     uid = fields.String(required=True, validate=NAME)
     uri = fields.String(required=True, validate=validate.Length(min=1, max=2048))
     connection_type = fields.Integer(required=True, strict=True,
@@ -55,45 +60,30 @@ class ConnectionSchema(Schema):
     data_type = fields.String(required=True, validate=NAME)
 
 
-class PublishSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class PublishSchema(OldBody):
     partition = fields.String(required=True, validate=NAME)
     connections = fields.List(fields.Nested(ConnectionSchema), required=True,
                               validate=validate.Length(min=1, max=1000))
 
 
-class LookupSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class LookupSchema(OldBody):
     uid_regex = fields.String(required=True, validate=validate.Length(max=1024),
                               metadata={"description": "RE2 pattern, matched anywhere in uid"})
     data_type = fields.String(required=True, validate=NAME)
 
 
-class RetractedSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class RetractedSchema(OldBody):
     connection_id = fields.String(required=True, validate=NAME)
     data_type = fields.String(validate=NAME)
 
 
-class RetractSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class RetractSchema(OldBody):
     partition = fields.String(required=True, validate=NAME)
     connections = fields.List(fields.Nested(RetractedSchema), required=True,
                               validate=validate.Length(min=1, max=1000))
 
 
-class PartitionSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class PartitionSchema(OldBody):
     partition = fields.String(required=True, validate=NAME)
 
 

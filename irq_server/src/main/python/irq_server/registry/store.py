@@ -30,7 +30,7 @@ CREATE INDEX IF NOT EXISTS entries_by_time ON entries (published);
 CREATE INDEX IF NOT EXISTS entries_for_lookup ON entries (partition, data_type, published, uid);
 CREATE TABLE IF NOT EXISTS stats (
     process TEXT NOT NULL, kind TEXT NOT NULL, calls INTEGER NOT NULL, seconds REAL NOT NULL,
-    since REAL NOT NULL, PRIMARY KEY (process, kind));
+    PRIMARY KEY (process, kind));
 """
 
 
@@ -66,7 +66,6 @@ class RegistryStore:
         self.clock = clock
         self._process = f"{os.uname().nodename}:{os.getpid()}:{id(self)}"
         self._counts = {"publish": [0, 0.0], "lookup": [0, 0.0]}
-        self._since = clock()
         self._flushed = 0.0
         self._lock = threading.Lock()
 
@@ -167,8 +166,8 @@ class RegistryStore:
             self._flushed = now
             counts = {k: tuple(v) for k, v in self._counts.items()}
         with self.db.write() as db:
-            db.executemany("INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?, ?)",
-                           [(self._process, kind, calls, seconds, self._since)
+            db.executemany("INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)",
+                           [(self._process, kind, calls, seconds)
                             for kind, (calls, seconds) in counts.items()])
 
 

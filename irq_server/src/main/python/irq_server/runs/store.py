@@ -101,10 +101,7 @@ class RunStore:
         ts = self.clock() if ts is None else ts
         self._not_future(ts, "timestamp")
         with self.db.write() as db:
-            run = self._get(db, run_id)
-            _check_owner(run, owner)
-            if not run.active:
-                raise Conflict(f"run {run_id} was stopped; it takes no more usage")
+            run = self._open_run(db, run_id, owner, "was stopped; it takes no more usage")
             above = cpu_usage > run.threshold
             db.execute("INSERT INTO usage VALUES (?, ?, ?)", (run_id, ts, cpu_usage))
             if run.last_ts is None or ts >= run.last_ts:
@@ -124,10 +121,7 @@ class RunStore:
         end = self.clock() if end_time is None else end_time
         self._not_future(end, "end_time")
         with self.db.write() as db:
-            run = self._get(db, run_id)
-            _check_owner(run, owner)
-            if not run.active:
-                raise Conflict(f"run {run_id} is already stopped")
+            run = self._open_run(db, run_id, owner, "is already stopped")
             if end < run.start_time:
                 raise InvalidInput("end_time is before the run's start_time", field="end_time")
             if run.last_ts is not None and end < run.last_ts:  # samples past the end
@@ -136,6 +130,14 @@ class RunStore:
                            "WHERE id = ?", (total, end, run_id))
             db.execute("UPDATE runs SET end_time = ? WHERE id = ?", (end, run_id))
             return self._get(db, run_id)
+
+    def _open_run(self, db, run_id: int, owner: str, stopped: str) -> Run:
+        """The caller's run, still active (NotFound, Forbidden, Conflict otherwise)."""
+        run = self._get(db, run_id)
+        _check_owner(run, owner)
+        if not run.active:
+            raise Conflict(f"run {run_id} {stopped}")
+        return run
 
     def _not_future(self, ts: float, field: str) -> None:
         if ts > self.clock() + FUTURE_SLACK:

@@ -8,15 +8,16 @@ from responses import matchers
 
 from client_payloads import HEALTH, IRQS
 from irq_client import RegistryClient, cli
-from irq_client.registry import survey
+from irq_client.registry import survey, trusted
 
 REG = "http://registry.test:5100"
 H1, H2 = "http://10.0.0.1:5000", "http://10.0.0.2:5000"
 
 
-def entry(uid, uri):
+def entry(uid, uri, authenticated=True):
     return {"uid": uid, "uri": uri, "connection_type": 0, "data_type": "irq-server",
-            "published": "2026-11-23T08:00:00.000Z", "expires": "2026-11-23T08:00:10.000Z"}
+            "published": "2026-11-23T08:00:00.000Z", "expires": "2026-11-23T08:00:10.000Z",
+            "authenticated": authenticated}
 
 
 @pytest.fixture
@@ -75,8 +76,33 @@ def test_irq_client_hosts_prints_a_table(mocked, monkeypatch):
     out = io.StringIO()
     assert cli.main(["hosts", "--registry", REG, "--partition", "rack1"], out=out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[1].split()[:3] == ["h1", H1, "yes"] and lines[1].split()[-1] == "2"
-    assert lines[2].split() == ["h2", H2, "no", "-", "-", "-"]
+    assert lines[0].split() == ["UID", "URI", "AUTH", "REACHABLE", "STATUS", "SAMPLER", "IRQS"]
+    assert lines[1].split()[:4] == ["h1", H1, "yes", "yes"] and lines[1].split()[-1] == "2"
+    assert lines[2].split() == ["h2", H2, "yes", "no", "-", "-", "-"]
+
+
+def test_the_token_goes_only_to_hosts_published_with_a_write_token(mocked, monkeypatch):
+    mocked.get(f"{H1}/healthz", json=HEALTH, match=[matchers.header_matcher(
+        {"Authorization": "Bearer T"})])
+    mocked.get(f"{H1}/irqs", json=IRQS)
+    mocked.get(f"{H2}/healthz", json=HEALTH)
+    mocked.get(f"{H2}/irqs", json=IRQS)
+    from irq_client.models import RegistryEntry
+    entries = [RegistryEntry.from_json(entry("h1", H1)),
+               RegistryEntry.from_json(entry("h2", H2, authenticated=False))]
+    assert all(s.reachable for s in survey(entries, token="T"))
+    sent = {call.request.url: call.request.headers.get("Authorization") for call in mocked.calls}
+    assert sent[f"{H1}/healthz"] == "Bearer T" and sent[f"{H2}/healthz"] is None
+    monkeypatch.setenv("IRQ_TOKEN", "from-the-environment")  # nor the environment's token
+    before = len(mocked.calls)
+    survey(entries, token="T")
+    assert [call.request.headers.get("Authorization") for call in mocked.calls[before:]
+            if call.request.url.startswith(H2)] == [None, None]
+    assert sent[f"{H2}/irqs"] is None
+    warned = []
+    assert [e.uid for e in trusted(entries, warn=warned.append)] == ["h1"]
+    assert "h2" in warned[0] and "--trust-open-registry" in warned[0]
+    assert [e.uid for e in trusted(entries, trust_open=True)] == ["h1", "h2"]
 
 
 def test_hosts_without_registry_or_partition_is_a_usage_error(capsys, monkeypatch):

@@ -53,8 +53,9 @@ def test_a_partition_of_three_hosts(start_server, tmp_path):
     assert [r["uid"] for r in rows] == ["h0", "h1", "h2"]
     assert all(r["reachable"] and r["irqs"] == 30 for r in rows), rows
     table = command("irq-client", "hosts", "--registry", registry.url, "--partition", "rack1")
-    assert table.stdout.splitlines()[0].split() == ["UID", "URI", "REACHABLE", "STATUS",
-                                                    "SAMPLER", "IRQS"]
+    assert table.stdout.splitlines()[0].split() == ["UID", "URI", "AUTH", "REACHABLE",
+                                                    "STATUS", "SAMPLER", "IRQS"]
+    assert all(r["authenticated"] for r in rows)  # they publish with the registry's token
 
     # the host dies (every process, its publisher too: kill -9, no retract); its entry
     # drops out once the TTL passes

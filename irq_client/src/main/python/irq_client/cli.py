@@ -234,6 +234,10 @@ def add_registry_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--partition", help="registry partition holding the hosts")
     parser.add_argument("--match", default="", metavar="REGEX",
                         help="only hosts whose uid this RE2 pattern matches (anywhere)")
+    parser.add_argument("--trust-open-registry", action="store_true",
+                        help="also use (and send --token to) hosts published without a write "
+                             "token (by default skipped: with an --open-publish registry, "
+                             "anyone could have placed them)")
 
 
 def registry_hosts(args, timeout: float) -> tuple:
@@ -621,16 +625,18 @@ def cmd_record(client: IrqClient, args, out) -> int:
 
 def cmd_hosts(client: IrqClient, args, out) -> int:
     statuses = survey(registry_hosts(args, args.timeout), token=args.token,
-                      timeout=args.timeout)
+                      timeout=args.timeout, trust_open=args.trust_open_registry)
     if args.json:
         return emit_json(out, [{"uid": s.entry.uid, "uri": s.entry.uri,
+                                "authenticated": s.entry.authenticated,
                                 "reachable": s.reachable, "status": s.status,
                                 "sampler_fresh": s.sampler_fresh, "irqs": s.irqs,
                                 "error": s.error} for s in statuses])
-    rows = [(s.entry.uid, s.entry.uri, "yes" if s.reachable else "no", s.status or "-",
+    rows = [(s.entry.uid, s.entry.uri, "yes" if s.entry.authenticated else "NO",
+             "yes" if s.reachable else "no", s.status or "-",
              "-" if s.sampler_fresh is None else ("fresh" if s.sampler_fresh else "stale"),
              "-" if s.irqs is None else s.irqs) for s in statuses]
-    print(render.table(["UID", "URI", "REACHABLE", "STATUS", "SAMPLER", "IRQS"], rows,
+    print(render.table(["UID", "URI", "AUTH", "REACHABLE", "STATUS", "SAMPLER", "IRQS"], rows,
                        right=["IRQS"]), file=out)
     return 0
 

@@ -29,13 +29,14 @@ class Health:
     version: str  # server version
     simulated: bool  # serving a simulated host
     sampler: Sampler  # history sampler state
-    reasons: tuple[str, ...] = ()  # why the server is degraded
+    reasons: tuple[str, ...] = ()  # why the server is degraded, in words
+    reason: str | None = None  # the first cause: "disk full", "history unreadable", ...
 
     @classmethod
     def from_json(cls, d: dict) -> "Health":
         s = d.get("sampler") or {}
         return cls(status=d["status"], version=d["version"], simulated=bool(d.get("simulated")),
-                   reasons=tuple(d.get("reasons") or ()),
+                   reasons=tuple(d.get("reasons") or ()), reason=d.get("reason"),
                    sampler=Sampler(last_sample=_time(s.get("last_sample")),
                                    interval_seconds=float(s.get("interval_seconds", 0)),
                                    stale=bool(s.get("stale", True))))
@@ -429,12 +430,14 @@ class RegistryEntry:
     data_type: str  # "irq-server" for irq-servers
     published: datetime | None  # last publication (UTC); None from the old lookup route
     expires: datetime | None  # when it stops being returned unless re-published
+    authenticated: bool = False  # published with a write token (False: anyone could have)
 
     @classmethod
     def from_json(cls, d: dict) -> "RegistryEntry":
         return cls(uid=d["uid"], uri=d["uri"], connection_type=int(d["connection_type"]),
                    data_type=d["data_type"], published=_time(d.get("published")),
-                   expires=_time(d.get("expires")))
+                   expires=_time(d.get("expires")),
+                   authenticated=d.get("authenticated") is True)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 every irq-server of a partition how it is (for `irq-client hosts`)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -18,7 +18,8 @@ class RegistryClient(HttpClient):
     """Client of one registry (`irq-server registry`); see HttpClient for the arguments."""
 
     OPERATIONS = {
-        ("get", "/healthz"): "health", ("get", "/openapi.json"): "openapi",
+        ("get", "/healthz"): "health", ("get", "/readyz"): "ready",
+        ("get", "/openapi.json"): "openapi",
         ("get", "/api/v1/registry"): "state",
         ("get", "/api/v1/registry/{partition}/entries"): "entries",
         ("post", "/api/v1/registry/{partition}/entries"): "publish",
@@ -29,6 +30,10 @@ class RegistryClient(HttpClient):
 
     def health(self) -> dict:
         return self.get_json("/healthz")
+
+    def ready(self) -> dict:
+        """Like health(), but a registry that cannot store or read entries answers 503."""
+        return self.get_json("/readyz")
 
     def openapi(self) -> dict:
         return self.get_json("/openapi.json")
@@ -76,11 +81,28 @@ class HostStatus:
     error: str | None  # why it could not be asked
 
 
+def trusted(entries: Iterable[RegistryEntry], trust_open: bool = False,
+            warn: Callable[[str], None] | None = None) -> tuple[RegistryEntry, ...]:
+    """The entries a token may go to: those published with a write token. Anyone who can
+    reach a registry running with --open-publish can publish any uri, and a token sent there
+    is theirs; `trust_open` takes every entry anyway. `warn` hears of each one left out."""
+    kept = []
+    for entry in entries:
+        if entry.authenticated or trust_open:
+            kept.append(entry)
+        elif warn is not None:
+            warn(f"skipping {entry.uid} ({entry.uri}): published without a write token, so "
+                 "anyone could have placed it there; --trust-open-registry uses it anyway")
+    return tuple(kept)
+
+
 def survey(entries: Iterable[RegistryEntry], token: str | None = None,
-           timeout: float = 3.0) -> list[HostStatus]:
-    """Ask every host at once how it is (health, sampler, IRQ count), in `entries` order."""
+           timeout: float = 3.0, trust_open: bool = False) -> list[HostStatus]:
+    """Ask every host at once how it is (health, sampler, IRQ count), in `entries` order.
+    `token` goes only to entries published with a write token (to all with `trust_open`)."""
     def ask(entry: RegistryEntry) -> HostStatus:
-        client = IrqClient(entry.uri, token=token, timeout=timeout, retries=0)
+        sent = token if entry.authenticated or trust_open else ""  # "": not even $IRQ_TOKEN
+        client = IrqClient(entry.uri, token=sent, timeout=timeout, retries=0)
         try:
             health = client.health()
             irqs = len(client.irqs().irqs)

@@ -16,6 +16,7 @@ from dataclasses import asdict
 from irq_client import IrqClient, IrqClientError
 from irq_client.cli import (UsageError, add_registry_flags, cpu_list_arg, positive,
                             registry_hosts, server_url)
+from irq_client.registry import trusted
 from irq_client.render import cpu_list
 from irqbalance import __version__, measure
 from irqbalance.apply import ApplyError, apply_plan, rollback
@@ -192,7 +193,8 @@ def main(argv: list[str] | None = None, out=None) -> int:
         while True:
             # a registry's hosts are looked up every round: they come and go
             try:
-                found = [h.uri for h in registry_hosts(args, args.timeout)] \
+                found = [h.uri for h in trusted(registry_hosts(args, args.timeout),
+                                                args.trust_open_registry, _warn_once)] \
                     if args.partition else []
             except IrqClientError as exc:  # the registry went away: this round fails
                 print(f"irq-balance: registry: {exc}", file=sys.stderr)
@@ -215,6 +217,16 @@ def main(argv: list[str] | None = None, out=None) -> int:
     except BrokenPipeError:  # `irq-balance plan | head`: the reader left, nothing to report
         sys.stdout = open(os.devnull, "w")
         return 0
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """A warning said once per run (watch repeats its rounds)."""
+    if message not in _warned:
+        _warned.add(message)
+        print(f"irq-balance: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

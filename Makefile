@@ -48,6 +48,7 @@ bench: install
 	$(PY) benchmarks/balance.py
 	$(PY) benchmarks/runs.py
 	$(PY) benchmarks/registry.py
+	$(PY) benchmarks/slowclients.py
 
 clean:
 	rm -rf dist build $(VENV) */target .pytest_cache

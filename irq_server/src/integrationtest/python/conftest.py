@@ -1,2 +1,2 @@
 """pytest fixtures of the irq_server integration tests."""
-from live_server import start_server  # noqa: F401
+from live_server import start_server, tmpfs  # noqa: F401

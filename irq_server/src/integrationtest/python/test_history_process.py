@@ -15,9 +15,21 @@ from irq_server.history.store import HistoryStore
 from live_server import SRC, irq_server_command, processes_mentioning, wait_for
 
 
+def helpers_of(data_dir, role):
+    """PIDs of the `role` helpers ("sampler", "simulate") of the server on `data_dir`."""
+    found = []
+    for pid in processes_mentioning(str(data_dir)):
+        try:
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")
+        except OSError:  # it ended meanwhile
+            continue
+        if f" {role} ".encode() in cmdline:
+            found.append(pid)
+    return found
+
+
 def samplers_of(data_dir):
-    return [pid for pid in processes_mentioning(str(data_dir))
-            if b" sampler " in open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")]
+    return helpers_of(data_dir, "sampler")
 
 
 def test_one_sampler_whatever_the_workers_and_restart_keeps_history(start_server):
@@ -91,9 +103,6 @@ def test_sampler_command_stops_on_sigterm(tmp_path):
     assert b"sampler stopped" in proc.stderr.read()
 
 
-def helpers_of(data_dir, role):
-    return [pid for pid in processes_mentioning(str(data_dir))
-            if f" {role} ".encode() in open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")]
 
 
 def stored_times(data_dir):
@@ -129,6 +138,8 @@ def test_sampler_killed_20_times_is_restarted_and_loses_nothing_stored(start_ser
     health = requests.get(server.url + "/readyz", timeout=5)
     assert health.status_code == 200 and health.json()["status"] == "ok"
     assert server.output().count("sampler restarted") == 20
+    # gunicorn reaps every child; the supervisor still reads how each one ended
+    assert server.output().count("(killed by SIGKILL (signal 9))") == 20
 
 
 def test_history_stale_is_degraded_and_readyz_503_then_recovers(start_server):

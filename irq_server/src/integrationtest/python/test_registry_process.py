@@ -8,7 +8,9 @@ from live_server import wait_for
 
 
 def publish(url, uid, headers=None):
-    return requests.post(url + "/publish", timeout=5, headers=headers or {}, data=json.dumps({
+    """As the old clients publish: JSON, saying so."""
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    return requests.post(url + "/publish", timeout=5, headers=headers, data=json.dumps({
         "partition": "daq", "connections": [{"uid": uid, "uri": "tcp://10.0.0.9:1234",
                                              "connection_type": 0, "data_type": "TPSet"}]}))
 

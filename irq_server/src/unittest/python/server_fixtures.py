@@ -85,3 +85,16 @@ def naive_irq_totals(text):
         for i, value in enumerate(values):
             totals[i] += value
     return totals
+
+
+def damage(path, offset_pages=1, pages=3):
+    """Overwrite part of a SQLite file (everything checkpointed into it first) past its
+    header, as a bad disk or a stray write would: it still opens, its rows do not read."""
+    import sqlite3
+    db = sqlite3.connect(path)
+    page = db.execute("PRAGMA page_size").fetchone()[0]
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    with open(path, "r+b") as f:
+        f.seek(page * offset_pages)
+        f.write(b"\xa5" * page * pages)

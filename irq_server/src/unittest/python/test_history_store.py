@@ -8,9 +8,11 @@ from irq_server import simhost
 from irq_server.errors import InvalidInput, NotFound
 from irq_server.history import codec
 from irq_server.history.snapshot import HOST, WRAP, read_snapshot, unwrap
+from irq_server.history.sampler import Sampler
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import Tier, ladder, level, parse_tiers
 from irq_server.history.window import Windows
+from irq_server.sqlite_db import WAL_LIMIT
 from irq_server.types import Snapshot
 
 SMALL_TIERS = (Tier(1, 60), Tier(10, 300), Tier(60, 1200))
@@ -297,3 +299,46 @@ def test_a_file_without_its_tables_yet_is_no_history(tmp_path):
     assert path.exists() and reader.exists() is False
     HistoryStore(tmp_path).append(snap(100.0, ["5"], [0], [[1]]))
     assert reader.exists() is True and reader.latest_ts() == 100.0
+
+
+def test_the_wal_stays_bounded_while_readers_read(tmp_path):
+    """With 64 KiB pages SQLite's default checkpoint (every 1000 pages) let the WAL reach
+    64 MB; it is checkpointed and truncated at a few MB instead."""
+    sim = simhost.create(tmp_path / "sim", simhost.SimSpec(cpus=16, nodes=1, irqs=200, seed=3))
+    clock = Clock(1_800_000_000.0)
+    sampler = Sampler(sim.fs, HistoryStore(tmp_path / "d"), clock)
+    reader = HistoryStore(tmp_path / "d", readonly=True)
+    wal = tmp_path / "d" / "history.sqlite3-wal"
+    largest = 0
+    for _ in range(300):
+        sampler.sample_once()
+        assert reader.latest().ts == clock.now
+        largest = max(largest, wal.stat().st_size)
+        sim.advance(1)
+        clock.now += 1
+    assert largest <= 2 * WAL_LIMIT, largest
+
+
+def test_a_sampler_that_cannot_sample_says_so_once_keeps_trying_and_resumes(tmp_path, caplog):
+    import threading
+    import time
+    sim = simhost.create(tmp_path / "sim", simhost.SimSpec(cpus=4, nodes=1, irqs=12, seed=3))
+    store = HistoryStore(tmp_path / "d")
+    sampler = Sampler(sim.fs, store)
+    interrupts = sim.root / "proc" / "interrupts"
+    interrupts.rename(tmp_path / "away")
+
+    def run_for(seconds):
+        stop = threading.Event()
+        thread = threading.Thread(target=sampler.run, args=(0.01, stop))
+        thread.start()
+        time.sleep(seconds)
+        stop.set()
+        thread.join()
+    run_for(0.3)
+    assert caplog.text.count("sample not stored") == 1 and store.stats()["samples"] == 0
+    assert "the host tree has no" in caplog.text and "Traceback" not in caplog.text
+    (tmp_path / "away").rename(interrupts)
+    run_for(0.3)
+    assert caplog.text.count("sampling again") == 1
+    assert store.stats()["samples"] > 5

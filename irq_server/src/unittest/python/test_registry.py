@@ -33,8 +33,9 @@ def registry(tmp_path):
 
 
 def post_json(client, path, body, headers=None, **kwargs):
-    """As the old clients post: JSON bytes, whatever the Content-Type."""
-    return client.post(path, data=json.dumps(body), headers=headers or {}, **kwargs)
+    """As the old clients post: JSON bytes, saying 'Content-Type: application/json'."""
+    return client.post(path, data=json.dumps(body), **kwargs,
+                       headers={"Content-Type": "application/json", **(headers or {})})
 
 
 def publish(client, headers, partition, *connections):
@@ -95,7 +96,8 @@ def test_unknown_partition_is_404_and_missing_keys_400(registry):
                        auth)
     assert answer.status_code == 400 and "connections" in answer.json["errors"]
     assert post_json(client, "/publish", {"connections": []}, auth).status_code == 400
-    assert client.post("/publish", data=b"{not json", headers=auth).status_code == 400
+    assert client.post("/publish", data=b"{not json", headers={
+        **auth, "Content-Type": "application/json"}).status_code == 400
 
 
 def test_retract_removes_and_an_emptied_partition_disappears(registry):
@@ -208,3 +210,91 @@ def test_the_host_role_serves_no_registry_routes_and_the_registry_no_host_routes
     host = create_app({"IRQ_ROOT": str(sim.fs.root), "IRQ_DATA_DIR": str(tmp_path / "h")})
     rules = {rule.rule for rule in host.url_map.iter_rules()}
     assert "/publish" not in rules and "/irqs" in rules
+
+
+def test_publish_and_retract_take_json_only_so_no_web_page_can_forge_them(registry):
+    client, _, auth, make = registry
+    opened = make(IRQ_OPEN_PUBLISH=True)
+    body = json.dumps({"partition": "p", "connections": [conn("a")]})
+    for headers in ({"Content-Type": "text/plain"}, {"Content-Type": "multipart/form-data"}, {}):
+        for target in (client, opened):
+            refused = target.post("/publish", data=body, headers={**auth, **headers})
+            assert refused.status_code == 415, headers
+            assert "application/json" in refused.json["detail"]
+    form = opened.post("/publish", data={"partition": "p", "connections": "x"})
+    assert form.status_code == 415
+    assert opened.post("/retract", data=json.dumps({"partition": "p", "connections": [
+        {"connection_id": "a"}]}), headers={"Content-Type": "text/plain"}).status_code == 415
+    assert lookup(opened, "p", "").status_code == 404  # nothing was published
+
+
+def test_entries_say_whether_a_write_token_published_them(registry, tmp_path):
+    client, _, auth, make = registry
+    opened = make(IRQ_OPEN_PUBLISH=True)
+    post_json(opened, "/publish", {"partition": "p", "connections": [
+        conn("anon", "http://10.0.0.1:5000", "irq-server")]})
+    publish(opened, auth, "p", conn("signed", "http://10.0.0.2:5000", "irq-server"))
+    reader = bearer(TokenStore(tmp_path / "reg").create("ro", "read"))
+    post_json(opened, "/publish", {"partition": "p", "connections": [
+        conn("readonly", "http://10.0.0.3:5000", "irq-server")]}, reader)
+    assert post_json(opened, "/publish", {"partition": "p", "connections": [conn("x")]},
+                     bearer("irq_forged")).status_code == 401  # a token shown is checked
+    found = {e["uid"]: e["authenticated"]
+             for e in client.get("/api/v1/registry/p/entries").json["entries"]}
+    assert found == {"anon": False, "signed": True, "readonly": False}
+    # an unauthenticated publication of a signed uid takes its trust away
+    post_json(opened, "/publish", {"partition": "p", "connections": [
+        conn("signed", "http://10.6.6.6:5000", "irq-server")]})
+    entry = client.get("/api/v1/registry/p/entries?uid_regex=signed").json["entries"][0]
+    assert (entry["uri"], entry["authenticated"]) == ("http://10.6.6.6:5000", False)
+    old = json.loads(lookup(client, "p", "signed", "irq-server").get_data())
+    assert list(old[0]) == ["uid", "uri", "connection_type", "data_type"]  # the old shape
+
+
+@pytest.mark.parametrize("uri", ["http://[::1", "gopher://10.0.0.1:70", "http://u:pw@10.0.0.1:1",
+                                 "http://10.0.0.1:abc", "10.0.0.1:5000", "http://:5000",
+                                 "http://10.0.0.1:0"])
+def test_an_irq_server_uri_must_be_an_http_url_with_a_host(registry, uri):
+    client, _, auth, _ = registry
+    for answer in (post_json(client, "/publish", {"partition": "p", "connections": [
+            conn("h", uri, "irq-server")]}, auth),
+            client.post("/api/v1/registry/p/entries", headers=auth,
+                        json={"connections": [conn("h", uri, "irq-server")]})):
+        assert answer.status_code in (400, 422) and "uri" in str(answer.json["errors"]), uri
+    publish(client, auth, "p", conn("daq", uri, "TPSet"))  # other kinds of entry: any uri
+
+
+def test_prometheus_targets_leave_out_bad_entries_of_older_versions(registry, tmp_path):
+    client, clock, auth, _ = registry
+    publish(client, auth, "rack1", conn("good", "http://10.0.0.1:5000", "irq-server"))
+    from irq_server.registry.store import RegistryStore
+    store = RegistryStore(tmp_path / "reg", clock=clock)
+    with store.db.write() as db:  # what an older version accepted
+        db.execute("INSERT INTO entries VALUES ('rack1', 'bad', 'http://[::1', 0, "
+                   "'irq-server', ?, 1)", (clock(),))
+    targets = client.get("/api/v1/registry/rack1/prometheus")
+    assert targets.status_code == 200
+    assert [t["labels"]["uid"] for t in targets.json] == ["good"]
+
+
+def test_partition_names_with_a_slash_are_refused(registry):
+    client, _, auth, _ = registry
+    answer = post_json(client, "/publish", {"partition": "a/b", "connections": [conn("x")]}, auth)
+    assert answer.status_code == 400 and "partition" in answer.json["errors"]
+    assert post_json(client, "/retract-partition", {"partition": "a/b"},
+                     auth).status_code == 400
+
+
+def test_remembered_pattern_answers_stay_within_their_memory_budget(monkeypatch):
+    from irq_server.registry import patterns
+    memory = patterns._Memory(budget=400_000)  # room for 2 patterns of the 20
+    uids = [f"DRO-{k:05d}-tp" for k in range(2000)]
+    matchers = [patterns.UidMatcher(patterns.re2.compile(f"DRO-0{k:02d}"), memory)
+                for k in range(20)]
+    for _ in range(2):
+        for k, matcher in enumerate(matchers):
+            assert sum(map(matcher, uids)) == 100  # DRO-0kk00 .. DRO-0kk99: always right
+            assert memory.used <= memory.budget
+    held = sum(len(m._seen) for m in matchers)
+    assert 0 < held and memory.used == sum(m.cost for m in matchers)
+    assert len(matchers[-1]._seen) == len(uids)  # the latest pattern kept all it needed

@@ -10,6 +10,7 @@ import sys
 from datetime import datetime
 
 from irq_server import __version__
+from irq_server.datadir import PRIVATE_UMASK
 from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_registry_flags,
                                add_sampling_flags, add_serve_flags, env, settings_from_args)
 from irq_server.errors import InvalidInput, IrqServerError
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                                    "simulate", "-h", "--help", "--version"):
         argv.insert(0, "serve")
     args = build_parser().parse_args(argv)
+    os.umask(PRIVATE_UMASK)  # every file of a data dir 0600, whoever makes it
     level = getattr(args, "log_level", "info").upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -21,7 +21,8 @@ class Settings:
 
     bind: str = "127.0.0.1:5000"  # host:port (or unix:/path) gunicorn listens on
     workers: int = 2  # gunicorn worker processes
-    threads: int = 4  # threads per worker (gthread)
+    threads: int = 4  # threads per worker (gthread only)
+    worker_class: str = "gevent"  # gunicorn worker: gevent (default) or gthread
     root: str = "/"  # host tree root
     data_dir: str = ""  # tokens, history, simulated tree
     interval: float = 1.0  # sampler / simulator step, seconds
@@ -45,14 +46,19 @@ class Settings:
     metrics_include: str | None = None  # /metrics: RE2 on "IRQ device": only those IRQs
     metrics_exclude: str | None = None  # /metrics: RE2 on "IRQ device": not those
     metrics_top: int | None = None  # /metrics: only the N busiest IRQs
+    allowed_hosts: str | None = None  # Host names answered, comma-separated ("*": any)
 
     def app_config(self, root: str) -> dict:
+        """The create_app config of a worker."""
+        from irq_server.api.host_header import allowed_hosts  # config is read before the app
         return {"IRQ_ROOT": root, "IRQ_DATA_DIR": self.data_dir, "IRQ_AUTH_READS": self.auth_reads,
                 "IRQ_INTERVAL": self.interval, "IRQ_TIERS": parse_tiers(self.tiers),
                 "IRQ_MAX_BODY": self.max_body, "IRQ_ROLE": self.role,
                 "IRQ_REGISTRY_TTL": self.registry_ttl, "IRQ_OPEN_PUBLISH": self.open_publish,
                 "IRQ_METRICS": MetricsOptions(self.metrics_per_cpu, self.metrics_include,
-                                              self.metrics_exclude, self.metrics_top)}
+                                              self.metrics_exclude, self.metrics_top),
+                "IRQ_ALLOWED_HOSTS": allowed_hosts(self.allowed_hosts, self.bind,
+                                                   self.advertise)}
 
 
 def env(name: str, default=None):
@@ -67,7 +73,13 @@ def add_http_flags(parser: argparse.ArgumentParser, max_body: int = Settings().m
     parser.add_argument("--workers", type=int, default=int(env("WORKERS", d.workers)),
                         help="gunicorn worker processes (default %(default)s)")
     parser.add_argument("--threads", type=int, default=int(env("THREADS", d.threads)),
-                        help="threads per worker (default %(default)s)")
+                        help="threads per worker, with --worker-class gthread (default "
+                             "%(default)s)")
+    parser.add_argument("--worker-class", choices=("gevent", "gthread"),
+                        default=env("WORKER_CLASS", d.worker_class),
+                        help="gunicorn worker: gevent (default) holds any number of slow "
+                             "clients without a thread each; gthread ties a thread to each "
+                             "request being read (use it only behind a buffering proxy)")
     add_data_dir_flag(parser)
     parser.add_argument("--certfile", default=env("CERTFILE"), help="TLS certificate (PEM)")
     parser.add_argument("--keyfile", default=env("KEYFILE"), help="TLS private key (PEM)")
@@ -75,6 +87,12 @@ def add_http_flags(parser: argparse.ArgumentParser, max_body: int = Settings().m
     parser.add_argument("--max-body", type=int, default=int(env("MAX_BODY", max_body)),
                         metavar="BYTES", help="largest request body accepted; larger ones get "
                         "413 without being read (default %(default)s)")
+    parser.add_argument("--allowed-hosts", default=env("ALLOWED_HOSTS"), metavar="NAMES",
+                        help="Host header names to answer, comma-separated (default: the bind "
+                             "address, this machine's names, --advertise's host; always "
+                             "localhost, the loopback addresses and the address a request "
+                             "arrived on); '*': any. Others get 400, so that a web page cannot "
+                             "read this server through DNS rebinding")
     parser.add_argument("--auth-reads", action="store_true",
                         default=env("AUTH_READS", "") not in ("", "0", "false"),
                         help="require a token for reads too")

@@ -13,13 +13,19 @@
      │    └── TooManyAttempts   logins for that user failed repeatedly: wait (carries `retry_after`)
      ├── Forbidden              the caller may not touch this object (another user's run)
      ├── Conflict               the object's state forbids the change (usage on a stopped run)
-     └── HostUnavailable        the server cannot read/write the host tree (privilege, read-only fs)
+     ├── HostUnavailable        the server cannot read/write the host tree (privilege, read-only fs)
+     ├── StoreUnavailable       a file of the data dir cannot be used now (503: the rest still works)
+     │    ├── StoreCorrupt      a store or secret file is corrupt, empty or half-written
+     │    ├── DiskFull          the data dir's filesystem is full
+     │    └── StoreBusy         another process holds the store's lock too long
+     └── DataDirInUse           another irq-server holds the data dir (the command exits 2)
 
 The HTTP status of each lives in `irq_server.api.problems`, not here.
 """
 from __future__ import annotations
 
 import errno
+import sqlite3
 
 
 class IrqServerError(Exception):
@@ -89,6 +95,26 @@ class HostUnavailable(IrqServerError):
     title = "Host tree unavailable"
 
 
+class StoreUnavailable(IrqServerError):
+    title = "Store unavailable"
+
+
+class StoreCorrupt(StoreUnavailable):
+    title = "Store corrupt"
+
+
+class DiskFull(StoreUnavailable):
+    title = "Disk full"
+
+
+class StoreBusy(StoreUnavailable):
+    title = "Store busy"
+
+
+class DataDirInUse(IrqServerError):
+    title = "Data dir in use"
+
+
 def affinity_write_error(exc: OSError, irq: int, cpus: str) -> IrqServerError:
     """Translate an OSError from writing /proc/irq/<irq>/smp_affinity into a domain error.
 
@@ -125,3 +151,34 @@ def host_error(exc: OSError) -> IrqServerError:
             f"the server process may not write {exc.filename}: "
             f"{exc.strerror}; run irq-server as root (or with CAP_SYS_ADMIN) to change affinity")
     return HostUnavailable(f"cannot access {exc.filename or 'the host tree'}: {exc.strerror}")
+
+
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html)
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 5, 6, 11, 13, 26
+
+
+def store_error(exc: sqlite3.Error | OSError, path) -> StoreUnavailable:
+    """Translate an error from using a file of the data dir (a SQLite store, a token or
+    secret file) into a domain error naming the file."""
+    name = getattr(path, "name", path)
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return DiskFull(f"the data dir is full: {name} cannot be written ({exc.strerror})")
+        return StoreUnavailable(f"cannot use {name}: {exc.strerror or exc}")
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return StoreCorrupt(f"{name} is corrupt ({exc}); irq-server moves it aside and "
+                            "starts a fresh one")
+    if code == _SQLITE_FULL:
+        return DiskFull(f"the data dir is full: {name} cannot be written ({exc})")
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StoreBusy(f"{name} is locked by another process ({exc}); retry")
+    return StoreUnavailable(f"cannot use {name}: {exc}")
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """Whether an error says the file it came from is damaged (not merely unavailable)."""
+    return isinstance(exc, StoreCorrupt) or (
+        isinstance(exc, sqlite3.DatabaseError)
+        and ((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF) in (_SQLITE_CORRUPT,
+                                                                         _SQLITE_NOTADB))

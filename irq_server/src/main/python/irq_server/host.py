@@ -4,6 +4,7 @@ Framework-free; the API calls it, tests drive it over fixture trees and the simu
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, 
                                read_irq_settings, read_meminfo, read_stat, read_topology)
 from irq_server.types import (AffinityState, CpuInfo, FsUsage, Interrupts, IrqSettings, Memory,
                               Snapshot, Topology)
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("irq_server.audit")
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,23 @@ class SettingsCache:
         return self._settings
 
     def changed(self) -> None:
-        """An affinity was written: drop this cache, and every other process's."""
+        """An affinity was written: drop this cache, and every other process's. The marker's
+        mtime is the signal: setting it needs no free space (the write it follows has
+        happened, even on a full disk); if even that fails, the others notice within
+        `max_age`."""
         self._key = None
-        if self.marker is not None:
-            tmp = self.marker.with_name(f".{self.marker.name}.{os.getpid()}")
-            tmp.write_text(f"{time.time_ns()} {os.getpid()}\n")
-            os.replace(tmp, self.marker)  # a new inode: every stat sees the change
+        if self.marker is None:
+            return
+        now = time.time_ns()
+        try:
+            try:
+                os.utime(self.marker, ns=(now, now))
+            except FileNotFoundError:
+                os.close(os.open(self.marker, os.O_WRONLY | os.O_CREAT, 0o600))
+                os.utime(self.marker, ns=(now, now))
+        except OSError as exc:
+            log.warning("cannot mark %s (%s): other workers see the new affinity within "
+                        "%g s", self.marker, exc.strerror, self.max_age)
 
     def _stamp(self) -> tuple[int, int] | None:
         """Identity of the marker's last version (os.replace gives each a new inode)."""
@@ -162,8 +177,10 @@ class Host:
                              effective=settings.effective_affinity_list,
                              managed=settings.managed)
 
-    def set_affinity(self, irq: int, cpus: frozenset[int], field: str) -> AffinityChange:
-        """Route `irq` to `cpus`: validate, read-compare-write, then read back.
+    def set_affinity(self, irq: int, cpus: frozenset[int], field: str,
+                     who: str = "-") -> AffinityChange:
+        """Route `irq` to `cpus`: validate, read-compare-write, audit (as `who`: a token or
+        user name), then read back.
 
         Raises:
             NotFound: no such IRQ.
@@ -182,9 +199,11 @@ class Host:
         try:
             self.fs.write_text(f"proc/irq/{irq}/smp_affinity", mask + "\n")
         except OSError as exc:
-            raise affinity_write_error(exc, irq, format_cpu_list(cpus)) from exc
-        finally:
             self.settings_cache.changed()  # even a refused write may have changed something
+            raise affinity_write_error(exc, irq, format_cpu_list(cpus)) from exc
+        # first, before anything that could fail: the write has happened
+        audit.info("affinity irq=%d token=%s old=%s new=%s", irq, who, before.mask, mask)
+        self.settings_cache.changed()
         return AffinityChange(before=before, after=self.affinity(irq), written=True)
 
     @staticmethod

@@ -1,7 +1,9 @@
 """Bearer tokens, stored hashed (SHA-256) in <data-dir>/tokens.json.
 
 Tokens are 256-bit random strings, so a plain SHA-256 is enough to make the stored file
-useless to a reader; comparison is constant-time.
+useless to a reader; comparison is constant-time. The file is written whole or not at all
+(datadir.atomic_write); one that does not parse is StoreCorrupt (503 for what needs a
+token: the open routes still answer), moved aside by `check()` at start.
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from irq_server import datadir
+from irq_server.errors import StoreCorrupt, store_error
 
 log = logging.getLogger(__name__)
 SCOPES = ("read", "write")
@@ -47,17 +52,37 @@ class TokenStore:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / "tokens.json"
         self._lock = threading.Lock()
-        self._cache: tuple[float, list[dict]] | None = None
+        self._cache: tuple[tuple, list[dict]] | None = None
 
     def _entries(self) -> list[dict]:
         try:
-            mtime = self.path.stat().st_mtime_ns
+            st = self.path.stat()
         except FileNotFoundError:
             return []
+        version = (st.st_ino, st.st_mtime_ns)  # a rewrite is a new inode (os.replace)
         with self._lock:
-            if self._cache is None or self._cache[0] != mtime:
-                self._cache = (mtime, json.loads(self.path.read_text())["tokens"])
+            if self._cache is None or self._cache[0] != version:
+                self._cache = (version, self._parse(self.path.read_bytes()))
             return self._cache[1]
+
+    def _parse(self, data: bytes) -> list[dict]:
+        try:
+            entries = json.loads(data)["tokens"]
+            if all({"name", "scope", "sha256", "created"} <= e.keys() for e in entries):
+                return entries
+        except (ValueError, TypeError, KeyError, AttributeError):
+            pass
+        raise StoreCorrupt(f"{self.path.name} is not a token file ({len(data)} bytes): tokens "
+                           "are refused until irq-server restarts and moves it aside")
+
+    def check(self) -> None:
+        """At start: a token file that does not parse is moved aside (its tokens are gone:
+        the log says so loudly; a first-start write token is made again)."""
+        try:
+            self._entries()
+        except StoreCorrupt:
+            datadir.quarantine(self.path, "not a token file")
+            self._cache = None
 
     def lookup(self, token: str) -> TokenInfo | None:
         """The stored token matching `token`, or None."""
@@ -72,29 +97,34 @@ class TokenStore:
         if scope not in SCOPES:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
         token = "irq_" + secrets.token_urlsafe(32)
+        self._store(name, scope, token)
+        return token
+
+    def _store(self, name: str, scope: str, token: str) -> None:
         entries = [e for e in self._entries() if e["name"] != name]
         entries.append({"name": name, "scope": scope, "sha256": _digest(token),
                         "created": time.time()})
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump({"tokens": entries}, f, indent=1)
-        os.replace(tmp, self.path)
-        return token
+        try:
+            datadir.atomic_write(self.path, json.dumps({"tokens": entries}, indent=1).encode())
+        except OSError as exc:
+            raise store_error(exc, self.path) from exc
 
     def ensure_admin(self) -> Path | None:
         """On first start (no token stored), create a write token in admin.token (0600).
 
-        Returns the file's path when a token was created, else None.
+        Returns the file's path when a token was created, else None. The file is written
+        before the token is stored: a crash between the two leaves a token that does not
+        work (made again at the next start), never a stored one that nobody was told.
         """
         if self._entries():
             return None
-        token = self.create("admin", "write")
+        token = "irq_" + secrets.token_urlsafe(32)
         path = self.data_dir / ADMIN_TOKEN_FILE
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(token + "\n")
-        os.chmod(path, 0o600)
+        try:
+            datadir.atomic_write(path, (token + "\n").encode())
+        except OSError as exc:
+            raise store_error(exc, path) from exc
+        self._store("admin", "write", token)
         log.warning("created the first write token (name 'admin') in %s", path)
         return path

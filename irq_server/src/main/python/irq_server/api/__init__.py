@@ -5,12 +5,11 @@ import os
 import tempfile
 import time
 
-from flask import Flask, current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Flask
 
 from irq_server import __version__
-from irq_server.api import (auth, cpus, health, history, irqs, metrics, problems, registry, runs,
-                            ui, usage)
+from irq_server.api import (auth, cpus, health, history, host_header, irqs, metrics, problems,
+                            registry, request_body, runs, ui, usage)
 from irq_server.api.openapi import Api, open_operations
 from irq_server.api.window_cache import WindowCache
 from irq_server.history.store import HistoryStore
@@ -39,6 +38,7 @@ DEFAULTS = {
     "IRQ_REGISTRY_TTL": DEFAULT_TTL,  # registry: seconds an entry lives after publication
     "IRQ_OPEN_PUBLISH": False,  # registry: publish/retract need no token (old clients)
     "IRQ_METRICS": MetricsOptions(),  # /metrics: per-CPU series, IRQ filters, top N
+    "IRQ_ALLOWED_HOSTS": frozenset(host_header.LOOPBACK),  # Host names answered (None: any)
     "API_TITLE": "irq-server",
     "API_VERSION": __version__,
     "OPENAPI_VERSION": "3.0.3",
@@ -64,7 +64,8 @@ def create_app(config: dict | None = None) -> Flask:
         _host_role(app, api)
     app.add_url_rule(f"{API_PREFIX}/openapi.json", "v1_openapi",
                      lambda: app.view_functions["api-docs.openapi_json"]())
-    app.before_request(_refuse_large_body)
+    host_header.init_app(app)  # first of all: a request for another name is refused
+    app.before_request(request_body.read_body)  # then: no view waits for a body
     auth.init_app(app)
     problems.init_app(app)
     metrics.init_app(app)
@@ -94,23 +95,6 @@ def _registry_role(app: Flask, api: Api) -> None:
     api.register_blueprint(registry.typed)
     if app.config["IRQ_OPEN_PUBLISH"]:
         open_operations(api, [("post", path) for path in registry.OPEN_PUBLISH_PATHS])
-
-
-def _refuse_large_body() -> None:
-    """413 for a body over the cap: from its Content-Length alone, before anything reads it;
-    a streamed (chunked) body is read up to the cap and refused when more follows."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    size = request.content_length
-    try:
-        if size is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
-            request.get_data(cache=True)  # werkzeug stops at the cap (and caches for parsing)
-            request.stream.read(1)  # past the cap: werkzeug raises 413
-        elif size is not None and size > limit:
-            raise RequestEntityTooLarge()
-    except RequestEntityTooLarge:
-        raise RequestEntityTooLarge(f"the request body is {'over ' if size is None else ''}"
-                                    f"{size or limit} bytes; this server takes at most {limit} "
-                                    "(--max-body)") from None
 
 
 def _windows(host: Host, config: dict) -> Windows:

@@ -9,7 +9,9 @@ say otherwise with one of two marks:
 - `@no_token`: none at all (the login route itself);
 - `@reads_only`: a read whatever its method (the registry's lookup is a POST);
 - `@open_publish`: a write, open to everyone when the server runs with --open-publish (the
-  registry's old clients send no token).
+  registry's old clients send no token); a token shown there is still checked, so the view
+  knows whether the caller had a write token.
+Requests for no route (or no such method) pass untouched, to be answered 404/405.
 """
 from __future__ import annotations
 
@@ -54,8 +56,9 @@ def identify(token: str) -> TokenInfo:
         claims = current_app.extensions["irq_jwt"].verify(token)
         users: UserStore = current_app.extensions["irq_users"]
         user = users.get(claims["sub"])
-        if user is None or claims["iat"] < int(user.created):  # removed (and maybe re-added)
-            raise AuthError(f"user {claims['sub']!r} no longer exists on this server")
+        if user is None or claims.get("ukey") != user.key:  # removed (and maybe re-added)
+            raise AuthError(f"user {claims['sub']!r} of this token no longer exists on this "
+                            "server (removed, or added again since): log in again")
         scope = "write" if claims["scope"] == user.scope == "write" else "read"
         return TokenInfo(user.name, scope, claims["iat"], kind="user")
     store: TokenStore = current_app.extensions["irq_tokens"]
@@ -66,10 +69,11 @@ def identify(token: str) -> TokenInfo:
 
 
 def _check() -> None:
+    if request.routing_exception is not None:  # no such route or method: 404/405, not 401
+        return
     view = current_app.view_functions.get(request.endpoint)
     mark = getattr(view, _MARK, None)
-    if mark == "publish" and current_app.config["IRQ_OPEN_PUBLISH"]:
-        return
+    open_write = mark == "publish" and current_app.config["IRQ_OPEN_PUBLISH"]
     writing = request.method not in READ_METHODS and mark != "read"
     if mark == "none" or (mark in (None, "read", "publish") and not writing and (
             not current_app.config["IRQ_AUTH_READS"] or request.path in OPEN_PATHS)):
@@ -77,9 +81,14 @@ def _check() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        if open_write:  # --open-publish: no token needed (but one shown is checked)
+            return
         raise AuthError("this request needs 'Authorization: Bearer <token>': a token from "
                         "'irq-server token create', or a user's from POST /api/v1/auth")
     info = identify(token.strip())
+    if open_write:
+        g.irq_token = info
+        return
     if mark in (None, "publish") and writing and info.scope != "write":
         raise ScopeError(f"{info.kind} '{info.name}' has scope '{info.scope}'; changing the "
                          "host needs scope 'write'")

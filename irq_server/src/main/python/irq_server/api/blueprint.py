@@ -6,10 +6,11 @@ import json
 import orjson
 from flask import Response
 from flask_smorest import Blueprint as _Blueprint
+from werkzeug.exceptions import UnsupportedMediaType
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
-from irq_server.errors import InvalidInput
+from irq_server.errors import InvalidInput, NotFound
 
 
 class Parser(FlaskParser):
@@ -29,7 +30,19 @@ class Parser(FlaskParser):
         return self.load_form(req, schema) if data else core.missing
 
 
-Parser.__location_map__ = {**FlaskParser.__location_map__, "body": "load_body"}
+    def load_json_body(self, req, schema):
+        """"body", only when it says it is JSON: a web page cannot send that to another
+        origin without a CORS preflight (which this server never grants), so it cannot
+        forge the request; text/plain and form bodies get 415."""
+        if req.get_data(cache=True) and not (req.mimetype == "application/json"
+                                             or req.mimetype.endswith("+json")):
+            raise UnsupportedMediaType(f"send this body as 'Content-Type: application/json' "
+                                       f"(not {req.mimetype or 'none'})")
+        return self.load_body(req, schema)
+
+
+Parser.__location_map__ = {**FlaskParser.__location_map__, "body": "load_body",
+                           "json_body": "load_json_body"}
 
 
 class Blueprint(_Blueprint):
@@ -38,6 +51,7 @@ class Blueprint(_Blueprint):
         **_Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "json_or_form": "application/json",
         "body": "application/json",
+        "json_body": "application/json",
     }
 
 
@@ -47,9 +61,16 @@ def json_response(body: dict, status: int = 200) -> Response:
                     mimetype="application/json")
 
 
+PATH_NUMBER_MAX = 2 ** 32 - 1  # IRQ and CPU numbers are unsigned ints in the kernel
+
+
 def path_number(text: str, field: str) -> int:
     """A non-negative integer from a path segment ("24"); InvalidInput naming `field` otherwise
-    (str.isdigit alone admits "³", which int() refuses)."""
+    (str.isdigit alone admits "³", which int() refuses); NotFound above PATH_NUMBER_MAX (no
+    such object can exist, and its name would be too long for a file name)."""
     if not (text.isascii() and text.isdigit()):
-        raise InvalidInput(f"{field} {text!r} is not a non-negative integer", field=field)
+        raise InvalidInput(f"{field} {text[:40]!r} is not a non-negative integer", field=field)
+    if len(text) > 10 or int(text) > PATH_NUMBER_MAX:
+        raise NotFound(f"{field} {text[:20]}{'...' if len(text) > 20 else ''} does not exist "
+                       f"(at most {PATH_NUMBER_MAX})", field=field)
     return int(text)

@@ -1,6 +1,14 @@
 """GET /healthz (liveness: always 200 while the server answers) and GET /readyz (readiness:
-503 while the server is degraded, for load balancers and Kubernetes probes)."""
+503 while the server is degraded, for load balancers and Kubernetes probes).
+
+Both answer the same body. Liveness never depends on the disk or the stores: a full data
+dir, an unreadable history or a stalled sampler are reasons in the body, not errors.
+Readiness says which: `reason` is the first cause ("disk full", "history unreadable",
+"no sample yet", "sampler stale"), `reasons` every one in words.
+"""
 from __future__ import annotations
+
+import os
 
 from flask import current_app
 
@@ -8,10 +16,12 @@ from irq_server import __version__
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.schemas import HealthSchema
 from irq_server.api.timefmt import iso
+from irq_server.errors import StoreUnavailable
 from irq_server.simhost import SimKernelFS
 
 blp = Blueprint("health", __name__, description="Liveness, readiness and version")
 STALE_INTERVALS = 3  # history is stale after this many intervals without a sample (+1 s)
+LOW_SPACE = 256 << 10  # bytes: with less free in the data dir, nothing can be stored reliably
 
 
 @blp.route("/healthz")
@@ -23,27 +33,54 @@ def healthz():
 
 @blp.route("/readyz")
 @blp.response(200, HealthSchema)
-@blp.alt_response(503, schema=HealthSchema, description="degraded: see `reasons`")
+@blp.alt_response(503, schema=HealthSchema, description="degraded: see `reason(s)`")
 def readyz():
     """The same answer as /healthz, with status 503 while the server is degraded."""
     state = health_state()
     return json_response(state, status=200 if state["status"] == "ok" else 503)
 
 
+def disk_reasons(data_dir: str) -> list[tuple[str, str]]:
+    """("disk full", why) when the data dir's filesystem has less than LOW_SPACE free."""
+    try:
+        st = os.statvfs(data_dir)
+    except OSError:
+        return []
+    free = st.f_bavail * st.f_frsize
+    if free >= LOW_SPACE:
+        return []
+    return [("disk full", f"the data dir's filesystem has {free} bytes free: history, runs "
+                          "and logins cannot be stored until space is freed (the server "
+                          "resumes by itself)")]
+
+
+def summary(reasons: list[tuple[str, str]]) -> dict:
+    """The status fields of a health answer from (reason, words) pairs."""
+    return {"status": "degraded" if reasons else "ok",
+            "reason": reasons[0][0] if reasons else None,
+            "reasons": [words for _, words in reasons]}
+
+
 def health_state() -> dict:
     host = current_app.extensions["irq_host"]
     windows = current_app.extensions["irq_windows"]
-    last = windows.store.latest_ts() if windows.store.exists() else None
+    reasons = disk_reasons(current_app.config["IRQ_DATA_DIR"])
+    try:
+        last = windows.store.latest_ts() if windows.store.exists() else None
+    except StoreUnavailable as exc:
+        last = None
+        reasons.append(("history unreadable", f"{exc.detail}; windows answer 503, live "
+                                              "routes still work"))
     age = None if last is None else max(0.0, windows.clock() - last)
     stale = age is None or age > STALE_INTERVALS * windows.interval + 1
-    reasons = []
     if stale:
-        reasons.append("history is not being recorded: " + (
-            "no sample yet" if age is None else f"no sample for {age:.1f} s") +
-            f" (interval {windows.interval:g} s); irq-server restarts its sampler, see its log")
+        reasons.append(("no sample yet" if age is None else "sampler stale",
+                        "history is not being recorded: " + (
+                            "no sample yet" if age is None else f"no sample for {age:.1f} s") +
+                        f" (interval {windows.interval:g} s); irq-server restarts its sampler, "
+                        "see its log"))
     return {
-        "status": "degraded" if reasons else "ok",
-        "reasons": reasons,
+        **summary(reasons),
         "version": __version__,
         "root": str(host.fs.root),
         "simulated": isinstance(host.fs, SimKernelFS),

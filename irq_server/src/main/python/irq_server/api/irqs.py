@@ -1,8 +1,6 @@
 """GET /irqs, GET /irqs/<irq>, GET/PUT /irqs/<irq>/cpu_affinity."""
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 from flask import current_app, g
 
@@ -17,7 +15,6 @@ from irq_server.types import AffinityState, InterruptRow, IrqSettings
 blp = Blueprint("irqs", __name__, description="Interrupts and their CPU affinity")
 IRQ_PARAM = [{"in": "path", "name": "irq", "description": "IRQ number",
               "schema": {"type": "integer", "minimum": 0}}]
-audit = logging.getLogger("irq_server.audit")
 
 
 def _host() -> Host:
@@ -83,12 +80,9 @@ def put_affinity(args, irq):
     """
     number = path_number(irq, "irq")
     cpus, field = cpus_from_request(args.get("cpu_affinity_mask"), args.get("cpu_affinity_list"))
-    change = _host().set_affinity(number, cpus, field)
     token = caller()
+    change = _host().set_affinity(number, cpus, field, who=token.name if token else "-")
     g.affinity_result = "changed" if change.written else "unchanged"  # for /metrics
-    if change.written:
-        audit.info("affinity irq=%d token=%s old=%s new=%s", number,
-                   token.name if token else "-", change.before.mask, change.after.mask)
     return json_response({**affinity_json(change.after), "changed": change.written})
 
 

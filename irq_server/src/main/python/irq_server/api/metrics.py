@@ -2,13 +2,18 @@
 itself (sampler, history store, affinity writes, HTTP requests).
 
 The server's own counters are prometheus-client Counters; under gunicorn each worker keeps
-them in files in PROMETHEUS_MULTIPROC_DIR (set by `irq-server` before any worker starts, in
-<data-dir>/metrics.d), summed at every scrape by prometheus-client's MultiProcessCollector, so
-any worker answers the same totals. Labels are bounded: the route's rule (not its path),
+them in a memory-mapped file in PROMETHEUS_MULTIPROC_DIR (set by `irq-server` before any
+worker starts: on a tmpfs, see irq_server.server), summed at every scrape by
+prometheus-client's MultiProcessCollector, so any worker answers the same totals. A write
+into a mapped page that the filesystem cannot back kills the process with SIGBUS, so each
+worker allocates its whole file first (posix_fallocate); where that fails (that filesystem
+is full) the worker keeps its counters in its own memory instead, says so in the log, and
+its scrapes show its own counts only. Labels are bounded: the route's rule (not its path),
 the method, the status.
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
 
@@ -20,6 +25,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from irq_server import __version__
 from irq_server.api.blueprint import Blueprint
+from irq_server.errors import StoreUnavailable
 from irq_server.history.window import Windows
 from irq_server.host import Host
 from irq_server.metrics import HostState, families
@@ -27,6 +33,8 @@ from irq_server.metrics import HostState, families
 disable_created_metrics()  # no *_created series: one series per counter, not two
 blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+COUNTER_FILE_BYTES = 1 << 20  # allocated up front: room for thousands of label sets
+log = logging.getLogger(__name__)
 
 
 class _Collector:
@@ -48,7 +56,7 @@ def metrics():
     registry.register(_Collector(list(families(host_state(),
                                                current_app.config["IRQ_METRICS"]))))
     registry.register(_Collector(list(server_families())))
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if current_app.extensions["irq_counters_shared"]:
         MultiProcessCollector(registry)
     else:
         for counter in current_app.extensions["irq_counters"].values():
@@ -60,8 +68,11 @@ def host_state() -> HostState:
     host: Host = current_app.extensions["irq_host"]
     windows: Windows = current_app.extensions["irq_windows"]
     snapshot = windows.current()
-    store = windows.store if windows.has_history() else None
-    previous = store.at_or_before(snapshot.ts - 1e-6) if store else None
+    try:
+        previous = windows.store.at_or_before(snapshot.ts - 1e-6) \
+            if windows.has_history() else None
+    except StoreUnavailable:  # --metrics-top then ranks by counts since boot
+        previous = None
     return HostState(snapshot=snapshot, previous=previous, table=host.interrupts(),
                      memory=host.memory(), filesystems=host.filesystems())
 
@@ -71,7 +82,10 @@ def server_families():
     info = GaugeMetricFamily("irq_server_info", "The server's version", labels=["version"])
     info.add_metric([__version__], 1)
     yield info
-    stats = windows.store.stats() if windows.has_history() else None
+    try:
+        stats = windows.store.stats() if windows.has_history() else None
+    except StoreUnavailable:
+        stats = None
     newest = stats["newest"] if stats else None
     yield GaugeMetricFamily("irq_sampler_last_sample_age_seconds", "Seconds since the newest "
                             "stored sample (NaN before the first)",
@@ -95,9 +109,11 @@ def _count(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """The server's own counters, in this process; in the files of PROMETHEUS_MULTIPROC_DIR
-    when it is set (prometheus-client picks where values live when they are made: made here,
-    in each worker, after irq-server set it)."""
-    values.ValueClass = values.get_value_class()
+    when it is set and this process's file could be allocated (prometheus-client picks where
+    values live when they are made: made here, in each worker, after irq-server set it)."""
+    shared = _allocate_counter_file()
+    values.ValueClass = values.MultiProcessValue() if shared else values.MutexValue
+    app.extensions["irq_counters_shared"] = shared
     app.extensions["irq_counters"] = {
         "http": Counter("irq_http_requests", "HTTP requests answered, by route rule, method "
                         "and status", ["route", "method", "status"], registry=None),
@@ -105,3 +121,27 @@ def init_app(app: Flask) -> None:
                             "unchanged, refused (409), invalid (4xx), error (5xx)", ["result"],
                             registry=None)}
     app.after_request(_count)
+
+
+def _allocate_counter_file() -> bool:
+    """Allocate this process's counter file in PROMETHEUS_MULTIPROC_DIR whole (see the module
+    doc); whether the counters can live there."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return False
+    path = os.path.join(directory, f"counter_{os.getpid()}.db")  # prometheus-client's name
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            os.posix_fallocate(fd, 0, COUNTER_FILE_BYTES)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        log.warning("cannot allocate %s (%s): this worker counts its requests in its own "
+                    "memory; /metrics from it shows its own counts only", path, exc.strerror)
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return False
+    return True

@@ -28,6 +28,7 @@ STATUS = (  # most specific first
     (errors.TooManyAttempts, 429),
     (errors.AuthError, 401),
     (errors.HostUnavailable, 503),
+    (errors.StoreUnavailable, 503),
     (errors.IrqServerError, 500),
 )
 _TYPE_BASE = "https://irq-server.invalid/problems/"
@@ -87,7 +88,8 @@ def _flatten(messages: dict) -> dict[str, list[str]]:
     """webargs nests messages by location ({"json": {"field": [..]}}): keep field -> messages."""
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
-        if key in ("json", "form", "json_or_form", "body", "query", "querystring", "view_args"):
+        if key in ("json", "form", "json_or_form", "body", "json_body", "query", "querystring",
+                   "view_args"):
             flat.update(_flatten(value) if isinstance(value, dict) else {key: list(value)})
         elif isinstance(value, dict):
             flat[key] = [f"{k}: {v}" for k, v in value.items()]

@@ -11,9 +11,14 @@ and our typed twins under /api/v1/registry (problem+json errors, OpenAPI schemas
     GET  /                        HTML dump (expired entries struck out)
     GET  /stats                   HTML publish/lookup counts and average times
 
-Bodies are read as JSON whatever their Content-Type (the old clients do not always say), and
-unknown keys are ignored (newer clients add "capacity"). Publish and the retracts need a
-write token unless the server runs with --open-publish; a lookup is a read.
+Publish and retract take JSON only (`Content-Type: application/json`, as the old clients
+send it), so that a web page cannot forge them; retract-partition also takes the form body
+its old clients send; a lookup's body is read as JSON whatever its Content-Type. Unknown keys
+are ignored (newer clients add "capacity"). Publish and the retracts need a write token
+unless the server runs with --open-publish; each entry records whether its last publication
+showed a write token (`authenticated` in the typed lookup): irq-balance sends its token only
+to those. A lookup is a read. An irq-server entry's uri must be an http(s) URL with a host
+(400 naming the field otherwise); partition names cannot hold "/" (they are path segments).
 """
 from __future__ import annotations
 
@@ -23,13 +28,14 @@ from urllib.parse import urlsplit
 
 import orjson
 from flask import Response, current_app
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from irq_server import __version__
-from irq_server.api.auth import open_publish, reads_only
+from irq_server.api.auth import caller, open_publish, reads_only
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.timefmt import iso
-from irq_server.errors import InvalidInput, NotFound
+from irq_server.api.health import disk_reasons, summary
+from irq_server.errors import InvalidInput, NotFound, StoreUnavailable
 from irq_server.registry import IRQ_SERVER
 from irq_server.registry.store import Entry, RegistryStore
 
@@ -39,6 +45,8 @@ typed = Blueprint("registry", __name__, url_prefix="/api/v1",
                   description="The connection registry, typed")
 OPEN_PUBLISH_PATHS = ("/publish", "/retract", "/retract-partition")  # open with --open-publish
 NAME = validate.Length(min=1, max=256)
+PARTITION = [NAME, validate.Regexp(r"^[^/]*$", error="a partition name cannot contain '/' (it "
+                                                     "is a path segment)")]
 PARTITION_PARAM = [{"in": "path", "name": "partition", "description": "partition name",
                     "schema": {"type": "string", "minLength": 1, "maxLength": 256}}]
 
@@ -54,14 +62,23 @@ class OldBody(Schema):
 
 class ConnectionSchema(OldBody):
     uid = fields.String(required=True, validate=NAME)
-    uri = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    uri = fields.String(required=True, validate=validate.Length(min=1, max=2048),
+                        metadata={"description": "where it is; for data_type irq-server an "
+                                                 "http(s) base URL with a host"})
     connection_type = fields.Integer(required=True, strict=True,
                                      validate=validate.Range(min=-2**31, max=2**31 - 1))
     data_type = fields.String(required=True, validate=NAME)
 
+    @validates_schema
+    def server_uri(self, data, **kwargs):
+        if data.get("data_type") == IRQ_SERVER and "uri" in data:
+            problem = server_url_problem(data["uri"])
+            if problem:
+                raise ValidationError(problem, field_name="uri")
+
 
 class PublishSchema(OldBody):
-    partition = fields.String(required=True, validate=NAME)
+    partition = fields.String(required=True, validate=PARTITION)
     connections = fields.List(fields.Nested(ConnectionSchema), required=True,
                               validate=validate.Length(min=1, max=1000))
 
@@ -78,13 +95,13 @@ class RetractedSchema(OldBody):
 
 
 class RetractSchema(OldBody):
-    partition = fields.String(required=True, validate=NAME)
+    partition = fields.String(required=True, validate=PARTITION)
     connections = fields.List(fields.Nested(RetractedSchema), required=True,
                               validate=validate.Length(min=1, max=1000))
 
 
 class PartitionSchema(OldBody):
-    partition = fields.String(required=True, validate=NAME)
+    partition = fields.String(required=True, validate=PARTITION)
 
 
 class FoundSchema(Schema):
@@ -99,6 +116,9 @@ class FoundSchema(Schema):
 class EntrySchema(FoundSchema):
     published = fields.String(metadata={"description": "last publication (ISO 8601 UTC)"})
     expires = fields.String(metadata={"description": "when it stops being returned"})
+    authenticated = fields.Boolean(metadata={
+        "description": "its last publication showed a write token (false: anyone who can "
+                       "reach an --open-publish registry could have placed it)"})
 
 
 class EntryListSchema(Schema):
@@ -153,7 +173,10 @@ class TargetGroupSchema(Schema):
 
 
 class RegistryHealthSchema(Schema):
-    status = fields.String(metadata={"enum": ["ok"]})
+    status = fields.String(metadata={"enum": ["ok", "degraded"]})
+    reason = fields.String(allow_none=True, metadata={
+        "description": "the first cause while degraded: disk full, registry unreadable"})
+    reasons = fields.List(fields.String(), metadata={"description": "why it is degraded"})
     version = fields.String()
     role = fields.String(metadata={"enum": ["registry"]})
     ttl_seconds = fields.Float()
@@ -167,7 +190,8 @@ def _store() -> RegistryStore:
 def _partition(name: str) -> str:
     """A partition named in the path, held to the same rule as one in a body."""
     try:
-        NAME(name)
+        for check in PARTITION:
+            check(name)
     except ValidationError as exc:
         raise InvalidInput(f"partition: {' '.join(exc.messages)}", field="partition") from None
     return name
@@ -186,28 +210,51 @@ def old_shape(entries: list[Entry]) -> bytes:
 def entry_json(entry: Entry, ttl: float) -> dict:
     return {"uid": entry.uid, "uri": entry.uri, "connection_type": entry.connection_type,
             "data_type": entry.data_type, "published": iso(entry.published),
-            "expires": iso(entry.published + ttl)}
+            "expires": iso(entry.published + ttl), "authenticated": entry.authenticated}
+
+
+def server_url_problem(uri: str) -> str | None:
+    """What is wrong with an irq-server's base URL (None: nothing): Prometheus and irq-balance
+    will connect to it, so it must be http(s)://host[:port][/path], no user or password."""
+    try:
+        url = urlsplit(uri)
+        port = url.port
+    except ValueError as exc:
+        return f"not a URL ({exc})"
+    if url.scheme not in ("http", "https"):
+        return f"an irq-server uri must be http:// or https://, not {url.scheme or 'none'}:"
+    if not url.hostname:
+        return "an irq-server uri needs a host"
+    if url.username is not None or url.password is not None:
+        return "an irq-server uri must not carry a user or password"
+    if port == 0:
+        return "port 0 is not a port to connect to"
+    return None
 
 
 def http_sd(partition: str, entries: list[Entry]) -> list[dict]:
-    """Prometheus http_sd_config target groups: one per live irq-server."""
-    groups = []
-    for entry in entries:
-        url = urlsplit(entry.uri)
-        if url.hostname:
-            groups.append({"targets": [url.netloc], "labels": {
-                "partition": partition, "uid": entry.uid, "__scheme__": url.scheme or "http"}})
-    return groups
+    """Prometheus http_sd_config target groups: one per live irq-server (entries published
+    before uris were checked, and are not valid ones, are left out)."""
+    return [{"targets": [urlsplit(e.uri).netloc], "labels": {
+        "partition": partition, "uid": e.uid, "__scheme__": urlsplit(e.uri).scheme}}
+        for e in entries if server_url_problem(e.uri) is None]
+
+
+def _authenticated() -> bool:
+    """Whether this request showed a write token (with --open-publish it need not)."""
+    token = caller()
+    return token is not None and token.scope == "write"
 
 
 # ---- the published API --------------------------------------------------------------------
 @compat.route("/publish", methods=["POST"])
 @open_publish
-@compat.arguments(PublishSchema, location="body", error_status_code=400)
+@compat.arguments(PublishSchema, location="json_body", error_status_code=400)
+@compat.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 @compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
 def publish(args):
     """Publish (or refresh) connections under a partition."""
-    _store().publish(args["partition"], args["connections"])
+    _store().publish(args["partition"], args["connections"], _authenticated())
     return _ok()
 
 
@@ -227,7 +274,8 @@ def getconnection(args, partition):
 
 @compat.route("/retract", methods=["POST"])
 @open_publish
-@compat.arguments(RetractSchema, location="body", error_status_code=400)
+@compat.arguments(RetractSchema, location="json_body", error_status_code=400)
+@compat.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 @compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
 def retract(args):
     """Remove connections; any unknown one gives 404 (the others are still removed); a
@@ -328,8 +376,8 @@ def typed_lookup(args, partition):
 def typed_publish(args, partition):
     """Publish (or refresh) entries; they live for the TTL."""
     return json_response({"partition": partition,
-                          "count": _store().publish(_partition(partition),
-                                                    args["connections"])})
+                          "count": _store().publish(_partition(partition), args["connections"],
+                                                    _authenticated())})
 
 
 @typed.route("/registry/<partition>/retract", methods=["POST"], parameters=PARTITION_PARAM)
@@ -364,6 +412,24 @@ def prometheus_targets(partition):
 @compat.route("/healthz", methods=["GET"])
 @compat.response(200, RegistryHealthSchema)
 def registry_health():
-    """Liveness of the registry role."""
-    return json_response({"status": "ok", "version": __version__, "role": "registry",
-                          "ttl_seconds": _store().ttl})
+    """Liveness of the registry role (200 whatever the disk: see `reason`)."""
+    return json_response(registry_state_of_health())
+
+
+@compat.route("/readyz", methods=["GET"])
+@compat.response(200, RegistryHealthSchema)
+@compat.alt_response(503, schema=RegistryHealthSchema, description="degraded: see `reason`")
+def registry_ready():
+    """The same answer, 503 while the registry cannot store or read its entries."""
+    state = registry_state_of_health()
+    return json_response(state, status=200 if state["status"] == "ok" else 503)
+
+
+def registry_state_of_health() -> dict:
+    reasons = disk_reasons(current_app.config["IRQ_DATA_DIR"])
+    try:
+        _store().db.read("SELECT 1 FROM entries LIMIT 1")
+    except StoreUnavailable as exc:
+        reasons.append(("registry unreadable", exc.detail))
+    return {**summary(reasons), "version": __version__, "role": "registry",
+            "ttl_seconds": _store().ttl}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
+from flask import current_app, request
 from marshmallow import Schema, fields, validate
 
 from irq_server.api.auth import caller, needs_caller, no_token
@@ -166,8 +166,8 @@ def run_json(run: Run) -> dict:
 
 def login(args: dict) -> dict:
     users: UserStore = current_app.extensions["irq_users"]
-    user = users.authenticate(args["username"], args["password"])
-    token, expires = current_app.extensions["irq_jwt"].issue(user.name, user.scope)
+    user = users.authenticate(args["username"], args["password"], request.remote_addr)
+    token, expires = current_app.extensions["irq_jwt"].issue(user)
     audit.info("user %s logged in (scope %s)", user.name, user.scope)
     return {"token": token, "token_type": "Bearer", "scope": user.scope,
             "expires_at": iso(expires)}

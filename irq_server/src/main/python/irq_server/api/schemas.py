@@ -46,6 +46,9 @@ class SamplerSchema(Schema):
 
 class HealthSchema(Schema):
     status = fields.String(metadata={"enum": ["ok", "degraded"]})
+    reason = fields.String(allow_none=True, metadata={
+        "description": "the first cause while degraded: disk full, history unreadable, no "
+                       "sample yet, sampler stale (null when ok)"})
     reasons = fields.List(fields.String(), metadata={"description": "why it is degraded"})
     version = fields.String()
     root = fields.String()

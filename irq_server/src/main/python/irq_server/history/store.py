@@ -11,8 +11,12 @@ per level (bases are shared and cached), whatever its age, and a window is two s
 its cost does not depend on its length. A snapshot another one is based on is kept until that
 one goes.
 
-One writer (the sampler) and many readers (API workers) share the file; WAL keeps readers
-from blocking the writer, and each thread gets its own connection.
+One writer (the sampler) and many readers (API workers) share the file through
+sqlite_db.Database: WAL keeps readers from blocking the writer, each thread gets its own
+connection, errors become domain errors (StoreCorrupt, DiskFull: 503 for the windows), and
+the WAL is kept to a few MB. A corrupt file is moved aside by the writer (`check()` at its
+start, or whenever a write finds it) for a fresh one; readers notice the new file and drop
+every cached row of the old one (`_forget`).
 """
 from __future__ import annotations
 
@@ -20,7 +24,6 @@ import functools
 import hashlib
 import json
 import os
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -29,6 +32,7 @@ import numpy as np
 from irq_server.history import codec
 from irq_server.history.layout import remap
 from irq_server.history.tiers import DEFAULT_TIERS, Tier, ladder, level
+from irq_server.sqlite_db import Database, translated
 from irq_server.types import Snapshot
 
 SCHEMA = """
@@ -45,6 +49,7 @@ CREATE TABLE IF NOT EXISTS boots (
     boot_id TEXT PRIMARY KEY, first_ts REAL NOT NULL, last_ts REAL NOT NULL,
     last_id INTEGER NOT NULL);
 """
+MIGRATIONS = (SCHEMA,)  # version 1: this schema (older files lacked only an index)
 _COLUMNS = "id, ts, boot_id, level, base_id, layout_id, data"
 # reads by time walk the ts index and stop at the first visible row; left to itself SQLite may
 # pick the (level, ts) index for "level > 0" and sort every row
@@ -62,49 +67,46 @@ class HistoryStore:
         self.tiers = tiers
         self.steps = ladder(tiers)
         self.readonly = readonly
-        self._local = threading.local()
+        # a new file gets 64 KiB pages: rows of 3-9 KB then pack whole into pages instead of
+        # leaving a third of each 4 KiB leaf page unused
+        self.db = Database(self.path, MIGRATIONS, readonly=readonly,
+                           new_file_pragmas=("PRAGMA page_size=65536",), on_reopen=self._forget)
+        self._lock = threading.Lock()
+        self._forget()
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _forget(self) -> None:
+        """Drop everything known about the file's rows: it is a new file (ids start over)."""
         self._layouts: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
         self._last: tuple[int, float, str] | None = None  # (id, ts, boot) of the newest row
         self._bases: dict[int, tuple[int, Snapshot]] = {}  # level -> newest (id, snapshot)
         self._snapshot = functools.lru_cache(maxsize=16)(self._load)
         self._growth = functools.lru_cache(maxsize=16)(self._growth_of)
-        self._ready = False  # the tables exist (once true, stays true)
-        if not readonly:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._db() as db:
-                db.executescript(SCHEMA)
+        self._ready = False  # the tables exist (once true, stays true for this file)
 
     # ---- connections ----------------------------------------------------------------------
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            if self.readonly:
-                if not self.path.exists():
-                    raise FileNotFoundError(self.path)
-                db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
-            else:
-                db = sqlite3.connect(self.path, timeout=10)
-                # a new file gets 64 KiB pages: rows of 3-9 KB then pack whole into pages
-                # instead of leaving a third of each 4 KiB leaf page unused
-                db.execute("PRAGMA page_size=65536")
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=10000")
-            self._local.db = db
-        return db
+    def _db(self):
+        return self.db.connection()
 
     def exists(self) -> bool:
         """The file is there with its tables: the sampler creates the file a moment before
-        them, and a reader in that moment must see "no history yet", not an error."""
-        if not self._ready and self.path.exists():
-            try:
+        them, and a reader in that moment must see "no history yet", not an error. A file
+        that cannot be read raises (StoreCorrupt...): that is not "no history"."""
+        if not self.path.exists():
+            return False
+        if not self._ready:
+            with self.db.translated():
                 self._ready = self._db().execute(
                     "SELECT 1 FROM sqlite_master WHERE name = 'boots'").fetchone() is not None
-            except sqlite3.Error:
-                return False
         return self._ready
 
+    def check(self) -> None:
+        """At the writer's start: a corrupt file is moved aside (a fresh one is made)."""
+        self.db.check()
+
     # ---- writing --------------------------------------------------------------------------
+    @translated
     def append(self, snap: Snapshot) -> int:
         """Store one snapshot (newer than every stored one); returns its row id."""
         last = self._newest_row()
@@ -118,8 +120,7 @@ class HistoryStore:
             base_id = based_on[0]
             data = codec.encode_residual(
                 snap.values - self._expected(base_id, snap.ts, snap.keys, snap.cpus))
-        db = self._db()
-        with db:
+        with self.db.write() as db:
             row_id = db.execute(
                 "INSERT INTO snapshots (ts, boot_id, level, base_id, layout_id, data) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -133,6 +134,7 @@ class HistoryStore:
             self._bases[lvl] = (row_id, snap)
         return row_id
 
+    @translated
     def prune(self, now: float) -> int:
         """Drop what the tiers no longer keep at time `now`; returns rows deleted.
 
@@ -141,8 +143,7 @@ class HistoryStore:
         span a reboot need it. An expired snapshot that another is still based on is hidden
         (level 0: no read finds it by time) and deleted once nothing is based on it.
         """
-        db = self._db()
-        with db:
+        with self.db.write() as db:
             for lvl, tier in enumerate(self.tiers, start=1):
                 db.execute(f"UPDATE snapshots SET level = 0 WHERE level "
                            f"{'>=' if lvl == len(self.tiers) else '='} ? AND ts < ? "
@@ -161,8 +162,7 @@ class HistoryStore:
                 return layout_id
         text_cpus, text_keys = json.dumps(cpus), json.dumps(keys)
         digest = hashlib.sha256((text_cpus + text_keys).encode()).hexdigest()
-        db = self._db()
-        with db:
+        with self.db.write() as db:
             db.execute("INSERT OR IGNORE INTO layouts (digest, cpus, keys) VALUES (?, ?, ?)",
                        (digest, text_cpus, text_keys))
         layout_id = db.execute("SELECT id FROM layouts WHERE digest = ?", (digest,)).fetchone()[0]
@@ -191,20 +191,25 @@ class HistoryStore:
         return self._bases[row[1]]
 
     # ---- reading --------------------------------------------------------------------------
+    @translated
     def latest(self) -> Snapshot | None:
         return self._one("level > 0 ORDER BY ts DESC LIMIT 1")
 
+    @translated
     def oldest(self) -> Snapshot | None:
         return self._one("level > 0 ORDER BY ts ASC LIMIT 1")
 
+    @translated
     def at_or_before(self, ts: float) -> Snapshot | None:
         """The newest snapshot taken at or before `ts`."""
         return self._one("level > 0 AND ts <= ? ORDER BY ts DESC LIMIT 1", (ts,))
 
+    @translated
     def last_of_boot(self, boot_id: str) -> Snapshot | None:
         return self._one("id = (SELECT last_id FROM boots WHERE boot_id = ?)", (boot_id,),
                          table="snapshots")
 
+    @translated
     def boots_between(self, start: float, end: float) -> list[str]:
         """Boot ids with snapshots in (start, end), oldest first."""
         rows = self._db().execute(
@@ -212,11 +217,13 @@ class HistoryStore:
             (start, end)).fetchall()
         return [r[0] for r in rows]
 
+    @translated
     def latest_ts(self) -> float | None:
         row = self._db().execute(f"SELECT ts FROM {_BY_TIME} WHERE level > 0 "
                                  "ORDER BY ts DESC LIMIT 1").fetchone()
         return row[0] if row else None
 
+    @translated
     def stats(self) -> dict:
         db = self._db()
         count, oldest, newest = db.execute(

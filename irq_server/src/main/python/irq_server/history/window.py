@@ -3,6 +3,10 @@
 A window is end - start, matched by key and CPU id. Across reboots (boot_id changes) the
 segments are summed: what the old boot counted after `start`, every whole boot in between,
 and the new boot's counts since it started; never a negative count.
+
+A store that cannot be read (StoreUnavailable: corrupt, full, missing) fails the windows
+(503, naming the cause), while what only needs "the counters now" (`current`, `now`, and the
+freshness checks) falls back to a live read.
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from irq_server.errors import InvalidInput, NotFound
+from irq_server.errors import InvalidInput, NotFound, StoreUnavailable
 from irq_server.history.layout import remap
 from irq_server.history.snapshot import HOST, LEVEL_PREFIXES, STAT_PREFIX, unwrap
 from irq_server.history.store import HistoryStore
@@ -58,14 +62,21 @@ class Windows:
         return self.store if self.store and self.store.exists() else None
 
     def now(self) -> Snapshot:
-        """Live counters, unwrapped against the newest stored snapshot."""
-        stored = self._stored()
-        return unwrap(stored.latest() if stored else None, self.live())
+        """Live counters, unwrapped against the newest stored snapshot (if it can be read)."""
+        try:
+            stored = self._stored()
+            newest = stored.latest() if stored else None
+        except StoreUnavailable:
+            newest = None
+        return unwrap(newest, self.live())
 
     def current(self) -> Snapshot:
         """The counters now: the newest stored snapshot while the sampler is fresh, else a
         live read (unwrapped against the newest stored one)."""
-        return self._end(self.clock())
+        try:
+            return self._end(self.clock())
+        except StoreUnavailable:
+            return self.now()
 
     def last(self, seconds: float, end: float | None = None) -> Window:
         """The `seconds` up to `end` (default now)."""
@@ -121,14 +132,21 @@ class Windows:
         return self._window(_usage_rows(before), _usage_rows(newest), before.ts)
 
     def has_history(self) -> bool:
-        stored = self._stored()
-        return stored is not None and stored.latest_ts() is not None
+        """Some sample is stored and can be read."""
+        try:
+            stored = self._stored()
+            return stored is not None and stored.latest_ts() is not None
+        except StoreUnavailable:
+            return False
 
     def fresh_newest(self) -> float | None:
         """Time of the newest stored sample while the sampler is fresh (windows ending now
-        close there), else None (they close at a live read)."""
-        stored = self._stored()
-        newest = stored.latest_ts() if stored else None
+        close there), else None (they close at a live read; so does an unreadable store)."""
+        try:
+            stored = self._stored()
+            newest = stored.latest_ts() if stored else None
+        except StoreUnavailable:
+            return None
         if newest is None or self.clock() - newest > 2 * self.interval:
             return None
         return newest

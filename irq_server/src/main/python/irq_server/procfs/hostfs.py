@@ -42,7 +42,10 @@ class HostFS:
             return None
 
     def exists(self, rel: str) -> bool:
-        return (self.root / rel).exists()
+        try:
+            return (self.root / rel).exists()
+        except OSError:  # a name too long to be a file, say
+            return False
 
     def listdir(self, rel: str) -> list[str]:
         """Entry names of a directory, [] when it does not exist."""

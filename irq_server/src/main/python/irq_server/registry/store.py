@@ -16,12 +16,16 @@ from pathlib import Path
 
 from irq_server.errors import NotFound
 from irq_server.registry.patterns import compile_pattern
-from irq_server.sqlite_db import Database
+from irq_server.sqlite_db import Database, columns, statements
 
 FILENAME = "registry.sqlite3"
 DEFAULT_TTL = 10.0
 
-SCHEMA = """
+def _v1(db) -> None:
+    """The first schema. Files of the version before 0.1's review kept a `since` column in
+    stats (no longer written: inserting four values into five columns failed every publish):
+    the table is rebuilt without it, its counts kept."""
+    for statement in statements("""
 CREATE TABLE IF NOT EXISTS entries (
     partition TEXT NOT NULL, uid TEXT NOT NULL, uri TEXT NOT NULL,
     connection_type INTEGER NOT NULL, data_type TEXT NOT NULL, published REAL NOT NULL,
@@ -30,8 +34,25 @@ CREATE INDEX IF NOT EXISTS entries_by_time ON entries (published);
 CREATE INDEX IF NOT EXISTS entries_for_lookup ON entries (partition, data_type, published, uid);
 CREATE TABLE IF NOT EXISTS stats (
     process TEXT NOT NULL, kind TEXT NOT NULL, calls INTEGER NOT NULL, seconds REAL NOT NULL,
+    PRIMARY KEY (process, kind))"""):
+        db.execute(statement)
+    if "since" in columns(db, "stats"):
+        for statement in statements("""
+CREATE TABLE stats_v1 (
+    process TEXT NOT NULL, kind TEXT NOT NULL, calls INTEGER NOT NULL, seconds REAL NOT NULL,
     PRIMARY KEY (process, kind));
-"""
+INSERT INTO stats_v1 SELECT process, kind, calls, seconds FROM stats;
+DROP TABLE stats;
+ALTER TABLE stats_v1 RENAME TO stats"""):
+            db.execute(statement)
+
+
+MIGRATIONS = (
+    _v1,
+    # 2: whether an entry was published with a write token (irq-balance sends its token only
+    # to those); entries from before were published the old way, so: not known to be
+    "ALTER TABLE entries ADD COLUMN authenticated INTEGER NOT NULL DEFAULT 0",
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,7 @@ class Entry:
     connection_type: int
     data_type: str
     published: float  # epoch seconds of the last publication
+    authenticated: bool = False  # that publication carried a write token (not --open-publish)
 
     def live(self, now: float, ttl: float) -> bool:
         return now - self.published < ttl
@@ -60,7 +82,7 @@ class Counter:
 class RegistryStore:
     def __init__(self, data_dir: str | Path, ttl: float = DEFAULT_TTL, clock=time.time,
                  keep: float | None = None):
-        self.db = Database(Path(data_dir) / FILENAME, SCHEMA)
+        self.db = Database(Path(data_dir) / FILENAME, MIGRATIONS)
         self.ttl = ttl
         self.keep = keep if keep is not None else max(10 * ttl, 60.0)
         self.clock = clock
@@ -70,17 +92,21 @@ class RegistryStore:
         self._lock = threading.Lock()
 
     # ---- the old service's operations ------------------------------------------------------
-    def publish(self, partition: str, connections: list[dict]) -> int:
-        """Insert or refresh entries (uid, uri, connection_type, data_type); how many."""
+    def publish(self, partition: str, connections: list[dict],
+                authenticated: bool = False) -> int:
+        """Insert or refresh entries (uid, uri, connection_type, data_type); how many.
+        `authenticated`: the publisher showed a write token (an unauthenticated publication
+        of a uid makes its entry unauthenticated, whoever published it before)."""
         started = time.perf_counter()
         now = self.clock()
-        rows = [(partition, c["uid"], c["uri"], int(c["connection_type"]), c["data_type"], now)
-                for c in connections]
+        rows = [(partition, c["uid"], c["uri"], int(c["connection_type"]), c["data_type"], now,
+                 int(authenticated)) for c in connections]
         with self.db.write() as db:
-            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
+            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
                            "(partition, uid) DO UPDATE SET uri = excluded.uri, connection_type "
                            "= excluded.connection_type, data_type = excluded.data_type, "
-                           "published = excluded.published", rows)
+                           "published = excluded.published, authenticated = "
+                           "excluded.authenticated", rows)
             db.execute("DELETE FROM entries WHERE published < ?", (now - self.keep,))
         self._count("publish", started)
         return len(rows)
@@ -173,4 +199,4 @@ class RegistryStore:
 
 def _entry(row) -> Entry:
     return Entry(row["partition"], row["uid"], row["uri"], row["connection_type"],
-                 row["data_type"], row["published"])
+                 row["data_type"], row["published"], bool(row["authenticated"]))

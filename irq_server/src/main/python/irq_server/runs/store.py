@@ -18,7 +18,7 @@ from irq_server.sqlite_db import Database
 FILENAME = "runs.sqlite3"
 FUTURE_SLACK = 60.0  # seconds a client's clock may run ahead of ours
 
-SCHEMA = """
+MIGRATIONS = ("""
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL, name TEXT NOT NULL,
     description TEXT, threshold REAL NOT NULL, host TEXT, start_time REAL NOT NULL,
@@ -29,7 +29,7 @@ CREATE INDEX IF NOT EXISTS runs_by_owner ON runs (owner, start_time DESC, id DES
 CREATE TABLE IF NOT EXISTS usage (
     run_id INTEGER NOT NULL REFERENCES runs (id), ts REAL NOT NULL, cpu_usage REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS usage_by_run ON usage (run_id, ts);
-"""
+""",)  # version 1: the first schema (sqlite_db: user_version)
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Run:
 
 class RunStore:
     def __init__(self, data_dir: str | Path, clock=time.time):
-        self.db = Database(Path(data_dir) / FILENAME, SCHEMA)
+        self.db = Database(Path(data_dir) / FILENAME, MIGRATIONS)
         self.clock = clock
 
     def create(self, owner: str, name: str, description: str | None, threshold: float,
@@ -79,7 +79,9 @@ class RunStore:
             return self._get(db, run_id)
 
     def get(self, run_id: int, owner: str) -> Run:
-        run = self._get(self.db.connection(), run_id)
+        db = self.db.connection()
+        with self.db.translated():
+            run = self._get(db, run_id)
         _check_owner(run, owner)
         return run
 

@@ -1,0 +1,84 @@
+"""Slow clients against the real server (the default gevent worker), at a smaller scale than
+benchmarks/slowclients.py: probes keep being answered, and the server lets go of clients
+that trickle their headers or their body."""
+import socket
+import statistics
+import time
+
+import pytest
+import requests
+
+from slow_clients import SlowClients
+
+
+def probe(url, seconds):
+    """GET /healthz and /interrupts/cpu/0 in turn, on fresh connections, every 50 ms."""
+    latencies, failures, k = [], 0, 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        path = ("/healthz", "/interrupts/cpu/0")[k % 2]
+        k += 1
+        started = time.perf_counter()
+        try:
+            ok = requests.get(url + path, timeout=2).status_code == 200
+        except requests.RequestException:
+            ok = False
+        latencies.append(time.perf_counter() - started)
+        failures += not ok
+        time.sleep(0.05)
+    return latencies, failures
+
+
+@pytest.mark.parametrize("role", ["host", "registry"])
+def test_slow_clients_do_not_starve_the_others(start_server, role):
+    args = ("--simulate", "8:1:40") if role == "host" else ("registry",)
+    server = start_server(*args)
+    slow = SlowClients("127.0.0.1", server.port, headers=48, bodies=6, every=1.0,
+                       body_path="/api/v1/auth" if role == "host" else "/publish").start()
+    try:
+        time.sleep(1.0)
+        url = server.url
+        if role == "registry":  # no /interrupts there: probe its health alone
+            latencies, failures = [], 0
+            for _ in range(40):
+                started = time.perf_counter()
+                failures += requests.get(url + "/healthz", timeout=2).status_code != 200
+                latencies.append(time.perf_counter() - started)
+                time.sleep(0.05)
+        else:
+            latencies, failures = probe(url, 4.0)
+    finally:
+        stats = slow.stop()
+    assert failures == 0
+    assert statistics.median(latencies) < 0.5, latencies
+    assert stats.connects >= 54
+
+
+def test_headers_and_bodies_that_never_end_are_cut_off(start_server):
+    server = start_server("--simulate", "4:1:12")
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port)) as headers:
+        headers.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        headers.settimeout(1.0)
+        while time.monotonic() - started < 15:
+            try:
+                if headers.recv(4096) == b"":  # closed by the server
+                    break
+            except socket.timeout:
+                headers.sendall(b"X-Slow: 1\r\n")  # a header line a second: never done
+        else:
+            pytest.fail("a request whose headers never end was kept for 15 s")
+    assert 4 <= time.monotonic() - started < 8  # HEADER_TIMEOUT is 5 s
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port)) as body:
+        body.sendall(b"POST /api/v1/auth HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                     b"application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n")
+        body.settimeout(1.0)
+        answer = b""
+        while time.monotonic() - started < 20 and b"\r\n\r\n" not in answer:
+            try:
+                answer += body.recv(4096)
+            except socket.timeout:
+                body.sendall(b"1\r\n \r\n")
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert 9 <= time.monotonic() - started < 13  # BODY_TIMEOUT is 10 s

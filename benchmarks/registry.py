@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The registry under load, beside a baseline, on loopback, bounded in time.
 
-Ours: `irq-server registry` (gunicorn gthread, 2 workers x 4 threads, SQLite WAL, RE2, with
---open-publish so neither side checks tokens). Baseline: the old service's semantics in
+Ours: `irq-server registry` (its default gevent worker; 2 workers, or the count given as the
+first argument; SQLite WAL, RE2, with --open-publish so neither side checks tokens). Baseline: the old service's semantics in
 memory, in one process (a dict under a lock, Python `re`), written below and served by the
 same gunicorn (1 worker x 4 threads: its state cannot be shared by more).
 
@@ -71,9 +71,16 @@ def entries(offset: int, count: int) -> list[dict]:
              "connection_type": 0, "data_type": "TPSet"} for i in range(offset, offset + count)]
 
 
+def json_session() -> requests.Session:
+    """A connection as the old clients post: JSON bytes, saying so."""
+    session = requests.Session()
+    session.headers["Content-Type"] = "application/json"
+    return session
+
+
 def load(url: str) -> dict:
     """Fill, then the two phases (see the module doc)."""
-    fill = requests.Session()
+    fill = json_session()
     for start in range(0, ENTRIES, 250):
         fill.post(url + "/publish", data=json.dumps({"partition": "bench", "connections":
                                                      entries(start, 250)}),
@@ -90,7 +97,7 @@ def phase(url: str, pace: float, lookers: int) -> dict:
     lock = threading.Lock()
 
     def publisher(k: int) -> None:
-        session = requests.Session()
+        session = json_session()
         share = ENTRIES // PUBLISHERS
         body = json.dumps({"partition": "bench", "connections": entries(k * share, share)})
         next_at = time.monotonic() + pace * k / PUBLISHERS
@@ -103,7 +110,7 @@ def phase(url: str, pace: float, lookers: int) -> dict:
                 errors[0] += not ok
 
     def looker(k: int) -> None:
-        session = requests.Session()
+        session = json_session()
         rng = random.Random(k)
         mine = []
         while time.monotonic() < stop:
@@ -147,14 +154,15 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def main() -> int:
+    workers = sys.argv[1] if len(sys.argv) > 1 else "2"  # ours; the baseline can have only 1
     work = Path(tempfile.mkdtemp(prefix="irq-bench-registry-"))
     env = {**os.environ, "PYTHONPATH": str(SERVER_SRC)}
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    result = {}
+    result = {"workers": int(workers)}
     port = free_port()
     print("ours ...", file=sys.stderr, flush=True)
     ours = serve([sys.executable, "-m", "irq_server", "registry", "--bind",
-                  f"127.0.0.1:{port}", "--data-dir", str(work / "ours"), "--workers", "2",
+                  f"127.0.0.1:{port}", "--data-dir", str(work / "ours"), "--workers", workers,
                   "--threads", "4", "--open-publish", "--log-level", "error"], env, port)
     try:
         result["ours"] = load(f"http://127.0.0.1:{port}")

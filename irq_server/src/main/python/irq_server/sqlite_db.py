@@ -25,6 +25,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from irq_server.errors import StoreCorrupt, StoreUnavailable, is_corrupt, store_
 log = logging.getLogger(__name__)
 Migration = str | Callable[[sqlite3.Connection], None]  # statements, or a function of them
 WAL_LIMIT = 4 << 20  # bytes: the WAL is checkpointed and truncated around this size
+BUSY_TIMEOUT_MS = 10_000  # SQLite's own wait for a lock (a reader's rare one)
+BUSY_PATIENCE = 10.0  # seconds a write waits for another process's writer
 
 
 class Database:
@@ -84,14 +87,14 @@ class Database:
                 raise StoreUnavailable(f"{self.path.name} does not exist yet")
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10,
                                  isolation_level=None)
-            db.execute("PRAGMA busy_timeout=10000")
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             return db
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _create_private(self.path)
         empty = self.path.stat().st_size == 0
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         db.row_factory = sqlite3.Row
-        db.execute("PRAGMA busy_timeout=10000")  # first: another worker may hold a lock
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: another may hold a lock
         if empty:
             for pragma in self.new_file_pragmas:
                 db.execute(pragma)
@@ -159,11 +162,12 @@ class Database:
             return db.execute(sql, params).fetchall()
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
+    def write(self, patience: float = BUSY_PATIENCE) -> Iterator[sqlite3.Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
+        StoreBusy when another process's writer holds the lock for `patience` seconds."""
         db = self.connection()
         with self.translated():
-            db.execute("BEGIN IMMEDIATE")
+            begin(db, patience)
             try:
                 yield db
             except BaseException:
@@ -176,6 +180,31 @@ class Database:
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("ROLLBACK")
                 raise
+
+
+def begin(db: sqlite3.Connection, patience: float = BUSY_PATIENCE) -> None:
+    """BEGIN IMMEDIATE (take the write lock), waiting for another process's writer by short
+    sleeps in Python rather than in SQLite's busy handler: under the gevent worker a sleep
+    lets the worker's other requests run, a wait inside SQLite would stop them all.
+
+    Raises sqlite3.OperationalError (SQLITE_BUSY) after `patience` seconds.
+    """
+    deadline = time.monotonic() + patience
+    pause = 0.001
+    db.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = ((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF) == 5
+                if not busy or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+    finally:
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def translated(method):
@@ -192,7 +221,7 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], name: str) 
     latest = len(migrations)
     if db.execute("PRAGMA user_version").fetchone()[0] == latest:
         return
-    db.execute("BEGIN IMMEDIATE")
+    begin(db)
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]  # another may have won
         if version > latest:

@@ -73,6 +73,17 @@ class UidMatcher:
                 self._seen[uid] = found
         return found
 
+    def filter(self, uids: list[str]) -> list[str]:
+        """The uids it matches, in order (the same answers as calling it on each, faster)."""
+        seen, kept = self._seen, []
+        for uid in uids:
+            found = seen.get(uid)
+            if found is None:
+                found = self(uid)
+            if found:
+                kept.append(uid)
+        return kept
+
     def forget(self) -> int:
         """Drop every remembered answer; the bytes they were charged."""
         freed, self.cost = self.cost, 0

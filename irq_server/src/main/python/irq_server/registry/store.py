@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from irq_server.errors import NotFound
+from irq_server.errors import NotFound, StoreBusy
 from irq_server.registry.patterns import compile_pattern
-from irq_server.sqlite_db import Database, columns, statements
+from irq_server.sqlite_db import BUSY_PATIENCE, Database, columns, statements
 
 FILENAME = "registry.sqlite3"
 DEFAULT_TTL = 10.0
@@ -126,18 +126,23 @@ class RegistryStore:
         params: tuple = (partition, now - self.ttl)
         if data_type is not None:
             where, params = where + " AND data_type = ?", params + (data_type,)
-        # uids first (cheap), whole rows only for the matches
-        uids = [uid for (uid,) in self.db.connection().execute(
-            f"SELECT uid FROM entries WHERE {where}", params) if matches(uid)]
+        # uids first (plain tuples: cheap), whole rows only for the matches
+        cursor = self.db.connection().cursor()
+        cursor.row_factory = None
+        with self.db.translated():
+            uids = matches.filter([uid for (uid,) in cursor.execute(
+                f"SELECT uid FROM entries WHERE {where}", params)])
         if not uids and not self.db.read("SELECT 1 FROM entries WHERE partition = ? LIMIT 1",
                                          (partition,)):
             raise NotFound(f"no partition {partition!r}", field="partition")
         found = []
         for chunk in range(0, len(uids), 500):  # SQLite takes at most 999 parameters
             part = uids[chunk:chunk + 500]
-            found += map(_entry, self.db.read(
-                f"SELECT * FROM entries WHERE {where} AND uid IN ({','.join('?' * len(part))})",
-                params + tuple(part)))
+            # by primary key (the planner would walk the lookup index again), re-checked here
+            found += (e for e in map(_entry, self.db.read(
+                f"SELECT * FROM entries WHERE partition = ? AND uid IN "
+                f"({','.join('?' * len(part))})", (partition, *part)))
+                if e.live(now, self.ttl) and data_type in (None, e.data_type))
         found.sort(key=lambda e: e.uid)
         self._count("lookup", started)
         return found
@@ -191,10 +196,13 @@ class RegistryStore:
         with self._lock:
             self._flushed = now
             counts = {k: tuple(v) for k, v in self._counts.items()}
-        with self.db.write() as db:
-            db.executemany("INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)",
-                           [(self._process, kind, calls, seconds)
-                            for kind, (calls, seconds) in counts.items()])
+        try:  # on a lookup's way: never wait for another process's writer, try later
+            with self.db.write(patience=BUSY_PATIENCE if force else 0) as db:
+                db.executemany("INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)",
+                               [(self._process, kind, calls, seconds)
+                                for kind, (calls, seconds) in counts.items()])
+        except StoreBusy:
+            pass
 
 
 def _entry(row) -> Entry:

@@ -47,6 +47,7 @@ from irq_server.users import UserStore
 
 log = logging.getLogger(__name__)
 HEADER_TIMEOUT = 5  # seconds a request's headers (and an idle kept-alive connection) may take
+WORKER_CLASSES = {"gevent": "irq_server.worker.Worker", "gthread": "gthread"}
 
 
 class GunicornApp(BaseApplication):
@@ -61,7 +62,7 @@ class GunicornApp(BaseApplication):
     def load_config(self):
         s = self.settings
         options = {"bind": s.bind, "workers": s.workers, "threads": s.threads,
-                   "worker_class": s.worker_class, "keepalive": HEADER_TIMEOUT,
+                   "worker_class": WORKER_CLASSES[s.worker_class], "keepalive": HEADER_TIMEOUT,
                    "accesslog": "-", "errorlog": "-", "loglevel": s.log_level,
                    "graceful_timeout": 10, "timeout": 60, "proc_name": "irq-server",
                    "certfile": s.certfile, "keyfile": s.keyfile,

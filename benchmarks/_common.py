@@ -1,8 +1,11 @@
 """Helpers shared by the benchmark scripts: timing, free ports, waiting for servers."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -65,3 +68,22 @@ def ensure_python_packages(*modules: str) -> None:
     print("installing benchmarks/requirements.txt ...", file=sys.stderr, flush=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
                     str(TOP / "benchmarks" / "requirements.txt")], check=True)
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM a server started in its own session, and its children; SIGKILL after 20 s."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def samples_between(data_dir: Path, t0: float, t1: float) -> int:
+    """Samples the sampler stored in [t0, t1) (for `missed_samples`)."""
+    db = sqlite3.connect(f"file:{data_dir / 'history.sqlite3'}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT COUNT(*) FROM snapshots WHERE ts >= ? AND ts < ?",
+                          (t0, t1)).fetchone()[0]
+    finally:
+        db.close()

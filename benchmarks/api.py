@@ -16,8 +16,6 @@ import argparse
 import json
 import os
 import re
-import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -25,7 +23,8 @@ import time
 from statistics import median
 from pathlib import Path
 
-from _common import SERVER_SRC, ensure_debian_package, free_port, wait_http
+from _common import (SERVER_SRC, ensure_debian_package, free_port, samples_between,
+                     stop_group, wait_http)
 
 WORKERS, THREADS = 2, 4  # threads: gthread only
 ROUNDS = 3  # alternating window / hello-world runs behind window_vs_hello
@@ -60,21 +59,6 @@ def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def samples_between(data_dir: Path, t0: float, t1: float) -> int:
-    db = sqlite3.connect(f"file:{data_dir / 'history.sqlite3'}?mode=ro", uri=True)
-    try:
-        return db.execute("SELECT COUNT(*) FROM snapshots WHERE ts >= ? AND ts < ?",
-                          (t0, t1)).fetchone()[0]
-    finally:
-        db.close()
 
 
 def main() -> int:
@@ -142,8 +126,8 @@ def main() -> int:
                                  and result["missed_samples"] == 0 and result["non_2xx"] == 0)
         print(json.dumps(result))
     finally:
-        stop(server)
-        stop(hello)
+        stop_group(server)
+        stop_group(hello)
     return 0
 
 

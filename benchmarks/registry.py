@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 
 import requests
 
-from _common import SERVER_SRC, free_port, wait_http
+from _common import SERVER_SRC, free_port, stop_group, wait_http
 
 ENTRIES, PUBLISHERS, LOOKERS, DURATION, PACE = 1000, 4, 8, 10.0, 1.0
 BASELINE = '''
@@ -148,10 +147,6 @@ def serve(command: list[str], env: dict, port: int) -> subprocess.Popen:
     return proc
 
 
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(30)
-
 
 def main() -> int:
     workers = sys.argv[1] if len(sys.argv) > 1 else "2"  # ours; the baseline can have only 1
@@ -167,7 +162,7 @@ def main() -> int:
     try:
         result["ours"] = load(f"http://127.0.0.1:{port}")
     finally:
-        stop(ours)
+        stop_group(ours)
     (work / "baseline.py").write_text(BASELINE)
     port = free_port()
     print("baseline ...", file=sys.stderr, flush=True)
@@ -176,7 +171,7 @@ def main() -> int:
     try:
         result["baseline"] = load(f"http://127.0.0.1:{port}")
     finally:
-        stop(base)
+        stop_group(base)
     for key in ("ours", "baseline"):
         print(f"{key:9s} {result[key]}", file=sys.stderr)
     result["lookup_p99_vs_baseline"] = round(result["ours"]["lookup_p99_ms"]

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -26,12 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
 
-from _common import SERVER_SRC, TOP, free_port, wait_http
+from _common import SERVER_SRC, TOP, free_port, samples_between, stop_group, wait_http
 
 sys.path.insert(0, str(TOP / "irq_server" / "src" / "integrationtest" / "python"))
-from slow_clients import SlowClients  # noqa: E402  (shared with the slow-client test)
+from slow_clients import SlowClients, probe  # noqa: E402  (shared with the slow-client test)
 
 HEADERS, BODIES, EVERY = 256, 16, 3.0
 
@@ -48,39 +45,7 @@ def serve(work: Path, worker_class: str) -> tuple[subprocess.Popen, int, Path]:
     return proc, port, data
 
 
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
 
-
-def probe(base: str, seconds: float) -> tuple[list[float], int]:
-    latencies, failures, k = [], 0, 0
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        path = ("/healthz", "/interrupts/cpu/0")[k % 2]
-        k += 1
-        started = time.perf_counter()
-        try:
-            with requests.Session() as fresh:  # a new connection, as a probe opens one
-                ok = fresh.get(base + path, timeout=2).status_code == 200
-        except requests.RequestException:
-            ok = False
-        latencies.append((time.perf_counter() - started) * 1000)
-        failures += not ok
-        time.sleep(max(0.0, 0.1 - latencies[-1] / 1000))
-    return latencies, failures
-
-
-def samples_between(data: Path, t0: float, t1: float) -> int:
-    db = sqlite3.connect(f"file:{data / 'history.sqlite3'}?mode=ro", uri=True)
-    try:
-        return db.execute("SELECT COUNT(*) FROM snapshots WHERE ts >= ? AND ts < ?",
-                          (t0, t1)).fetchone()[0]
-    finally:
-        db.close()
 
 
 def attack(work: Path, worker_class: str, seconds: float) -> dict:
@@ -90,12 +55,13 @@ def attack(work: Path, worker_class: str, seconds: float) -> dict:
         slow = SlowClients("127.0.0.1", port, HEADERS, BODIES, EVERY).start()
         time.sleep(2 * EVERY)  # every slow connection opened and trickling
         t0 = time.time()
-        latencies, failures = probe(f"http://127.0.0.1:{port}", seconds)
+        latencies, failures = probe(f"http://127.0.0.1:{port}", seconds, every=0.1)
+        latencies = [1000 * s for s in latencies]
         t1 = time.time()
         stats = slow.stop()
         stored = samples_between(data, t0, t1)
     finally:
-        stop(proc)
+        stop_group(proc)
     latencies.sort()
     expected = int(t1 - t0) - 1  # 1 s interval; the edges may each miss one
     figures = {"worker_class": worker_class, "probes": len(latencies), "failures": failures,

@@ -109,3 +109,25 @@ class SlowClients:
             self.stats.open_now -= 1
             self.stats.held_longest = max(self.stats.held_longest, time.monotonic() - opened)
             writer.close()
+
+
+def probe(base: str, seconds: float, every: float = 0.05) -> tuple[list[float], int]:
+    """GET /healthz and /interrupts/cpu/0 of `base` in turn, each on a fresh connection (as a
+    health probe opens one) with a 2 s timeout, every `every` seconds for `seconds`: the
+    latencies (s) and how many failed (a timeout, a refusal, a non-200)."""
+    import requests
+    latencies, failures, k = [], 0, 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        path = ("/healthz", "/interrupts/cpu/0")[k % 2]
+        k += 1
+        started = time.perf_counter()
+        try:
+            with requests.Session() as fresh:
+                ok = fresh.get(base + path, timeout=2).status_code == 200
+        except requests.RequestException:
+            ok = False
+        latencies.append(time.perf_counter() - started)
+        failures += not ok
+        time.sleep(max(0.0, every - latencies[-1]))
+    return latencies, failures

@@ -8,25 +8,8 @@ import time
 import pytest
 import requests
 
-from slow_clients import SlowClients
+from slow_clients import SlowClients, probe
 
-
-def probe(url, seconds):
-    """GET /healthz and /interrupts/cpu/0 in turn, on fresh connections, every 50 ms."""
-    latencies, failures, k = [], 0, 0
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        path = ("/healthz", "/interrupts/cpu/0")[k % 2]
-        k += 1
-        started = time.perf_counter()
-        try:
-            ok = requests.get(url + path, timeout=2).status_code == 200
-        except requests.RequestException:
-            ok = False
-        latencies.append(time.perf_counter() - started)
-        failures += not ok
-        time.sleep(0.05)
-    return latencies, failures
 
 
 @pytest.mark.parametrize("role", ["host", "registry"])

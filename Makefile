@@ -5,6 +5,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements
 DATA   ?= ./data
 BIND   ?= 127.0.0.1:5000
+DEMO_BIND ?= 127.0.0.1:5055
+INSTALLED := $(VENV)/.installed
+# what the wheels are made of: they are built and installed again only when one changed
+SOURCES := $(shell find irq_server irq_client irqbalance -path '*/src/main/*' -type f \
+             -not -name '*.pyc' -not -path '*/__pycache__/*') \
+           build.py irq_server/build.py irq_client/build.py irqbalance/build.py
 
 .PHONY: run test demo dist install dist-check bench clean
 
@@ -19,14 +25,19 @@ dist: $(STAMP)
 	rm -rf dist
 	$(PY) build.py
 
-install: dist
+install: $(INSTALLED)
+
+$(INSTALLED): $(STAMP) $(SOURCES)
+	rm -rf dist
+	$(PY) build.py
 	$(PY) -m pip install -q --no-deps --force-reinstall dist/*.whl
+	touch $@
 
 run: install  ## serve this machine's IRQs on 127.0.0.1:5000
 	$(VENV)/bin/irq-server --bind $(BIND) --data-dir $(DATA)
 
 demo: install  ## serve a simulated 64-CPU, 2-node, 500-IRQ host on 127.0.0.1:5055
-	$(VENV)/bin/irq-server --simulate 64:2:500 --bind 127.0.0.1:5055 --data-dir $(DATA)/demo
+	$(VENV)/bin/irq-server --simulate 64:2:500 --bind $(DEMO_BIND) --data-dir $(DATA)/demo
 
 test: install  ## the whole suite
 	$(PY) -m pytest

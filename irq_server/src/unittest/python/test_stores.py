@@ -170,3 +170,28 @@ def test_a_garbage_history_is_moved_aside_by_the_sampler_which_records_again(tmp
     assert len(list(tmp_path.glob("history.sqlite3.corrupt-*"))) == 1
     assert caplog.text.count("CORRUPT FILE") == 1
     assert readers.latest().ts == NOW  # readers see the new file
+
+
+def test_a_history_damaged_while_the_sampler_writes_is_moved_aside_once_a_reader_sees_it(
+        tmp_path, sim):
+    """The sampler's open connection keeps writing past a damaged header; a reader that
+    cannot read the file marks it, and the sampler checks it at its next sample."""
+    clock = Clock(NOW)
+    sampler = Sampler(sim.fs, HistoryStore(tmp_path), clock)
+    for _ in range(3):
+        sampler.sample_once()
+        clock.now += 1
+    db = sqlite3.connect(tmp_path / "history.sqlite3")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the header is read from the file itself
+    db.close()
+    with open(tmp_path / "history.sqlite3", "r+b") as f:
+        f.write(b"\x00" * 16)  # "SQLite format 3\0" gone
+    readers = HistoryStore(tmp_path, readonly=True)
+    with pytest.raises(StoreCorrupt):
+        readers.latest()
+    assert (tmp_path / "history.sqlite3.suspect").exists()
+    clock.now += 1
+    sampler.sample_once()
+    assert len(list(tmp_path.glob("history.sqlite3.corrupt-*Z"))) == 1  # with its -wal, -shm
+    assert not (tmp_path / "history.sqlite3.suspect").exists()
+    assert readers.latest().ts == clock.now  # recording again, in a fresh file

@@ -23,7 +23,7 @@ from irq_server.users import UserStore
 EPILOG = """examples:
   irq-server                                   serve this machine on 127.0.0.1:5000
   irq-server --simulate 64:2:500 --bind 127.0.0.1:5055 --data-dir /tmp/irq
-  irq-server --bind 0.0.0.0:5443 --certfile cert.pem --keyfile key.pem
+  irq-server --bind 0.0.0.0:5443 --certfile cert.pem --keyfile key.pem --auth-reads
   irq-server token create --scope read --name grafana
   irq-server user add alice                    a user who logs in (POST /api/v1/auth) for runs
   irq-server sampler --root / --data-dir /var/lib/irq-server   (history only, no HTTP)
@@ -158,8 +158,14 @@ def manage_users(args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass(f"password for {args.name}: ")
-        if getpass.getpass("again: ") != password:
+        try:
+            password = getpass.getpass(f"password for {args.name}: ")
+            again = getpass.getpass("again: ")
+        except (EOFError, KeyboardInterrupt):
+            print("\nirq-server: no password given (without a terminal, use --password-stdin)",
+                  file=sys.stderr)
+            return 2
+        if again != password:
             print("irq-server: the passwords differ", file=sys.stderr)
             return 2
     user = store.add(args.name, password, args.scope)

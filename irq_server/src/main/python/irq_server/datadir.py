@@ -45,8 +45,9 @@ def lock(data_dir: str | os.PathLike, role: str) -> int:
         raise DataDirInUse(
             f"{Path(data_dir).resolve()} is in use by another "
             f"{'irq-server' if role == 'server' else 'irq-server ' + role}"
-            f"{f' (pid {holder})' if holder.isdigit() else ''}: a data dir belongs to one "
-            "server; give this one its own --data-dir") from None
+            f"{f' (pid {holder})' if holder.isdigit() else ''}: "
+            + ("a data dir belongs to one server; give this one its own --data-dir"
+               if role == "server" else f"a data dir has one {role}")) from None
     with contextlib.suppress(OSError):  # a full disk: the lock holds without the pid
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

@@ -25,6 +25,7 @@ The HTTP status of each lives in `irq_server.api.problems`, not here.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 
 
@@ -154,7 +155,18 @@ def host_error(exc: OSError) -> IrqServerError:
 
 
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html)
-_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 5, 6, 11, 13, 26
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = (
+    5, 6, 10, 11, 13, 26)
+
+
+def _no_space_at(path) -> bool:
+    """Whether the filesystem holding `path` is full (SQLite reports a write that failed for
+    want of space in its WAL or shared memory as a plain I/O error)."""
+    try:
+        st = os.statvfs(os.path.dirname(os.fspath(path)) or ".")
+    except (OSError, TypeError):
+        return False
+    return st.f_bavail == 0
 
 
 def store_error(exc: sqlite3.Error | OSError, path) -> StoreUnavailable:
@@ -169,7 +181,7 @@ def store_error(exc: sqlite3.Error | OSError, path) -> StoreUnavailable:
     if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
         return StoreCorrupt(f"{name} is corrupt ({exc}); irq-server moves it aside and "
                             "starts a fresh one")
-    if code == _SQLITE_FULL:
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and _no_space_at(path)):
         return DiskFull(f"the data dir is full: {name} cannot be written ({exc})")
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
         return StoreBusy(f"{name} is locked by another process ({exc}); retry")

@@ -75,12 +75,14 @@ class JwtIssuer:
     def ensure(self) -> None:
         """At start: a secret that is there but unusable is moved aside and made anew (it
         could not have signed anything: no token can have been checked against it)."""
+        self._reported = True  # start says what it does about it: no "until restart" line
         try:
             self.secret()
         except StoreCorrupt:
             datadir.quarantine(self.path, "an empty or malformed secret")
-            self._reported = False
             self.secret()
+        finally:
+            self._reported = False
 
     def issue(self, user) -> tuple[str, float]:
         """A signed token for `user` (users.User) and the epoch second it expires at."""

@@ -121,8 +121,19 @@ def run_simulator(root: str, interval: float) -> int:
     host = simhost.SimHost(root)
     parent = os.getppid()
     log.info("simulator advancing %s every %ss", root, interval)
+    failing = None
     while not stop.wait(interval) and os.getppid() == parent:
-        host.advance(interval)
+        try:
+            host.advance(interval)
+        except OSError as exc:  # its tree's disk is full, say: said once, tried again
+            if exc.strerror != failing:
+                log.error("the simulated host cannot advance (%s); retrying every step",
+                          exc.strerror)
+            failing = exc.strerror
+            continue
+        if failing is not None:
+            log.warning("the simulated host advances again")
+            failing = None
     return 0
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from irq_server.errors import InvalidInput, InvalidMask
+from irq_server.errors import HostUnavailable, InvalidInput, InvalidMask
 from irq_server.procfs import (HostFS, format_cpu_list, format_mask, parse_cpu_list, parse_mask,
                                parse_stat)
 from irq_server.procfs.hostfs import STATVFS_FILE
@@ -343,10 +343,16 @@ class SimKernelFS(HostFS):
         online = parse_cpu_list(self.read_text("sys/devices/system/cpu/online"))
         effective = {min(cpus & online or online)}
         base = f"proc/irq/{irq}"
-        self.write_atomic(f"{base}/smp_affinity", format_mask(cpus, self._ncpus) + "\n")
-        self.write_atomic(f"{base}/smp_affinity_list", format_cpu_list(cpus) + "\n")
-        self.write_atomic(f"{base}/effective_affinity", format_mask(effective, self._ncpus) + "\n")
-        self.write_atomic(f"{base}/effective_affinity_list", format_cpu_list(effective) + "\n")
+        try:
+            self.write_atomic(f"{base}/smp_affinity", format_mask(cpus, self._ncpus) + "\n")
+            self.write_atomic(f"{base}/smp_affinity_list", format_cpu_list(cpus) + "\n")
+            self.write_atomic(f"{base}/effective_affinity",
+                              format_mask(effective, self._ncpus) + "\n")
+            self.write_atomic(f"{base}/effective_affinity_list",
+                              format_cpu_list(effective) + "\n")
+        except OSError as exc:  # the tree's own disk, not the simulated kernel, said no
+            raise HostUnavailable(f"the simulated host's tree cannot be written "
+                                  f"({exc.strerror}): is its data dir full?") from exc
 
 
 def host_fs(root: str | os.PathLike) -> HostFS:

@@ -15,7 +15,8 @@ Errors become domain errors in one place (`irq_server.errors.store_error`): a fu
 DiskFull, a damaged file StoreCorrupt (503 for what needs the store; the rest of the server
 answers). A writable store that finds itself corrupt moves the file aside (datadir.quarantine)
 and carries on with a fresh one; every connection notices the new file (its inode) and
-reopens.
+reopens. A read-only store (the history's readers) leaves that to the writer: it drops a
+`<name>.suspect` file, which makes the writer check the whole file.
 """
 from __future__ import annotations
 
@@ -114,9 +115,22 @@ class Database:
             yield
         except (sqlite3.Error, OSError) as exc:
             error = store_error(exc, self.path)
-            if isinstance(error, StoreCorrupt) and not self.readonly:
-                self.recover(str(exc))
+            if isinstance(error, StoreCorrupt):
+                if self.readonly:  # the writer moves it: tell it to look
+                    with contextlib.suppress(OSError):
+                        os.close(os.open(self.suspect_path, os.O_WRONLY | os.O_CREAT, 0o600))
+                else:
+                    self.recover(str(exc))
             raise error from exc
+
+    @property
+    def suspect_path(self) -> Path:
+        """Where readers that found the file corrupt say so to its writer."""
+        return self.path.with_name(self.path.name + ".suspect")
+
+    def suspected(self) -> bool:
+        """A reader found the file corrupt: the writer should `check()` it."""
+        return self.suspect_path.exists()
 
     def recover(self, why: str) -> None:
         """Move the corrupt file this thread has open aside (unless another process already
@@ -131,8 +145,8 @@ class Database:
             datadir.quarantine(self.path, why)
 
     def check(self) -> None:
-        """`PRAGMA quick_check` now (at start, before any worker opens it): a corrupt file is
-        moved aside and a fresh one made."""
+        """`PRAGMA quick_check` now (at start, before any worker opens it; or when a reader
+        suspected the file): a corrupt file is moved aside and a fresh one made."""
         if self.readonly or not self.path.exists():
             return
         try:
@@ -147,6 +161,8 @@ class Database:
             rows = [str(exc)]
         if rows != ["ok"]:
             datadir.quarantine(self.path, "; ".join(rows[:3]))
+        with contextlib.suppress(FileNotFoundError):
+            self.suspect_path.unlink()
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -227,6 +243,7 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], name: str) 
         if version > latest:
             raise StoreUnavailable(f"{name} has schema version {version}, written by a newer "
                                    f"irq-server (this one knows up to {latest}): upgrade it")
+        fresh = not db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
         for step in migrations[version:]:
             if callable(step):
                 step(db)
@@ -240,7 +257,8 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], name: str) 
             db.execute("ROLLBACK")
         raise
     if version < latest:
-        log.info("%s: schema version %d -> %d", name, version, latest)
+        log.info("%s: %s schema version %d", name, "created at" if fresh else
+                 f"migrated from version {version} to", latest)
 
 
 def statements(script: str) -> list[str]:

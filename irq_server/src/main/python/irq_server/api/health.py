@@ -77,8 +77,8 @@ def health_state() -> dict:
         reasons.append(("no sample yet" if age is None else "sampler stale",
                         "history is not being recorded: " + (
                             "no sample yet" if age is None else f"no sample for {age:.1f} s") +
-                        f" (interval {windows.interval:g} s); irq-server restarts its sampler, "
-                        "see its log"))
+                        f" (interval {windows.interval:g} s): irq-server restarts a sampler "
+                        "that dies, not one that hangs; see its log"))
     return {
         **summary(reasons),
         "version": __version__,

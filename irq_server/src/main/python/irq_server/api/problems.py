@@ -91,11 +91,21 @@ def _flatten(messages: dict) -> dict[str, list[str]]:
         if key in ("json", "form", "json_or_form", "body", "json_body", "query", "querystring",
                    "view_args"):
             flat.update(_flatten(value) if isinstance(value, dict) else {key: list(value)})
-        elif isinstance(value, dict):
-            flat[key] = [f"{k}: {v}" for k, v in value.items()]
+        elif isinstance(value, dict):  # a nested field: "0.uri: an irq-server uri must ..."
+            flat[key] = list(_paths(value))
         else:
             flat[key] = [str(m) for m in (value if isinstance(value, list) else [value])]
     return flat
+
+
+def _paths(messages: dict, prefix: str = ""):
+    """"path: message" for every message of a nested error dict."""
+    for key, value in messages.items():
+        if isinstance(value, dict):
+            yield from _paths(value, f"{prefix}{key}.")
+        else:
+            for message in value if isinstance(value, list) else [value]:
+                yield f"{prefix}{key}: {message}"
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,8 @@ exits; SQLite's WAL makes a kill -9 lose at most that one sample.
 It never gives up: a sample that cannot be stored (a full disk, the host tree unreadable) is
 logged once, when the trouble starts, and once when it ends; it keeps trying every interval
 and resumes by itself. A corrupt history file is moved aside by the store (loudly), and the
-sampler records into a fresh one.
+sampler records into a fresh one: when its own writes find it so, at its start, and when a
+reader (an API worker) did (the store's `.suspect` mark).
 """
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ class Sampler:
         """Read, unwrap against the previous sample, store; prune now and then."""
         if not self._started:
             self.start()
+        elif self.store.db.suspected():  # a reader found it corrupt: look at it whole
+            log.warning("a reader found %s unreadable: checking it", self.store.path.name)
+            self.store.check()
         try:
             raw = read_snapshot(self.fs, self.clock())
         except OSError as exc:

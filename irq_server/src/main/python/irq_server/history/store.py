@@ -109,6 +109,7 @@ class HistoryStore:
     @translated
     def append(self, snap: Snapshot) -> int:
         """Store one snapshot (newer than every stored one); returns its row id."""
+        self._db()  # first: a file replaced meanwhile drops the cached rows of the old one
         last = self._newest_row()
         same_boot = last is not None and last[2] == snap.boot_id
         lvl = level(snap.ts, last[1] if same_boot else None, self.steps)

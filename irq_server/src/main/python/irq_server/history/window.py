@@ -11,6 +11,7 @@ freshness checks) falls back to a live read.
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from typing import Callable
 
 import numpy as np
@@ -164,8 +165,9 @@ class Windows:
             return stored.latest() if fresh else self.now()
         found = stored.at_or_before(end)
         if found is None:
+            oldest = datetime.fromtimestamp(stored.oldest().ts, timezone.utc)
             raise NotFound(f"no history for a window ending then: history starts at "
-                           f"{stored.oldest().ts:.3f}", field="end")
+                           f"{oldest:%Y-%m-%dT%H:%M:%SZ}", field="end")
         return found
 
     def _window(self, start: Snapshot, end: Snapshot, requested: float) -> Window:

@@ -110,3 +110,18 @@ def test_hosts_without_registry_or_partition_is_a_usage_error(capsys, monkeypatc
     assert cli.main(["hosts", "--partition", "rack1"]) == 2
     assert "--registry" in capsys.readouterr().err
 
+
+
+def test_a_host_that_answers_nonsense_is_reported_and_names_cannot_drive_the_terminal(
+        mocked, monkeypatch):
+    monkeypatch.delenv("IRQ_REGISTRY_URL", raising=False)
+    mocked.get(f"{REG}/api/v1/registry/rack1/entries", json={"partition": "rack1", "entries": [
+        entry("\x1b]0;pwned\x07\x1b[31mRED", H1), entry("h2", H2)]})
+    mocked.get(f"{H1}/healthz", json={"status": "ok"})  # no version, no sampler: not one
+    mocked.get(f"{H2}/healthz", json=HEALTH)
+    mocked.get(f"{H2}/irqs", json=IRQS)
+    out = io.StringIO()
+    assert cli.main(["hosts", "--registry", REG, "--partition", "rack1"], out=out) == 0
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text and "?]0;pwned??[31mRED" in text
+    assert text.splitlines()[2].split()[-1] == "2"  # the sound host is still surveyed

@@ -97,3 +97,21 @@ def _answers(url):
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
+
+
+def test_a_data_dir_of_another_user_or_with_planted_links_is_refused(tmp_path):
+    data = tmp_path / "theirs"
+    data.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("ORIG")
+    (data / "server.lock").symlink_to(victim)
+    os.chown(data, 65534, 65534)  # nobody's: they could plant anything in it
+    refused = run("--simulate", "4:1:12", "--bind", f"127.0.0.1:{free_port()}", "--data-dir",
+                  str(data))
+    assert refused.returncode == 2 and "belongs to uid 65534" in refused.stderr
+    assert victim.read_text() == "ORIG"
+    os.chown(data, os.getuid(), os.getgid())  # ours now, but the planted link stays a link
+    linked = run("--simulate", "4:1:12", "--bind", f"127.0.0.1:{free_port()}", "--data-dir",
+                 str(data))
+    assert linked.returncode == 2 and "not following a link" in linked.stderr
+    assert victim.read_text() == "ORIG"

@@ -153,7 +153,7 @@ def test_pathological_patterns_answer_fast_or_400(registry):
     answer = lookup(client, "p", "(a+)+$")  # a backtracking engine needs ~2**200 steps
     assert answer.status_code == 200 and json.loads(answer.get_data()) == []
     assert time.perf_counter() - started < 2.0  # a hang guard, not a speed target
-    for pattern in (r"(a)\1", "(?=a)", "a{1001}{1001}", "x" * 2000):
+    for pattern in (r"(a)\1", "(?=a)", "a{1001}{1001}", "x" * 2000, r"\pL{400}t1"):
         refused = lookup(client, "p", pattern)
         assert refused.status_code == 400 and "uid_regex" in refused.json["errors"], pattern
 

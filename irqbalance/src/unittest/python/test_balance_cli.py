@@ -145,3 +145,15 @@ def test_version_and_a_server_without_scheme(capsys):
     assert exit_.value.code == 0 and capsys.readouterr().out.startswith("irq-balance 0.")
     assert cli.main(["plan", "--server", "db7:5000"]) == 2
     assert "use http://db7:5000" in capsys.readouterr().err
+
+
+def test_a_host_answering_nonsense_fails_alone_and_the_summary_still_comes(tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps)
+        for path in ("irqs", "cpus", "interrupts/irqs"):
+            rsps.get(f"{B}/{path}", json={"status": "ok"})  # not an irq-server
+        code, out = run("plan", "--json", "--server", A, "--server", B, state_dir=tmp_path)
+    assert code == 1
+    hosts = {h["server"]: h for h in json.loads(out)}
+    assert hosts[A]["ok"] and not hosts[B]["ok"]
+    assert "answered what no irq-server would" in hosts[B]["error"]

@@ -108,6 +108,9 @@ def survey(entries: Iterable[RegistryEntry], token: str | None = None,
             irqs = len(client.irqs().irqs)
         except IrqClientError as exc:
             return HostStatus(entry, False, None, None, None, str(exc))
+        except (KeyError, TypeError, ValueError) as exc:  # not what an irq-server answers
+            return HostStatus(entry, True, None, None, None,
+                              f"not an irq-server's answer ({type(exc).__name__}: {exc})")
         return HostStatus(entry, True, health.status, not health.sampler.stale, irqs, None)
 
     entries = list(entries)

@@ -39,8 +39,10 @@ def cpu_list(cpus: Iterable[int] | None) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, right: Iterable[str] = (),
           headings: bool = True) -> str:
-    """Columns padded to their widest cell; `right` columns right-aligned, the last one ragged."""
-    rows = [[str(c) for c in row] for row in rows]
+    """Columns padded to their widest cell; `right` columns right-aligned, the last one ragged.
+    Control characters in cells (a name a server or a registry entry chose: an escape
+    sequence would drive the terminal) are shown as `?`."""
+    rows = [[printable(str(c)) for c in row] for row in rows]
     lines = ([list(headers)] if headings else []) + rows
     widths = [max([len(r[i]) for r in lines], default=0) for i in range(len(headers))]
     right = set(right)
@@ -55,6 +57,14 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, right: It
                 cells.append(cell if last else cell.ljust(widths[i]))
         return " ".join(cells).rstrip()
     return "\n".join(fmt(r) for r in lines)
+
+
+_CONTROL = dict.fromkeys([*range(32), 127, *range(128, 160)], "?")
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters (ESC, BEL, CR, ...) shown as `?`."""
+    return text.translate(_CONTROL)
 
 
 def irq_name(irq: Irq) -> str:

@@ -21,7 +21,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from irq_server.errors import DataDirInUse
+from irq_server.errors import DataDirForeign, DataDirInUse
 
 log = logging.getLogger(__name__)
 PRIVATE_UMASK = 0o077  # files 0600, dirs 0700
@@ -36,7 +36,11 @@ def lock(data_dir: str | os.PathLike, role: str) -> int:
         DataDirInUse: another live process holds it (its pid is named when known).
     """
     path = Path(data_dir) / f"{role}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:  # ELOOP: a symbolic link planted in its place
+        raise DataDirForeign(f"cannot take {path}: {exc.strerror} (not following a link "
+                             "there)", field="data_dir") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -70,8 +74,18 @@ def release(role: str) -> None:
 
 
 def secure(data_dir: str | os.PathLike) -> None:
-    """The data dir 0700 and everything in it 0600 (dirs 0700); symlinks are left alone."""
+    """The data dir 0700 and everything in it 0600 (dirs 0700); symlinks are left alone.
+
+    Raises:
+        DataDirForeign: it belongs to another user, who could change what it holds (plant a
+            token file, a symlink...) whatever its mode.
+    """
     top = Path(data_dir)
+    owner = top.stat().st_uid
+    if owner != os.geteuid():
+        raise DataDirForeign(f"{top.resolve()} belongs to uid {owner}, not to this server's "
+                             f"user (uid {os.geteuid()}): a data dir another user owns could be "
+                             "changed under the server; use one of its own", field="data_dir")
     os.chmod(top, 0o700)
     for dirpath, dirnames, filenames in os.walk(top):
         for name in dirnames:

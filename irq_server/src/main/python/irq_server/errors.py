@@ -18,7 +18,8 @@
      │    ├── StoreCorrupt      a store or secret file is corrupt, empty or half-written
      │    ├── DiskFull          the data dir's filesystem is full
      │    └── StoreBusy         another process holds the store's lock too long
-     └── DataDirInUse           another irq-server holds the data dir (the command exits 2)
+     ├── DataDirInUse           another irq-server holds the data dir (the command exits 2)
+     └── DataDirForeign         the data dir belongs to another user (the command exits 2)
 
 The HTTP status of each lives in `irq_server.api.problems`, not here.
 """
@@ -114,6 +115,10 @@ class StoreBusy(StoreUnavailable):
 
 class DataDirInUse(IrqServerError):
     title = "Data dir in use"
+
+
+class DataDirForeign(IrqServerError):
+    title = "Data dir of another user"
 
 
 def affinity_write_error(exc: OSError, irq: int, cpus: str) -> IrqServerError:

@@ -105,11 +105,12 @@ def prepare_simulation(settings: Settings) -> str:
     """Create (or reuse, when the size matches) the simulated tree; return its root."""
     root = Path(settings.data_dir) / "simhost"
     spec = simhost.SimSpec.parse(settings.simulate, settings.seed)
-    if (root / simhost.MARKER).exists() and simhost.SimHost(root).spec == spec:
+    if simhost.is_complete(root, spec):
         log.info("reusing simulated host %s in %s", settings.simulate, root)
     else:
         log.info("building simulated host %s (seed %d) in %s", settings.simulate,
                  settings.seed, root)
+        shutil.rmtree(root, ignore_errors=True)  # another size, or cut short by a crash
         simhost.create(root, spec)
     return str(root)
 
@@ -147,7 +148,9 @@ def _stop_on_signals() -> threading.Event:
 def run_sampler(root: str, data_dir: str, interval: float, tiers) -> int:
     """Sample `root` into <data_dir>/history.sqlite3 until SIGTERM/SIGINT (finishing the
     sample in flight) or until the parent process goes away."""
+    os.umask(datadir.PRIVATE_UMASK)
     Path(data_dir).mkdir(parents=True, exist_ok=True)
+    datadir.secure(data_dir)
     datadir.lock(data_dir, "sampler")  # exactly one sampler per store
     stop = _stop_on_signals()
     parent = os.getppid()
@@ -225,11 +228,13 @@ def claim_data_dir(settings: Settings) -> None:
     """This server's data dir: created, locked, private (see the module doc).
 
     Raises:
+        DataDirForeign: another user owns it.
         DataDirInUse: another server holds it, or (when this one would start a sampler) a
             sampler of its own runs on it.
     """
     os.umask(datadir.PRIVATE_UMASK)
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    datadir.secure(settings.data_dir)  # first: whose it is, before opening anything in it
     datadir.lock(settings.data_dir, "server")
     if settings.role != "registry" and settings.sampler:
         try:
@@ -237,7 +242,6 @@ def claim_data_dir(settings: Settings) -> None:
         except DataDirInUse as exc:
             raise DataDirInUse(f"{exc.detail} (an 'irq-server sampler' of its own? then run "
                                "this server with --no-sampler)") from None
-    datadir.secure(settings.data_dir)
 
 
 def check_bind(bind: str) -> None:

@@ -28,6 +28,7 @@ from irq_server.procfs.interrupts import parse_interrupts
 from irq_server.types import CPU_FIELDS
 
 MARKER = "simhost.json"
+COMPLETE = ".complete"  # written once the whole tree is there
 _WRAP = 1 << 32  # the kernel's per-CPU counters are unsigned int
 
 
@@ -79,7 +80,14 @@ def create(root: str | os.PathLike, spec: SimSpec) -> "SimHost":
                                            "irqs": [asdict(i) for i in irqs]}))
     host = SimHost(root)
     host.build()
+    (root / COMPLETE).touch()  # last: a tree cut short by a crash is built again
     return host
+
+
+def is_complete(root: str | os.PathLike, spec: SimSpec) -> bool:
+    """Whether `root` holds a whole simulated tree of `spec` (one to reuse)."""
+    root = Path(root)
+    return (root / COMPLETE).exists() and SimHost(root).spec == spec
 
 
 class SimHost:

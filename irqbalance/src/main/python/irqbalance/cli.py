@@ -105,6 +105,9 @@ def run_host(server: str, args) -> dict:
                                                        if exc.unrestored else ""))
     except IrqClientError as exc:
         outcome.update(ok=False, error=str(exc))
+    except (KeyError, TypeError, ValueError) as exc:  # something that is not an irq-server
+        outcome.update(ok=False, error=f"{server} answered what no irq-server would "
+                                       f"({type(exc).__name__}: {exc})")
     return outcome
 
 

@@ -1,22 +1,27 @@
 """flask-smorest Blueprint that also documents the json_or_form body location."""
 from __future__ import annotations
 
-import json
-
 import orjson
 from flask import Response
 from flask_smorest import Blueprint as _Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
 from webargs import core
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from irq_server.errors import InvalidInput, NotFound
 
 
 class Parser(FlaskParser):
-    """webargs' parser plus one location, "body": the raw body read as JSON whatever its
-    Content-Type when it looks like JSON (the older services' clients post JSON without
-    saying so, or as a form type), else a form."""
+    """webargs' parser, reading JSON with orjson (which refuses what Python's json takes and
+    then chokes on: nesting past 1024 levels, lone surrogates, numbers out of range: 400, not
+    a RecursionError or UnicodeEncodeError later), plus one location, "body": the raw body
+    read as JSON whatever its Content-Type when it looks like JSON (the older services'
+    clients post JSON without saying so, or as a form type), else a form."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        return orjson.loads(req.get_data(cache=True))  # JSONDecodeError: webargs says 400
 
     def load_body(self, req, schema):
         data = req.get_data(cache=True)  # first: werkzeug then parses a form from the cache
@@ -24,8 +29,8 @@ class Parser(FlaskParser):
                 data and req.mimetype not in ("application/x-www-form-urlencoded",
                                               "multipart/form-data")):
             try:
-                return json.loads(data)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                return orjson.loads(data)
+            except orjson.JSONDecodeError as exc:
                 self._handle_invalid_json_error(exc, req)
         return self.load_form(req, schema) if data else core.missing
 

@@ -8,8 +8,9 @@ prometheus-client's MultiProcessCollector, so any worker answers the same totals
 into a mapped page that the filesystem cannot back kills the process with SIGBUS, so each
 worker allocates its whole file first (posix_fallocate); where that fails (that filesystem
 is full) the worker keeps its counters in its own memory instead, says so in the log, and
-its scrapes show its own counts only. Labels are bounded: the route's rule (not its path),
-the method, the status.
+its scrapes show its own counts only. Labels are bounded, so the file never outgrows what was
+allocated: the route's rule (not its path), the method (the standard ones, else "other"),
+the status.
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ disable_created_metrics()  # no *_created series: one series per counter, not tw
 blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 COUNTER_FILE_BYTES = 1 << 20  # allocated up front: room for thousands of label sets
+# the method label: any other token a client sends counts as "other" (each new label set
+# grows the counter file; a client must not be able to grow it at will)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 log = logging.getLogger(__name__)
 
 
@@ -99,7 +103,8 @@ def server_families():
 def _count(response: Response) -> Response:
     counters = current_app.extensions["irq_counters"]
     rule = request.url_rule.rule if request.url_rule else "(no route)"
-    counters["http"].labels(rule, request.method, str(response.status_code)).inc()
+    method = request.method if request.method in METHODS else "other"
+    counters["http"].labels(rule, method, str(response.status_code)).inc()
     if request.method == "PUT" and rule.endswith("/cpu_affinity"):
         status = response.status_code
         counters["affinity"].labels(g.get("affinity_result") or (

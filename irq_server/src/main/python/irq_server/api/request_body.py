@@ -14,7 +14,8 @@ import contextlib
 import socket
 
 from flask import current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
+from gunicorn.http.errors import ParseException
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, RequestTimeout
 
 BODY_TIMEOUT = 10.0  # seconds a request body may take to arrive
 
@@ -41,6 +42,9 @@ def read_body() -> None:
         _stop_reading()
         raise RequestTimeout(f"the request body did not arrive within {BODY_TIMEOUT:g} s") \
             from None
+    except ParseException as exc:  # gunicorn's: a chunk size, extension or trailer it refuses
+        _stop_reading()
+        raise BadRequest(f"the chunked body is malformed ({type(exc).__name__})") from None
 
 
 @contextlib.contextmanager

@@ -51,12 +51,14 @@ class Windows:
     """Answers window queries for one host: history from `store`, the present from `live`."""
 
     def __init__(self, store: HistoryStore | None, live: LiveReader, clock=time.time,
-                 interval: float = 1.0, sleep=time.sleep, boot_time: Callable[[], float] = None):
+                 interval: float = 1.0, sleep=None, boot_time: Callable[[], float] = None):
         self.store = store
         self.live = live
         self.clock = clock
         self.interval = interval
-        self.sleep = sleep
+        # looked up when called: under gevent, time.sleep is patched after this module loads,
+        # and the unpatched one would stop every request of the worker meanwhile
+        self.sleep = sleep or (lambda seconds: time.sleep(seconds))
         self.boot_time = boot_time
 
     def _stored(self) -> HistoryStore | None:

@@ -65,3 +65,25 @@ def test_headers_and_bodies_that_never_end_are_cut_off(start_server):
                 body.sendall(b"1\r\n \r\n")
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert 9 <= time.monotonic() - started < 13  # BODY_TIMEOUT is 10 s
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as bad:
+        bad.sendall(b"POST /api/v1/auth HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                    b"application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"1;" + b"x" * 70_000 + b"\r\n{\r\n0\r\n\r\n")  # a chunk extension too long
+        answer = bad.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert requests.get(server.url + "/healthz", timeout=2).status_code == 200
+
+
+def test_short_windows_wait_without_stopping_the_worker(start_server):
+    """A window shorter than the sampling interval is two live reads apart: the wait must let
+    the worker's other requests run (one worker, so nothing else could answer them)."""
+    from concurrent.futures import ThreadPoolExecutor
+    server = start_server("--simulate", "4:1:12", "--workers", "1")
+    url = server.url
+    with ThreadPoolExecutor(20) as pool:
+        windows = [pool.submit(requests.get, url + "/interrupts?period_seconds=0.5", timeout=10)
+                   for _ in range(20)]
+        time.sleep(0.1)  # they are all waiting now
+        latencies, failures = probe(url, 1.5)
+        assert all(w.result().status_code == 200 for w in windows)
+    assert failures == 0 and max(latencies) < 0.4, latencies

@@ -102,3 +102,24 @@ def test_an_absurd_irq_number_is_404_without_a_stack_trace(make_client, sim, cap
             assert len(body["detail"]) < 200
     assert "unhandled" not in caplog.text and "Traceback" not in caplog.text
     assert client.get(f"/irqs/{nic(sim).irq}").status_code == 200
+
+
+HOSTILE_JSON = [b"[" * 5000 + b"]" * 5000,  # deeper than the parser goes (1024)
+                b'{"cpu_affinity_list": "\\ud800"}',  # a lone surrogate: no string at all
+                b'{"cpu_affinity_list": 1e999}',  # infinity
+                b'{"cpu_affinity_list": 1' + b"0" * 5000 + b"}"]  # 5000 digits
+
+
+@pytest.mark.parametrize("body", HOSTILE_JSON, ids=["nesting", "surrogate", "inf", "digits"])
+def test_json_no_parser_should_take_is_a_400(make_client, sim, caplog, body):
+    client, write, _ = make_client(sim.root)
+    irq = nic(sim).irq
+    json_type = {"Content-Type": "application/json"}
+    with caplog.at_level(logging.INFO):
+        for answer in (client.put(f"/irqs/{irq}/cpu_affinity", data=body,
+                                  headers={**bearer(write), **json_type}),
+                       client.post("/api/v1/auth", data=body, headers=json_type)):
+            assert_problem(answer, 400)
+    assert "Traceback" not in caplog.text
+    assert client.get(f"/irqs/{irq}/cpu_affinity").json == \
+        make_client(sim.root)[0].get(f"/irqs/{irq}/cpu_affinity").json

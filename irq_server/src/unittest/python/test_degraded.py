@@ -74,6 +74,9 @@ def test_a_corrupt_history_fails_the_windows_only(sampled_app):
     assert ready.status_code == 503 and "history.sqlite3" in ready.json["reasons"][0]
     for path in ("/irqs", "/cpus", "/metrics", "/irqs/24", "/irqs/24/cpu_affinity"):
         assert fresh.get(path).status_code == 200, path
-    body = assert_problem(fresh.get("/interrupts?period_seconds=300"), 503)
-    assert "history.sqlite3" in body["detail"]
+    now = fresh.get("/current")
+    assert now.status_code == 200 and now.json["cpu_usage"] is None and now.json["used_mem"]
+    for path in ("/interrupts?period_seconds=300", "/cpu", "/memory_average"):
+        body = assert_problem(fresh.get(path), 503)  # not an empty series
+        assert "history.sqlite3" in body["detail"], path
     assert not list(data.glob("*.corrupt-*"))  # readers leave the file to the sampler

@@ -100,10 +100,14 @@ def test_server_counters_and_auth_reads(sampled, sim):
     client = build()
     client.get("/irqs")
     client.get("/no/such/route")
+    for made_up in ("FOO", "BAR", "X" * 200):  # a method label per client whim: no
+        client.open("/irqs", method=made_up)
     samples = scrape(client)
     http = series(samples, "irq_http_requests_total")
     assert http[(("method", "GET"), ("route", "/irqs"), ("status", "200"))] == 1
     assert http[(("method", "GET"), ("route", "(no route)"), ("status", "404"))] == 1
+    assert sum(n for labels, n in http.items() if ("method", "other") in labels) == 3
+    assert {dict(labels)["method"] for labels in http} == {"GET", "other"}
     locked = build(IRQ_AUTH_READS=True)
     assert locked.get("/metrics").status_code == 401
 

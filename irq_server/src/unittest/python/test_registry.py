@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+import irq_server.api.registry as registry_api
 from irq_server.api import create_app
 from irq_server.tokens import TokenStore
 from server_fixtures import Clock, bearer
@@ -83,6 +84,19 @@ def test_entries_expire_after_the_ttl_unless_republished(registry):
     assert [e["uid"] for e in json.loads(lookup(client, "p", "").get_data())] == ["kept"]
     dump = client.get("/").get_data(as_text=True)
     assert "<s>old</s>" in dump and "<td>kept</td>" in dump  # expired ones struck out
+
+
+def test_the_html_pages_are_bounded_and_hardened(registry, monkeypatch):
+    client, _, auth, _ = registry
+    monkeypatch.setattr(registry_api, "DUMP_ROWS", 3)
+    publish(client, auth, "p", *(conn(f"u{i}") for i in range(5)))
+    answer = client.get("/")
+    page = answer.get_data(as_text=True)
+    assert page.count("<tr><td>") == 3 and "2 more entries not shown" in page
+    for path in ("/", "/stats"):
+        headers = client.get(path).headers
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_unknown_partition_is_404_and_missing_keys_400(registry):
@@ -253,7 +267,8 @@ def test_entries_say_whether_a_write_token_published_them(registry, tmp_path):
 
 @pytest.mark.parametrize("uri", ["http://[::1", "gopher://10.0.0.1:70", "http://u:pw@10.0.0.1:1",
                                  "http://10.0.0.1:abc", "10.0.0.1:5000", "http://:5000",
-                                 "http://10.0.0.1:0"])
+                                 "http://10.0.0.1:0", "http://10.0.0.1:", "http://h st:1",
+                                 "http://10.0.0.1:1/\x1b[2J", " http://10.0.0.1:1"])
 def test_an_irq_server_uri_must_be_an_http_url_with_a_host(registry, uri):
     client, _, auth, _ = registry
     for answer in (post_json(client, "/publish", {"partition": "p", "connections": [
@@ -298,3 +313,16 @@ def test_remembered_pattern_answers_stay_within_their_memory_budget(monkeypatch)
     held = sum(len(m._seen) for m in matchers)
     assert 0 < held and memory.used == sum(m.cost for m in matchers)
     assert len(matchers[-1]._seen) == len(uids)  # the latest pattern kept all it needed
+
+
+@pytest.mark.parametrize("body", [b"[" * 5000 + b"]" * 5000, b'{"uid_regex": "\\udc00"}',
+                                  b'{"partition": 1e999}'], ids=["nesting", "surrogate", "inf"])
+def test_json_no_parser_should_take_is_a_400_on_the_old_routes(registry, body):
+    client, _, auth, _ = registry
+    publish(client, auth, "p", conn("a"))
+    json_type = {"Content-Type": "application/json"}
+    for answer in (client.post("/publish", data=body, headers={**auth, **json_type}),
+                   client.post("/getconnection/p", data=body, headers=json_type),
+                   client.post("/retract", data=body, headers={**auth, **json_type})):
+        assert answer.status_code == 400, answer.get_data(as_text=True)
+    assert [e["uid"] for e in json.loads(lookup(client, "p", "").get_data())] == ["a"]

@@ -36,7 +36,8 @@ from irq_server.errors import StoreCorrupt, StoreUnavailable, is_corrupt, store_
 log = logging.getLogger(__name__)
 Migration = str | Callable[[sqlite3.Connection], None]  # statements, or a function of them
 WAL_LIMIT = 4 << 20  # bytes: the WAL is checkpointed and truncated around this size
-BUSY_TIMEOUT_MS = 10_000  # SQLite's own wait for a lock (a reader's rare one)
+BUSY_TIMEOUT_MS = 1_000  # SQLite's own wait for a lock (a WAL reader's rare one, during a
+# checkpoint or recovery): short, for it waits in C, which under gevent stops the worker
 BUSY_PATIENCE = 10.0  # seconds a write waits for another process's writer
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from irq_server.cooperative import off_loop
 from irq_server.errors import AuthError, InvalidInput, NotFound, TooManyAttempts
 from irq_server.sqlite_db import Database, columns
 from irq_server.tokens import SCOPES
@@ -152,8 +153,8 @@ class UserStore:
         keys = self._charge(name, source)
         rows = self.db.read(f"SELECT {_FIELDS}, password_hash FROM users WHERE name = ?",
                             (name,))
-        stored = rows[0]["password_hash"] if rows else _decoy_hash()
-        if check_password_hash(stored, password) and rows:
+        stored = rows[0]["password_hash"] if rows else off_loop(_decoy_hash)
+        if off_loop(check_password_hash, stored, password) and rows:  # ~0.1 s of scrypt
             self._refund(keys)
             return _user(rows[0])
         audit.warning("login failed: user %r from %s", name[:64], source)

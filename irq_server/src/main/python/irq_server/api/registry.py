@@ -35,6 +35,7 @@ from irq_server.api.auth import caller, open_publish, reads_only
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.timefmt import iso
 from irq_server.api.health import disk_reasons, summary
+from irq_server.api.ui import SECURITY_HEADERS
 from irq_server.errors import InvalidInput, NotFound, StoreUnavailable
 from irq_server.registry import IRQ_SERVER
 from irq_server.registry.store import Entry, RegistryStore
@@ -43,6 +44,7 @@ compat = Blueprint("registry_compat", __name__,
                    description="The connection registry's published API (old clients)")
 typed = Blueprint("registry", __name__, url_prefix="/api/v1",
                   description="The connection registry, typed")
+DUMP_ROWS = 2000  # entries the HTML dump lists (a bounded page, whatever was published)
 OPEN_PUBLISH_PATHS = ("/publish", "/retract", "/retract-partition")  # open with --open-publish
 NAME = validate.Length(min=1, max=256)
 PARTITION = [NAME, validate.Regexp(r"^[^/]*$", error="a partition name cannot contain '/' (it "
@@ -243,6 +245,8 @@ def entry_json(entry: Entry, ttl: float) -> dict:
 def server_url_problem(uri: str) -> str | None:
     """What is wrong with an irq-server's base URL (None: nothing): Prometheus and irq-balance
     will connect to it, so it must be http(s)://host[:port][/path], no user or password."""
+    if any(c.isspace() or not c.isprintable() for c in uri):
+        return "an irq-server uri must not contain spaces or control characters"
     try:
         url = urlsplit(uri)
         port = url.port
@@ -256,6 +260,8 @@ def server_url_problem(uri: str) -> str | None:
         return "an irq-server uri must not carry a user or password"
     if port == 0:
         return "port 0 is not a port to connect to"
+    if port is None and url.netloc.endswith(":"):
+        return "an irq-server uri with a ':' after its host needs a port"
     return None
 
 
@@ -324,11 +330,11 @@ def retract_partition(args):
 @compat.route("/", methods=["GET"])
 @compat.response(200, {"type": "string"}, content_type="text/html")
 def dump():
-    """Every partition and entry, expired ones struck out (HTML)."""
+    """Every partition and entry (the first DUMP_ROWS), expired ones struck out (HTML)."""
     store = _store()
     now = store.clock()
     parts: dict[str, list[Entry]] = {}
-    for entry in store.entries():
+    for entry in store.entries(DUMP_ROWS):
         parts.setdefault(entry.partition, []).append(entry)
     out = ["<h1>Connection registry</h1>", f"<p>TTL {store.ttl:g} s; now {_when(now)}</p>"]
     if not parts:
@@ -342,16 +348,24 @@ def dump():
             out.append("<tr>" + "".join(f"<td>{wrap[0]}{html.escape(c)}{wrap[1]}</td>"
                                         for c in cells) + "</tr>")
         out.append("</table>")
+    total = store.count()
+    if total > DUMP_ROWS:
+        out.append(f"<p>{total - DUMP_ROWS} more entries not shown: ask "
+                   "/api/v1/registry/&lt;partition&gt;/entries for a partition's</p>")
     out.append("<hr>" + _stats_html(store))
-    return Response("\n".join(out), mimetype="text/html")
+    return _page("\n".join(out))
 
 
 @compat.route("/stats", methods=["GET"])
 @compat.response(200, {"type": "string"}, content_type="text/html")
 def stats():
     """Publish and lookup counts and average times, over every worker (HTML)."""
-    return Response("<h1>Connection server statistics</h1>" + _stats_html(_store()),
-                    mimetype="text/html")
+    return _page("<h1>Connection server statistics</h1>" + _stats_html(_store()))
+
+
+def _page(body: str) -> Response:
+    """An HTML page of the registry, with the web view's hardening headers (it has no script)."""
+    return Response(body, mimetype="text/html", headers=SECURITY_HEADERS)
 
 
 def _when(ts: float) -> str:

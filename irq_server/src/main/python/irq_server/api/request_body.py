@@ -17,6 +17,8 @@ from flask import current_app, request
 from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, RequestTimeout
 
+from irq_server.cooperative import gevent_patched
+
 BODY_TIMEOUT = 10.0  # seconds a request body may take to arrive
 
 
@@ -52,7 +54,7 @@ def _deadline(seconds: float):
     """Raise RequestTimeout in this request if the block takes longer than `seconds`: a
     gevent.Timeout under the gevent worker (cooperative reads wake up for it), else a
     per-read socket timeout (gthread: each read waits at most that long)."""
-    if _gevent_patched():
+    if gevent_patched():
         import gevent
         with gevent.Timeout(seconds, RequestTimeout()):
             yield
@@ -68,14 +70,6 @@ def _deadline(seconds: float):
     finally:
         with contextlib.suppress(OSError):
             sock.settimeout(previous)
-
-
-def _gevent_patched() -> bool:
-    try:
-        from gevent import monkey
-    except ImportError:
-        return False
-    return monkey.is_module_patched("socket")
 
 
 def _stop_reading() -> None:

@@ -16,7 +16,7 @@ from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.history import WindowQuery, window_of
 from irq_server.api.timefmt import iso
 from irq_server.api.window_cache import cached_window
-from irq_server.errors import NotFound
+from irq_server.errors import NotFound, StoreUnavailable
 from irq_server.history.usage import window_cpu, window_filesystems, window_memory
 from irq_server.history.window import Windows
 from irq_server.types import Window
@@ -133,7 +133,8 @@ def _windows() -> Windows:
 
 
 def _window_of(args: dict) -> Window | None:
-    """The asked window (default: the last week); None before the first stored sample."""
+    """The asked window (default: the last week); None before the first stored sample.
+    StoreUnavailable (503) when the history cannot be read: not an empty answer."""
     if not _windows().has_history():
         return None
     if "start" not in args and "period_seconds" not in args:
@@ -258,10 +259,13 @@ def storage_average(args):
 @blp.response(200, CurrentSchema)
 def current():
     """Usage now: CPU over the last sampling interval (never by sleeping in the request),
-    memory and filesystems read now."""
+    memory and filesystems read now (CPU is null while the history cannot be read)."""
     host = current_app.extensions["irq_host"]
     windows = _windows()
-    last = windows.last_interval()
+    try:
+        last = windows.last_interval()
+    except StoreUnavailable:
+        last = None
     cpu_now = window_cpu(last) if last is not None else None
     memory_now = host.memory()
     spaces = {f.mount_point: {"size": f.size, "used": f.used, "available": f.available}

@@ -135,12 +135,9 @@ class Windows:
         return self._window(_usage_rows(before), _usage_rows(newest), before.ts)
 
     def has_history(self) -> bool:
-        """Some sample is stored and can be read."""
-        try:
-            stored = self._stored()
-            return stored is not None and stored.latest_ts() is not None
-        except StoreUnavailable:
-            return False
+        """Some sample is stored. Raises StoreUnavailable when the store cannot be read."""
+        stored = self._stored()
+        return stored is not None and stored.latest_ts() is not None
 
     def fresh_newest(self) -> float | None:
         """Time of the newest stored sample while the sampler is fresh (windows ending now

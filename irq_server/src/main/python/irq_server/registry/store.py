@@ -172,9 +172,15 @@ class RegistryStore:
         return removed
 
     # ---- views ------------------------------------------------------------------------------
-    def entries(self) -> list[Entry]:
-        """Every entry not purged yet, live or expired, by partition and uid."""
-        return [_entry(r) for r in self.db.read("SELECT * FROM entries ORDER BY partition, uid")]
+    def entries(self, limit: int = -1) -> list[Entry]:
+        """Entries not purged yet, live or expired, by partition and uid (the first `limit`;
+        all when negative)."""
+        return [_entry(r) for r in self.db.read(
+            "SELECT * FROM entries ORDER BY partition, uid LIMIT ?", (limit,))]
+
+    def count(self) -> int:
+        """How many entries are not purged yet."""
+        return self.db.read("SELECT count(*) FROM entries")[0][0]
 
     def stats(self) -> dict[str, Counter]:
         """Publish and lookup counts and times, summed over every process."""

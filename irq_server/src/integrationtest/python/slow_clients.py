@@ -23,11 +23,14 @@ class SlowStats:
 
 class SlowClients:
     """`headers` connections trickling header lines of a GET, `bodies` trickling a chunked
-    POST body (to `body_path`), one piece every `every` seconds."""
+    POST body (to `body_path`), one piece every `every` seconds; connection k from local
+    address sources[k % len(sources)] (loopback has 127.0.0.0/8: many hosts on one)."""
 
     def __init__(self, host: str, port: int, headers: int = 256, bodies: int = 16,
-                 every: float = 3.0, body_path: str = "/api/v1/auth"):
+                 every: float = 3.0, body_path: str = "/api/v1/auth",
+                 sources: tuple[str, ...] = ("127.0.0.1",)):
         self.host, self.port = host, port
+        self.sources = sources
         self.headers, self.bodies, self.every = headers, bodies, every
         self.body_path = body_path
         self.stats = SlowStats()
@@ -54,10 +57,10 @@ class SlowClients:
 
     async def _main(self) -> None:
         self._stopping = asyncio.Event()
-        tasks = [asyncio.ensure_future(self._client(self._header_request, k * 0.01))
-                 for k in range(self.headers)]
-        tasks += [asyncio.ensure_future(self._client(self._body_request, k * 0.01))
-                  for k in range(self.bodies)]
+        requests = [self._header_request] * self.headers + [self._body_request] * self.bodies
+        tasks = [asyncio.ensure_future(self._client(request, k * 0.01,
+                                                    self.sources[k % len(self.sources)]))
+                 for k, request in enumerate(requests)]
         self._ready.set()
         await self._stopping.wait()
         for task in tasks:
@@ -76,18 +79,18 @@ class SlowClients:
                  "1\r\n{\r\n").encode()
         return first, b"1\r\n \r\n"
 
-    async def _client(self, request, delay: float) -> None:
+    async def _client(self, request, delay: float, source: str) -> None:
         await asyncio.sleep(delay)
         while not self._stopping.is_set():
             try:
-                await self._one_connection(*request())
+                await self._one_connection(source, *request())
             except (OSError, asyncio.TimeoutError):
                 self.stats.cut += 1
-                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # then again, as a client that retries would
 
-    async def _one_connection(self, first: bytes, more: bytes) -> None:
+    async def _one_connection(self, source: str, first: bytes, more: bytes) -> None:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port), 10)
+            asyncio.open_connection(self.host, self.port, local_addr=(source, 0)), 10)
         self.stats.connects += 1
         self.stats.open_now += 1
         opened = time.monotonic()

@@ -87,3 +87,21 @@ def test_short_windows_wait_without_stopping_the_worker(start_server):
         latencies, failures = probe(url, 1.5)
         assert all(w.result().status_code == 200 for w in windows)
     assert failures == 0 and max(latencies) < 0.4, latencies
+
+
+def test_one_source_cannot_take_every_connection(start_server):
+    """300 slow connections from one address against one worker: it keeps 256 (PER_SOURCE),
+    answers the rest 503 at once, and another address is still answered."""
+    server = start_server("--simulate", "4:1:12", "--workers", "1")
+    slow = SlowClients("127.0.0.1", server.port, headers=300, bodies=0, every=1.0,
+                       sources=("127.0.0.9",)).start()
+    try:
+        time.sleep(4.0)  # all opened (10 ms apart), none cut yet by the 5 s header deadline
+        held = slow.stats.open_now
+        latencies, failures = probe(server.url, 2.0)
+    finally:
+        stats = slow.stop()
+    assert failures == 0 and statistics.median(latencies) < 0.5
+    assert held <= 256 + 5  # the refused ones come back after 0.1 s: a few are in flight
+    assert stats.answered.get("HTTP/1.1 503 Service Unavailable", 0) >= 44
+    assert "127.0.0.9 holds 256 connections" in server.output()

@@ -66,6 +66,10 @@ def test_allowed_hosts_defaults_and_the_star(make_client, sim):
     assert client.get("/healthz", headers={"Host": "anything.example"}).status_code == 200
     assert [host_name(h) for h in ("[::1]:80", "db7:80", "db7", "::1")] == ["::1", "db7", "db7",
                                                                            "::1"]
+    for malformed in ("[::1", "[::1]x", "[::1]:99999", "127.0.0.1:99999999999", "db7:8o"):
+        assert host_name(malformed) == "", malformed
+        client, _, _ = make_client(sim.root)
+        assert_problem(client.get("/healthz", headers={"Host": malformed}), 400, field="Host")
 
 
 def test_the_page_forbids_inline_code_other_origins_and_framing(make_client, sim):

@@ -50,11 +50,23 @@ def test_spraying_names_from_one_source_is_slowed_down(app):
 
 
 def test_a_guess_spread_over_many_sources_is_slowed_down_too(app):
-    app, _, _ = app
+    app, clock, _ = app
     for k in range(30):
         assert login(app, "alice", "wrong", source=f"10.1.0.{k}").status_code == 401
     assert login(app, "alice", source="10.0.0.1").status_code == 429
     assert login(app, "bob", source="10.0.0.1").status_code == 200
+    clock.now += 2  # the wait is over: the user logs in, and the failures in a row end there
+    assert login(app, "alice", source="10.0.0.1").status_code == 200
+    assert login(app, "alice", source="10.0.0.2").status_code == 200  # no new wait
+
+
+def test_knowing_ones_own_password_does_not_reset_a_spray(app):
+    app, clock, _ = app
+    for k in range(10):
+        assert login(app, f"name{k}", "wrong", source="10.6.6.6").status_code == 401
+    clock.now += 2
+    assert login(app, "bob", source="10.6.6.6").status_code == 200  # its own password...
+    assert login(app, "name11", "wrong", source="10.6.6.6").status_code == 429  # ...no reset
 
 
 def test_parallel_guesses_cannot_pass_the_count(app, monkeypatch):

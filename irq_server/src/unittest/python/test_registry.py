@@ -93,6 +93,10 @@ def test_the_html_pages_are_bounded_and_hardened(registry, monkeypatch):
     answer = client.get("/")
     page = answer.get_data(as_text=True)
     assert page.count("<tr><td>") == 3 and "2 more entries not shown" in page
+    publish(client, auth, "z", conn("\x1b[2J<b>\x7f"))
+    monkeypatch.setattr(registry_api, "DUMP_ROWS", 10)
+    page = client.get("/").get_data(as_text=True)
+    assert "<td>?[2J&lt;b&gt;?</td>" in page and "\x1b" not in page
     for path in ("/", "/stats"):
         headers = client.get(path).headers
         assert "default-src 'none'" in headers["Content-Security-Policy"]
@@ -265,10 +269,21 @@ def test_entries_say_whether_a_write_token_published_them(registry, tmp_path):
     assert list(old[0]) == ["uid", "uri", "connection_type", "data_type"]  # the old shape
 
 
+@pytest.mark.parametrize("uri", ["http://10.0.0.1:5000", "https://[fe80::1]:5443/irq",
+                                 "http://db7.rack-1.example.:80", "http://DB7", "http://h:1/a/b"])
+def test_good_irq_server_uris_are_taken(registry, uri):
+    client, _, auth, _ = registry
+    publish(client, auth, "p", conn("h", uri, "irq-server"))
+    assert json.loads(lookup(client, "p", "h", "irq-server").get_data())[0]["uri"] == uri
+
+
 @pytest.mark.parametrize("uri", ["http://[::1", "gopher://10.0.0.1:70", "http://u:pw@10.0.0.1:1",
                                  "http://10.0.0.1:abc", "10.0.0.1:5000", "http://:5000",
                                  "http://10.0.0.1:0", "http://10.0.0.1:", "http://h st:1",
-                                 "http://10.0.0.1:1/\x1b[2J", " http://10.0.0.1:1"])
+                                 "http://10.0.0.1:1/\x1b[2J", " http://10.0.0.1:1",
+                                 "http://<script>alert(1)</script>:1", "http://%41:1",
+                                 "http://h%2f:1", "http://h:1?q=1", "http://h:1#f",
+                                 "http://-h:1", "http://h_1:1"])
 def test_an_irq_server_uri_must_be_an_http_url_with_a_host(registry, uri):
     client, _, auth, _ = registry
     for answer in (post_json(client, "/publish", {"partition": "p", "connections": [
@@ -292,12 +307,14 @@ def test_prometheus_targets_leave_out_bad_entries_of_older_versions(registry, tm
     assert [t["labels"]["uid"] for t in targets.json] == ["good"]
 
 
-def test_partition_names_with_a_slash_are_refused(registry):
+@pytest.mark.parametrize("name", ["a/b", "..", ".", "a\x00b", "rack\x1b[31m", "a\nb"])
+def test_partition_names_that_are_no_path_segment_are_refused(registry, name):
     client, _, auth, _ = registry
-    answer = post_json(client, "/publish", {"partition": "a/b", "connections": [conn("x")]}, auth)
+    answer = post_json(client, "/publish", {"partition": name, "connections": [conn("x")]}, auth)
     assert answer.status_code == 400 and "partition" in answer.json["errors"]
-    assert post_json(client, "/retract-partition", {"partition": "a/b"},
+    assert post_json(client, "/retract-partition", {"partition": name},
                      auth).status_code == 400
+    publish(client, auth, "rack-1.a_b", conn("x"))  # what partitions are named
 
 
 def test_remembered_pattern_answers_stay_within_their_memory_budget(monkeypatch):

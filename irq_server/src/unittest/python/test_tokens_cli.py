@@ -67,11 +67,6 @@ def test_cli_help_lists_flags_and_examples(capsys):
     assert "irq-server --simulate 64:2:500" in out
 
 
-def test_cli_bad_simulate_spec_is_a_usage_error(tmp_path, capsys):
-    assert cli.main(["--simulate", "lots", "--data-dir", str(tmp_path)]) == 2
-    assert "CPUS:NODES:IRQS" in capsys.readouterr().err
-
-
 def test_env_sets_flag_defaults(monkeypatch):
     monkeypatch.setenv("IRQ_SERVER_BIND", "127.0.0.1:6001")
     monkeypatch.setenv("IRQ_SERVER_WORKERS", "5")

@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         if settings.publish_to and not settings.partition:
             print("irq-server: --publish-to needs --partition", file=sys.stderr)
             return 2
+        if bool(settings.certfile) != bool(settings.keyfile):
+            print("irq-server: TLS needs both --certfile and --keyfile", file=sys.stderr)
+            return 2
         return server.serve(settings)
     except IrqServerError as exc:
         print(f"irq-server: {exc.detail}", file=sys.stderr)

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from irq_server.errors import InvalidInput
 from irq_server.history.tiers import parse_tiers
 from irq_server.metrics import MetricsOptions
+from irq_server.registry import server_url_problem
 
 
 def default_data_dir() -> str:
@@ -65,14 +68,57 @@ def env(name: str, default=None):
     return os.environ.get(f"IRQ_SERVER_{name}", default)
 
 
-def add_http_flags(parser: argparse.ArgumentParser, max_body: int = Settings().max_body) -> None:
+# ---- argparse types: a bad value (or environment twin) is a usage error naming the flag ----
+def positive(kind):
+    """A number > 0 of `kind` (int or float)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+def checked(check):
+    """The text itself, once check(text) passed (it raises InvalidInput)."""
+    def parse(text: str) -> str:
+        try:
+            check(text)
+        except InvalidInput as exc:
+            raise argparse.ArgumentTypeError(exc.detail) from None
+        return text
+    return parse
+
+
+def _simulation(text: str) -> None:
+    from irq_server.simhost import SimSpec  # only for --simulate: not imported otherwise
+    SimSpec.parse(text)
+
+
+def _base_url(text: str) -> None:
+    problem = server_url_problem(text)
+    if problem:
+        raise InvalidInput(f"{problem} (e.g. http://registry:5100)")
+
+
+def _readable_file(text: str) -> None:
+    if not os.access(text, os.R_OK) or not os.path.isfile(text):
+        raise InvalidInput(f"{text} is not a file this user can read")
+
+
+def add_http_flags(parser: argparse.ArgumentParser, max_body: int = Settings().max_body,
+                   holds: str = "tokens, users, runs, history and the simulated tree") -> None:
     """What every serving role takes: where to listen, how many workers, TLS, auth, logs."""
     d = Settings()
     parser.add_argument("--bind", default=env("BIND", d.bind),
                         help="address to listen on (default %(default)s; env IRQ_SERVER_BIND)")
-    parser.add_argument("--workers", type=int, default=int(env("WORKERS", d.workers)),
+    parser.add_argument("--workers", type=positive(int), default=env("WORKERS", str(d.workers)),
                         help="gunicorn worker processes (default %(default)s)")
-    parser.add_argument("--threads", type=int, default=int(env("THREADS", d.threads)),
+    parser.add_argument("--threads", type=positive(int), default=env("THREADS", str(d.threads)),
                         help="threads per worker, with --worker-class gthread (default "
                              "%(default)s)")
     parser.add_argument("--worker-class", choices=("gevent", "gthread"),
@@ -80,11 +126,13 @@ def add_http_flags(parser: argparse.ArgumentParser, max_body: int = Settings().m
                         help="gunicorn worker: gevent (default) holds any number of slow "
                              "clients without a thread each; gthread ties a thread to each "
                              "request being read (use it only behind a buffering proxy)")
-    add_data_dir_flag(parser)
-    parser.add_argument("--certfile", default=env("CERTFILE"), help="TLS certificate (PEM)")
-    parser.add_argument("--keyfile", default=env("KEYFILE"), help="TLS private key (PEM)")
+    add_data_dir_flag(parser, holds)
+    parser.add_argument("--certfile", type=checked(_readable_file), default=env("CERTFILE"),
+                        help="TLS certificate (PEM); with --keyfile")
+    parser.add_argument("--keyfile", type=checked(_readable_file), default=env("KEYFILE"),
+                        help="TLS private key (PEM); with --certfile")
     add_log_level_flag(parser)
-    parser.add_argument("--max-body", type=int, default=int(env("MAX_BODY", max_body)),
+    parser.add_argument("--max-body", type=positive(int), default=env("MAX_BODY", str(max_body)),
                         metavar="BYTES", help="largest request body accepted; larger ones get "
                         "413 without being read (default %(default)s)")
     parser.add_argument("--allowed-hosts", default=env("ALLOWED_HOSTS"), metavar="NAMES",
@@ -104,21 +152,24 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=env("ROOT", d.root),
                         help="host tree root holding proc/ and sys/ (default %(default)s)")
     add_sampling_flags(parser)
-    parser.add_argument("--simulate", default=env("SIMULATE"), metavar="CPUS:NODES:IRQS",
+    parser.add_argument("--simulate", type=checked(_simulation), default=env("SIMULATE"),
+                        metavar="CPUS:NODES:IRQS",
                         help="serve a simulated host instead of --root, e.g. 64:2:500")
-    parser.add_argument("--seed", type=int, default=int(env("SEED", d.seed)),
+    parser.add_argument("--seed", type=int, default=env("SEED", str(d.seed)),
                         help="seed of the simulated host (default %(default)s)")
     parser.add_argument("--no-sampler", dest="sampler", action="store_false",
                         help="do not start the history sampler (run 'irq-server sampler' as its "
                              "own service instead)")
-    parser.add_argument("--publish-to", default=env("PUBLISH_TO"), metavar="URL",
+    parser.add_argument("--publish-to", type=checked(_base_url), default=env("PUBLISH_TO"),
+                        metavar="URL",
                         help="a registry (irq-server registry) to publish this server to, "
                              "every TTL/3, retracted on a clean stop; needs --partition")
     parser.add_argument("--partition", default=env("PARTITION"),
                         help="the registry partition to publish under")
     parser.add_argument("--publish-as", default=env("PUBLISH_AS"), metavar="NAME",
                         help="uid to publish (default: the hostname)")
-    parser.add_argument("--advertise", default=env("ADVERTISE"), metavar="URL",
+    parser.add_argument("--advertise", type=checked(_base_url), default=env("ADVERTISE"),
+                        metavar="URL",
                         help="base URL to publish (default: from --bind, https with TLS)")
     parser.add_argument("--metrics-per-cpu", action="store_true",
                         default=env("METRICS_PER_CPU", "") not in ("", "0", "false"),
@@ -137,9 +188,9 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
 
 def add_registry_flags(parser: argparse.ArgumentParser) -> None:
     d = Settings()
-    add_http_flags(parser, max_body=1 << 20)
-    parser.add_argument("--registry-ttl", type=float,
-                        default=float(env("REGISTRY_TTL", d.registry_ttl)), metavar="SECONDS",
+    add_http_flags(parser, max_body=1 << 20, holds="tokens and the registry's entries")
+    parser.add_argument("--registry-ttl", type=positive(float),
+                        default=env("REGISTRY_TTL", str(d.registry_ttl)), metavar="SECONDS",
                         help="entries not re-published for this long are not returned "
                              "(default %(default)s)")
     parser.add_argument("--open-publish", action="store_true",
@@ -150,9 +201,11 @@ def add_registry_flags(parser: argparse.ArgumentParser) -> None:
 
 def add_sampling_flags(parser: argparse.ArgumentParser) -> None:
     d = Settings()
-    parser.add_argument("--interval", type=float, default=float(env("INTERVAL", d.interval)),
+    parser.add_argument("--interval", type=positive(float),
+                        default=env("INTERVAL", str(d.interval)),
                         help="sampling/simulation step in seconds (default %(default)s)")
-    parser.add_argument("--tiers", default=env("TIERS", d.tiers), metavar="STEP:KEEP,...",
+    parser.add_argument("--tiers", type=checked(parse_tiers), default=env("TIERS", d.tiers),
+                        metavar="STEP:KEEP,...",
                         help="history retention, finest first (default %(default)s)")
 
 
@@ -161,10 +214,10 @@ def add_log_level_flag(parser: argparse.ArgumentParser) -> None:
                         choices=["debug", "info", "warning", "error"])
 
 
-def add_data_dir_flag(parser: argparse.ArgumentParser) -> None:
+def add_data_dir_flag(parser: argparse.ArgumentParser,
+                      holds: str = "tokens, users, runs, history") -> None:
     parser.add_argument("--data-dir", default=env("DATA_DIR", default_data_dir()),
-                        help="tokens, history and simulated tree (default %(default)s; "
-                             "env IRQ_SERVER_DATA_DIR)")
+                        help=f"{holds} (default %(default)s; env IRQ_SERVER_DATA_DIR)")
 
 
 def settings_from_args(args: argparse.Namespace, role: str = "host") -> Settings:

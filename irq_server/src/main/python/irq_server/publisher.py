@@ -68,8 +68,10 @@ class Publisher:
                 "connection_type": 0}]})
         except OSError as exc:  # HTTPError and URLError too
             if not self._failing:
-                log.warning("cannot publish %s to %s (%s); retrying every round", self.uid,
-                            self.registry, exc)
+                hint = (f": give a write token of the registry in ${TOKEN_ENV}"
+                        if getattr(exc, "code", None) in (401, 403) else "")
+                log.warning("cannot publish %s to %s (%s%s); retrying every round", self.uid,
+                            self.registry, exc, hint)
             self._failing = True
             return
         if self._failing:

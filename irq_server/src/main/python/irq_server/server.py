@@ -8,9 +8,10 @@ before the sampler writes anything), its stores (corrupt files moved aside, sche
 migrated), then the helpers and the workers start.
 
 Slow clients: the default worker is gevent's, where a connection waiting for its request is
-a greenlet, not a thread, so any number of clients trickling bytes cannot starve the others;
-a request's headers must arrive within HEADER_TIMEOUT (gunicorn's keepalive, which its async
-workers apply to every request read) and its body within request_body.BODY_TIMEOUT.
+a greenlet, not a thread, so clients trickling bytes cannot starve the others: a worker
+holds WORKER_CONNECTIONS, one source address at most worker.PER_SOURCE of them; a request's
+headers must arrive within HEADER_TIMEOUT (gunicorn's keepalive, which its async workers
+apply to every request read) and its body within request_body.BODY_TIMEOUT.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import errno
 import hashlib
 import logging
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -47,6 +49,7 @@ from irq_server.users import UserStore
 
 log = logging.getLogger(__name__)
 HEADER_TIMEOUT = 5  # seconds a request's headers (and an idle kept-alive connection) may take
+WORKER_CONNECTIONS = 4096  # connections a gevent worker holds (worker.PER_SOURCE per source)
 WORKER_CLASSES = {"gevent": "irq_server.worker.Worker", "gthread": "gthread"}
 
 
@@ -63,6 +66,7 @@ class GunicornApp(BaseApplication):
         s = self.settings
         options = {"bind": s.bind, "workers": s.workers, "threads": s.threads,
                    "worker_class": WORKER_CLASSES[s.worker_class], "keepalive": HEADER_TIMEOUT,
+                   "worker_connections": _connections_per_worker(s.workers),
                    "accesslog": "-", "errorlog": "-", "loglevel": s.log_level,
                    "graceful_timeout": 10, "timeout": 60, "proc_name": "irq-server",
                    "certfile": s.certfile, "keyfile": s.keyfile,
@@ -87,6 +91,22 @@ class GunicornApp(BaseApplication):
         arbiter = _Arbiter(self)
         arbiter.supervisor = self.supervisor
         arbiter.run()
+
+
+def _connections_per_worker(workers: int) -> int:
+    """WORKER_CONNECTIONS, with the open-file limit raised to hold them (up to its hard
+    limit; below that, as many as fit, logged)."""
+    need = workers * WORKER_CONNECTIONS + 256  # + stores, logs, helpers' pipes
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        soft = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    fit = WORKER_CONNECTIONS if soft == resource.RLIM_INFINITY else (soft - 256) // workers
+    if fit < WORKER_CONNECTIONS:
+        log.warning("the open-file limit (%d, hard %d) holds %d connections per worker, not %d: "
+                    "raise it (systemd: LimitNOFILE=)", soft, hard, max(fit, 64),
+                    WORKER_CONNECTIONS)
+    return max(min(fit, WORKER_CONNECTIONS), 64)
 
 
 class _Arbiter(Arbiter):
@@ -267,8 +287,9 @@ def check_bind(bind: str) -> None:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
             probe.bind((host, int(port)))
-    except ValueError:
-        raise InvalidInput(f"--bind {bind!r} is not HOST:PORT", field="bind") from None
+    except (ValueError, OverflowError):  # no port, or one past 65535
+        raise InvalidInput(f"--bind {bind!r} is not HOST:PORT (PORT 0-65535)",
+                           field="bind") from None
     except OSError as exc:
         why = {errno.EADDRINUSE: "is in use by another process",
                errno.EADDRNOTAVAIL: "is not an address of this machine",

@@ -4,7 +4,8 @@
 A login is answered alike for a wrong password and an unknown user (the unknown user's check
 still runs the KDF, so timing does not tell them apart either). Failed logins are throttled
 three ways, each counted atomically *before* the password is checked (so parallel guesses
-cannot slip past the count) and given back on success:
+cannot slip past the count); a success clears the name's counts (failures "in a row" end
+there) and gives the source its attempt back:
 - a name from one source address: 3 free failures, then each attempt waits twice as long as
   the last (2 s, 4 s, ... `MAX_DELAY`), answered 429 with Retry-After until then;
 - one source, whatever the names (spraying): 10 free failures, then the same;
@@ -184,12 +185,14 @@ class UserStore:
         return keys
 
     def _refund(self, keys: list[str]) -> None:
-        """A success: this name from this source starts over; the others get the attempt
-        back."""
+        """A success: the name's counts start over (from this source and from all: only the
+        password's holder can do this); the source gets its attempt back (a caller who knows
+        one password must not reset a spray of guesses at the others)."""
+        name_source, source, name = keys
         with self.db.write() as db:
-            db.execute("DELETE FROM login_throttle WHERE key = ?", (keys[0],))
-            db.executemany("UPDATE login_throttle SET failures = failures - 1 WHERE key = ?",
-                           [(key,) for key in keys[1:]])
+            db.execute("DELETE FROM login_throttle WHERE key IN (?, ?)", (name_source, name))
+            db.execute("UPDATE login_throttle SET failures = failures - 1 WHERE key = ?",
+                       (source,))
             db.execute("DELETE FROM login_throttle WHERE failures <= 0")
 
 

@@ -73,12 +73,14 @@ def health_state() -> dict:
                                               "routes still work"))
     age = None if last is None else max(0.0, windows.clock() - last)
     stale = age is None or age > STALE_INTERVALS * windows.interval + 1
-    if stale:
-        reasons.append(("no sample yet" if age is None else "sampler stale",
-                        "history is not being recorded: " + (
-                            "no sample yet" if age is None else f"no sample for {age:.1f} s") +
-                        f" (interval {windows.interval:g} s): irq-server restarts a sampler "
-                        "that dies, not one that hangs; see its log"))
+    if stale and age is None:
+        reasons.append(("no sample yet", "no sample yet: a starting server stores its first "
+                        f"within a few intervals ({windows.interval:g} s); if this lasts, see "
+                        "the sampler's log"))
+    elif stale:
+        reasons.append(("sampler stale", f"history is not being recorded: no sample for "
+                        f"{age:.1f} s (interval {windows.interval:g} s): irq-server restarts a "
+                        "sampler that dies, not one that hangs; see its log"))
     return {
         **summary(reasons),
         "version": __version__,

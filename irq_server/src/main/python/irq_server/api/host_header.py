@@ -40,11 +40,22 @@ def allowed_hosts(setting: str | None, bind: str, advertise: str | None) -> froz
 
 
 def host_name(header: str) -> str:
-    """The name part of a Host header: "[::1]:5000" -> "::1", "Db7.:80" -> "db7"."""
+    """The name part of a Host header: "[::1]:5000" -> "::1", "Db7.:80" -> "db7"; "" for
+    one that is malformed (an unclosed bracket, a port that is not one), which no allowed
+    name matches."""
     if header.startswith("["):
-        return _normal(header[1:].partition("]")[0])
+        name, close, rest = header[1:].partition("]")
+        if not close or (rest and not (rest.startswith(":") and _port(rest[1:]))):
+            return ""
+        return _normal(name)
     name, colon, port = header.rpartition(":")
-    return _normal(name if colon and port.isdigit() and ":" not in name else header)
+    if colon and ":" not in name:  # NAME:PORT (else a name, or a bare IPv6 address)
+        return _normal(name) if _port(port) else ""
+    return _normal(header)
+
+
+def _port(text: str) -> bool:
+    return text == "" or (text.isdigit() and len(text) <= 5 and int(text) <= 65535)
 
 
 def _normal(name: str) -> str:

@@ -91,7 +91,7 @@ def _flatten(messages: dict) -> dict[str, list[str]]:
         if key in ("json", "form", "json_or_form", "body", "json_body", "query", "querystring",
                    "view_args"):
             flat.update(_flatten(value) if isinstance(value, dict) else {key: list(value)})
-        elif isinstance(value, dict):  # a nested field: "0.uri: an irq-server uri must ..."
+        elif isinstance(value, dict):  # a nested field: "0.uri: the URL must ..."
             flat[key] = list(_paths(value))
         else:
             flat[key] = [str(m) for m in (value if isinstance(value, list) else [value])]

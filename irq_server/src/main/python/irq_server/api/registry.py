@@ -37,7 +37,7 @@ from irq_server.api.timefmt import iso
 from irq_server.api.health import disk_reasons, summary
 from irq_server.api.ui import SECURITY_HEADERS
 from irq_server.errors import InvalidInput, NotFound, StoreUnavailable
-from irq_server.registry import IRQ_SERVER
+from irq_server.registry import IRQ_SERVER, server_url_problem
 from irq_server.registry.store import Entry, RegistryStore
 
 compat = Blueprint("registry_compat", __name__,
@@ -47,10 +47,12 @@ typed = Blueprint("registry", __name__, url_prefix="/api/v1",
 DUMP_ROWS = 2000  # entries the HTML dump lists (a bounded page, whatever was published)
 OPEN_PUBLISH_PATHS = ("/publish", "/retract", "/retract-partition")  # open with --open-publish
 NAME = validate.Length(min=1, max=256)
-PARTITION = [NAME, validate.Regexp(r"^[^/]*$", error="a partition name cannot contain '/' (it "
-                                                     "is a path segment)")]
+PARTITION_RE = r"^(?!\.\.?$)[^/\x00-\x1f\x7f]*$"  # a path segment
+PARTITION = [NAME, validate.Regexp(PARTITION_RE, error=(
+    "a partition name is a path segment: no '/', no control characters, not '.' or '..'"))]
 PARTITION_PARAM = [{"in": "path", "name": "partition", "description": "partition name",
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 256}}]
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 256,
+                               "pattern": PARTITION_RE}}]
 
 
 # ---- schemas ------------------------------------------------------------------------------
@@ -242,29 +244,6 @@ def entry_json(entry: Entry, ttl: float) -> dict:
             "expires": iso(entry.published + ttl), "authenticated": entry.authenticated}
 
 
-def server_url_problem(uri: str) -> str | None:
-    """What is wrong with an irq-server's base URL (None: nothing): Prometheus and irq-balance
-    will connect to it, so it must be http(s)://host[:port][/path], no user or password."""
-    if any(c.isspace() or not c.isprintable() for c in uri):
-        return "an irq-server uri must not contain spaces or control characters"
-    try:
-        url = urlsplit(uri)
-        port = url.port
-    except ValueError as exc:
-        return f"not a URL ({exc})"
-    if url.scheme not in ("http", "https"):
-        return f"an irq-server uri must be http:// or https://, not {url.scheme or 'none'}:"
-    if not url.hostname:
-        return "an irq-server uri needs a host"
-    if url.username is not None or url.password is not None:
-        return "an irq-server uri must not carry a user or password"
-    if port == 0:
-        return "port 0 is not a port to connect to"
-    if port is None and url.netloc.endswith(":"):
-        return "an irq-server uri with a ':' after its host needs a port"
-    return None
-
-
 def http_sd(partition: str, entries: list[Entry]) -> list[dict]:
     """Prometheus http_sd_config target groups: one per live irq-server (entries published
     before uris were checked, and are not valid ones, are left out)."""
@@ -340,12 +319,12 @@ def dump():
     if not parts:
         out.append("<h2>Partitions</h2><p>None</p>")
     for name, entries in parts.items():
-        out.append(f"<h2>{html.escape(name)}</h2><table><tr><th>uid</th><th>uri</th>"
+        out.append(f"<h2>{_html(name)}</h2><table><tr><th>uid</th><th>uri</th>"
                    "<th>data_type</th><th>connection_type</th><th>published</th></tr>")
         for e in entries:
             cells = (e.uid, e.uri, e.data_type, str(e.connection_type), _when(e.published))
             wrap = ("<s>", "</s>") if not e.live(now, store.ttl) else ("", "")
-            out.append("<tr>" + "".join(f"<td>{wrap[0]}{html.escape(c)}{wrap[1]}</td>"
+            out.append("<tr>" + "".join(f"<td>{wrap[0]}{_html(c)}{wrap[1]}</td>"
                                         for c in cells) + "</tr>")
         out.append("</table>")
     total = store.count()
@@ -361,6 +340,14 @@ def dump():
 def stats():
     """Publish and lookup counts and average times, over every worker (HTML)."""
     return _page("<h1>Connection server statistics</h1>" + _stats_html(_store()))
+
+
+_CONTROL = dict.fromkeys([*range(32), 127], "?")
+
+
+def _html(text: str) -> str:
+    """Text for the page: escaped, control characters (older entries may hold them) as ?."""
+    return html.escape(text).translate(_CONTROL)
 
 
 def _page(body: str) -> Response:

@@ -67,6 +67,18 @@ def test_record_exits_with_the_commands_status_and_leaves_a_stopped_run(server):
     assert f"run {run.id} (sh)" in done.stderr
 
 
+@pytest.mark.parametrize("command, status", [("/nonexistent/cmd", 127), ("README.md", 126)])
+def test_a_command_that_cannot_run_exits_as_a_shell_and_stops_its_run(server, command, status):
+    if command == "README.md":
+        command = str(Path(__file__).resolve().parents[4] / "README.md")  # not executable
+    done = record(server.url, "--", command)
+    assert done.returncode == status, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"exit {status}; run" in done.stderr
+    run = logged_in(server.url).runs().runs[0]
+    assert run.name == Path(command).name and not run.active
+
+
 def test_a_busy_loop_is_above_the_threshold_for_about_its_duration(server):
     done = record(server.url, "--threshold", "50", "--interval", "0.25", "--",
                   sys.executable, "-c", BUSY)

@@ -43,13 +43,19 @@ def sim(tmp_path):
 
 @pytest.fixture
 def make_client(tmp_path):
-    """Build a fresh app over `root`; returns (test client, write token, read token)."""
+    """Build a fresh app over `root`; returns (test client, write token, read token): the
+    first build's are named tester and viewer, later ones' tester-2, viewer-2, ..."""
+    builds = iter(range(1, 1_000_000))
+
     def build(root, **config):
         data = tmp_path / "data"
         app = create_app({"IRQ_ROOT": str(root), "IRQ_DATA_DIR": str(data), **config})
         app.testing = True
         store = TokenStore(data)
-        return app.test_client(), store.create("tester", "write"), store.create("viewer", "read")
+        k = next(builds)
+        suffix = "" if k == 1 else f"-{k}"
+        return (app.test_client(), store.create(f"tester{suffix}", "write"),
+                store.create(f"viewer{suffix}", "read"))
     return build
 
 

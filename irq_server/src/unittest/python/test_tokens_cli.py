@@ -5,6 +5,7 @@ import stat
 import pytest
 
 from irq_server import cli
+from irq_server.errors import InvalidInput, NotFound
 from irq_server.tokens import TokenStore
 
 
@@ -26,8 +27,35 @@ def test_another_process_creating_a_token_is_seen(tmp_path):
 
 
 def test_bad_scope_is_refused(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         TokenStore(tmp_path).create("x", "admin")
+
+
+def test_names_are_unique_and_a_revoked_token_is_refused(tmp_path):
+    store = TokenStore(tmp_path)
+    secret = store.create("ci", "write")
+    with pytest.raises(InvalidInput, match="exists"):
+        store.create("ci", "read")
+    assert [(t.name, t.scope) for t in store.list()] == [("ci", "write")]
+    other_process = TokenStore(tmp_path)
+    assert other_process.lookup(secret) is not None
+    store.revoke("ci")
+    assert other_process.lookup(secret) is None and store.list() == []
+    with pytest.raises(NotFound):
+        store.revoke("ci")
+
+
+def test_cli_token_list_and_revoke(tmp_path, capsys):
+    data = ["--data-dir", str(tmp_path)]
+    assert cli.main(["token", "create", "--scope", "read", "--name", "grafana", *data]) == 0
+    assert cli.main(["token", "create", "--scope", "write", "--name", "grafana", *data]) == 2
+    assert "a token named 'grafana' exists" in capsys.readouterr().err
+    assert cli.main(["token", "list", *data]) == 0
+    listing = capsys.readouterr().out
+    assert listing.startswith("grafana\tread\t") and "irq_" not in listing
+    assert cli.main(["token", "revoke", "grafana", *data]) == 0
+    assert cli.main(["token", "revoke", "grafana", *data]) == 2
+    assert "no token named 'grafana'" in capsys.readouterr().err
 
 
 def test_first_start_creates_admin_token_once(tmp_path):

@@ -142,28 +142,23 @@ def record(client: IrqClient, run: Run, command: list[str] | None, interval: flo
            clock=time.time) -> Outcome:
     """Run `command` (None: until SIGINT/SIGTERM) while sampling into `run`; stop the run."""
     meter = meter or CpuMeter()
-    outbox = Outbox(client, run.id)
     previous = signal.signal(signal.SIGCHLD, lambda *_: None)  # not ignored: stays pending
     signal.pthread_sigmask(signal.SIG_BLOCK, WAITED)
+    # after the block: the sender thread inherits it, so the kernel hands these signals to
+    # this thread alone (one taken by the sender's C handler would be lost to sigtimedwait,
+    # and, once the handler is restored, reported as "ignored due to race condition")
+    outbox = Outbox(client, run.id)
     status = 0
     try:
-        child = subprocess.Popen(command, preexec_fn=_unblock_stop_signals) if command else None
         last = clock()
-        due = last + interval
-        while True:
-            info = signal.sigtimedwait(WAITED, max(0.0, due - clock()))
-            if info is not None and info.si_signo in STOP_SIGNALS:
-                if child is None:
-                    break
-                if info.si_code <= FROM_A_PROCESS:
-                    child.send_signal(info.si_signo)
-            if child is not None and child.poll() is not None:
-                status = child.returncode if child.returncode >= 0 else 128 - child.returncode
-                break
-            now = clock()
-            if now >= due:
-                outbox.put(last, meter.usage())
-                last, due = now, now + interval
+        try:
+            child = subprocess.Popen(command, preexec_fn=_unblock_stop_signals) \
+                if command else None
+        except OSError as exc:  # as a shell says it, and exits so
+            status = 127 if isinstance(exc, FileNotFoundError) else 126
+            outbox.warn(f"{command[0]}: {exc.strerror} (exit {status}; run {run.id} stopped)")
+        else:
+            status, last = _sample(child, outbox, meter, interval, clock, last)
         end = clock()
         if end - last > 0.01:
             outbox.put(last, meter.usage())
@@ -176,6 +171,26 @@ def record(client: IrqClient, run: Run, command: list[str] | None, interval: flo
                                                                       flush_timeout),
                     warn=outbox.warn)
     return Outcome(status, stopped, _interrupts(client, stopped), unsent + outbox.dropped)
+
+
+def _sample(child: subprocess.Popen | None, outbox: Outbox, meter: CpuMeter, interval: float,
+            clock, last: float) -> tuple[int, float]:
+    """Sample every `interval` until the command ends (or, without one, a stop signal):
+    its exit status (128 + N for a signal N) and when the last interval began."""
+    due = last + interval
+    while True:
+        info = signal.sigtimedwait(WAITED, max(0.0, due - clock()))
+        if info is not None and info.si_signo in STOP_SIGNALS:
+            if child is None:
+                return 0, last
+            if info.si_code <= FROM_A_PROCESS:
+                child.send_signal(info.si_signo)
+        if child is not None and child.poll() is not None:
+            return (child.returncode if child.returncode >= 0 else 128 - child.returncode), last
+        now = clock()
+        if now >= due:
+            outbox.put(last, meter.usage())
+            last, due = now, now + interval
 
 
 def _stop(client: IrqClient, run_id: int, end: float, deadline: float, warn) -> Run | None:

@@ -1,5 +1,5 @@
-"""irq-server command line: serve (default), token create, user add|list|remove, sampler,
-simulate."""
+"""irq-server command line: serve (default), registry, token create|list|revoke,
+user add|list|remove, sampler, simulate."""
 from __future__ import annotations
 
 import argparse
@@ -54,13 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--advertise", required=True, help="base URL to publish")
     add_log_level_flag(publish)
     token = sub.add_parser("token", help="manage bearer tokens")
-    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="{create}")
+    token_sub = token.add_subparsers(dest="token_command", required=True,
+                                     metavar="{create,list,revoke}")
     create = token_sub.add_parser("create", help="create a token and print it once")
     create.add_argument("--scope", choices=SCOPES, required=True,
                         help="read: GET routes under --auth-reads; write: also PUT affinity")
-    create.add_argument("--name", help="who it is for (shown in audit lines); "
+    create.add_argument("--name", help="who it is for (shown in audit lines; unique); "
                                        "default: <scope>-<n>")
     add_data_dir_flag(create)
+    listing = token_sub.add_parser("list", help="the stored tokens: name, scope, created "
+                                   "(never their secrets)")
+    add_data_dir_flag(listing)
+    revoke = token_sub.add_parser("revoke", help="forget a token: 401 from now on")
+    revoke.add_argument("name")
+    add_data_dir_flag(revoke)
     user = sub.add_parser("user", help="manage users (who log in for a JWT: POST /api/v1/auth)")
     user_sub = user.add_subparsers(dest="user_command", required=True,
                                    metavar="{add,list,remove}")
@@ -103,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "token":
-            return create_token(args)
+            return manage_tokens(args)
         if args.command == "user":
             return manage_users(args)
         from irq_server import server
@@ -139,9 +146,20 @@ def check_metrics_flags(settings) -> None:
         raise InvalidInput("--metrics-top must be at least 1", field="metrics_top")
 
 
-def create_token(args: argparse.Namespace) -> int:
+def manage_tokens(args: argparse.Namespace) -> int:
     store = TokenStore(args.data_dir)
-    name = args.name or f"{args.scope}-{len(store._entries()) + 1}"
+    if args.token_command == "list":
+        for token in store.list():
+            created = datetime.fromtimestamp(token.created).strftime("%Y-%m-%d %H:%M")
+            print(f"{token.name}\t{token.scope}\t{created}")
+        return 0
+    if args.token_command == "revoke":
+        store.revoke(args.name)
+        print(f"token '{args.name}' revoked", file=sys.stderr)
+        return 0
+    taken = {t.name for t in store.list()}
+    name = args.name or next(f"{args.scope}-{n}" for n in range(1, len(taken) + 2)
+                             if f"{args.scope}-{n}" not in taken)
     print(store.create(name, args.scope))
     print(f"token '{name}' ({args.scope}) stored hashed in {store.path}", file=sys.stderr)
     return 0

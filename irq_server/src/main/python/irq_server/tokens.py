@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from irq_server import datadir
-from irq_server.errors import StoreCorrupt, store_error
+from irq_server.errors import InvalidInput, NotFound, StoreCorrupt, store_error
 
 log = logging.getLogger(__name__)
 SCOPES = ("read", "write")
@@ -92,18 +92,44 @@ class TokenStore:
                 return TokenInfo(entry["name"], entry["scope"], entry["created"])
         return None
 
+    def list(self) -> list[TokenInfo]:
+        """Every stored token, without its secret, oldest first."""
+        return [TokenInfo(e["name"], e["scope"], e["created"]) for e in self._entries()]
+
     def create(self, name: str, scope: str) -> str:
-        """Store a new token and return its secret (shown once, never stored)."""
+        """Store a new token and return its secret (shown once, never stored).
+
+        Raises:
+            InvalidInput: a bad scope, or a token of that name exists (audit lines name
+                tokens: two of one name could not be told apart, nor one revoked alone).
+        """
         if scope not in SCOPES:
-            raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+            raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}",
+                               field="scope")
+        if any(e["name"] == name for e in self._entries()):
+            raise InvalidInput(f"a token named {name!r} exists (revoke it first to replace "
+                               "it)", field="name")
         token = "irq_" + secrets.token_urlsafe(32)
         self._store(name, scope, token)
         return token
 
+    def revoke(self, name: str) -> None:
+        """Forget the token of that name: it gets 401 from now on, in every worker.
+
+        Raises:
+            NotFound: no token of that name.
+        """
+        entries = self._entries()
+        kept = [e for e in entries if e["name"] != name]
+        if len(kept) == len(entries):
+            raise NotFound(f"no token named {name!r}", field="name")
+        self._write(kept)
+
     def _store(self, name: str, scope: str, token: str) -> None:
-        entries = [e for e in self._entries() if e["name"] != name]
-        entries.append({"name": name, "scope": scope, "sha256": _digest(token),
-                        "created": time.time()})
+        self._write([*self._entries(), {"name": name, "scope": scope,
+                                        "sha256": _digest(token), "created": time.time()}])
+
+    def _write(self, entries: list[dict]) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             datadir.atomic_write(self.path, json.dumps({"tokens": entries}, indent=1).encode())

@@ -85,6 +85,8 @@ def test_the_page_forbids_inline_code_other_origins_and_framing(make_client, sim
         assert answer.headers["Referrer-Policy"] == "no-referrer"
     page = client.get("/ui/").get_data(as_text=True)
     assert "<script>" not in page and " style=" not in page and "onclick" not in page
+    root = client.get("/")  # a browser pointed at the server finds the page
+    assert root.status_code == 302 and root.headers["Location"] == "/ui/"
 
 
 def test_unmatched_routes_are_404_or_405_not_401(make_client, sim):

@@ -30,6 +30,13 @@ def harden(response):
     return response
 
 
+@blp.route("/")
+@no_token
+def site_root():
+    """A browser pointed at the server gets the page (302: "/" may answer more one day)."""
+    return redirect("/ui/", code=302)
+
+
 @blp.route("/ui")
 @no_token
 def ui_root():

@@ -102,6 +102,8 @@ def test_one_source_cannot_take_every_connection(start_server):
     finally:
         stats = slow.stop()
     assert failures == 0 and statistics.median(latencies) < 0.5
-    assert held <= 256 + 5  # the refused ones come back after 0.1 s: a few are in flight
+    # without the cap all 300 are held; with it 256, plus the refused ones in flight at that
+    # moment (each of the 44 comes back every 0.1 s and waits a few ms for its 503)
+    assert held < 256 + 44 // 2
     assert stats.answered.get("HTTP/1.1 503 Service Unavailable", 0) >= 44
     assert "127.0.0.9 holds 256 connections" in server.output()

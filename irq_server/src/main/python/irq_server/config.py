@@ -79,7 +79,6 @@ def positive(kind):
         if not (value > 0 and math.isfinite(value)):
             raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
         return value
-    parse.__name__ = f"positive {kind.__name__}"
     return parse
 
 
@@ -102,7 +101,7 @@ def _simulation(text: str) -> None:
 def _base_url(text: str) -> None:
     problem = server_url_problem(text)
     if problem:
-        raise InvalidInput(f"{problem} (e.g. http://registry:5100)")
+        raise InvalidInput(f"{problem} (e.g. http://HOST:PORT)")
 
 
 def _readable_file(text: str) -> None:

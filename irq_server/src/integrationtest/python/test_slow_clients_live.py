@@ -86,7 +86,7 @@ def test_short_windows_wait_without_stopping_the_worker(start_server):
         time.sleep(0.1)  # they are all waiting now
         latencies, failures = probe(url, 1.5)
         assert all(w.result().status_code == 200 for w in windows)
-    assert failures == 0 and max(latencies) < 0.4, latencies
+    assert failures == 0 and max(latencies) < 1.0, latencies  # blocked: 20 × 0.5 s in turn
 
 
 def test_one_source_cannot_take_every_connection(start_server):

@@ -59,8 +59,6 @@ def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
                             start_new_session=True)
 
 
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seconds", type=int, nargs="?", default=10, help="per wrk run")

@@ -126,5 +126,7 @@ def test_affinity_writes_are_counted_by_result(make_client, sim):
 
 @pytest.mark.parametrize("flags", [["--metrics-include", "(a)\\1"], ["--metrics-top", "0"]])
 def test_bad_metrics_flags_are_refused_at_start(flags, tmp_path, capsys):
-    assert cli.main(["--data-dir", str(tmp_path), *flags]) == 2
+    with pytest.raises(SystemExit) as exit_:  # a usage error, as every flag's (config.py)
+        cli.main(["--data-dir", str(tmp_path), *flags])
+    assert exit_.value.code == 2
     assert "metrics" in capsys.readouterr().err

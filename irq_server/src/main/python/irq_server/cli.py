@@ -13,10 +13,9 @@ from irq_server import __version__
 from irq_server.datadir import PRIVATE_UMASK
 from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_registry_flags,
                                add_sampling_flags, add_serve_flags, env, settings_from_args)
-from irq_server.errors import InvalidInput, IrqServerError
+from irq_server.errors import IrqServerError
 from irq_server.history.tiers import parse_tiers
 from irq_server.publisher import TOKEN_ENV
-from irq_server.registry.patterns import compile_pattern
 from irq_server.tokens import SCOPES, TokenStore
 from irq_server.users import UserStore
 
@@ -124,7 +123,6 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(args, "publish_token"):  # to the publisher through its environment
             os.environ[TOKEN_ENV] = args.publish_token
         settings = settings_from_args(args, role=args.command)
-        check_metrics_flags(settings)
         if settings.publish_to and not settings.partition:
             print("irq-server: --publish-to needs --partition", file=sys.stderr)
             return 2
@@ -137,21 +135,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def check_metrics_flags(settings) -> None:
-    """Refuse bad --metrics-* values now, not at the first scrape."""
-    for field in ("metrics_include", "metrics_exclude"):
-        if getattr(settings, field):
-            compile_pattern(getattr(settings, field), field)
-    if settings.metrics_top is not None and settings.metrics_top < 1:
-        raise InvalidInput("--metrics-top must be at least 1", field="metrics_top")
+def print_listing(entries) -> None:
+    """Tokens or users, a line each: name, scope, created (local time)."""
+    for entry in entries:
+        created = datetime.fromtimestamp(entry.created).strftime("%Y-%m-%d %H:%M")
+        print(f"{entry.name}\t{entry.scope}\t{created}")
 
 
 def manage_tokens(args: argparse.Namespace) -> int:
     store = TokenStore(args.data_dir)
     if args.token_command == "list":
-        for token in store.list():
-            created = datetime.fromtimestamp(token.created).strftime("%Y-%m-%d %H:%M")
-            print(f"{token.name}\t{token.scope}\t{created}")
+        print_listing(store.list())
         return 0
     if args.token_command == "revoke":
         store.revoke(args.name)
@@ -168,9 +162,7 @@ def manage_tokens(args: argparse.Namespace) -> int:
 def manage_users(args: argparse.Namespace) -> int:
     store = UserStore(args.data_dir)
     if args.user_command == "list":
-        for user in store.list():
-            created = datetime.fromtimestamp(user.created).strftime("%Y-%m-%d %H:%M")
-            print(f"{user.name}\t{user.scope}\t{created}")
+        print_listing(store.list())
         return 0
     if args.user_command == "remove":
         store.remove(args.name)

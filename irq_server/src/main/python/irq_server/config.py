@@ -98,6 +98,11 @@ def _simulation(text: str) -> None:
     SimSpec.parse(text)
 
 
+def _pattern(text: str) -> None:
+    from irq_server.registry.patterns import compile_pattern  # RE2: only for these flags
+    compile_pattern(text, "metrics pattern")
+
+
 def _base_url(text: str) -> None:
     problem = server_url_problem(text)
     if problem:
@@ -174,11 +179,14 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
                         default=env("METRICS_PER_CPU", "") not in ("", "0", "false"),
                         help="/metrics: also a series per IRQ per CPU and per CPU per mode "
                              "(IRQs x CPUs series: mind the cardinality)")
-    parser.add_argument("--metrics-include", default=env("METRICS_INCLUDE"), metavar="REGEX",
+    parser.add_argument("--metrics-include", type=checked(_pattern),
+                        default=env("METRICS_INCLUDE"), metavar="REGEX",
                         help="/metrics: only IRQs whose 'IRQ device' this RE2 pattern matches")
-    parser.add_argument("--metrics-exclude", default=env("METRICS_EXCLUDE"), metavar="REGEX",
+    parser.add_argument("--metrics-exclude", type=checked(_pattern),
+                        default=env("METRICS_EXCLUDE"), metavar="REGEX",
                         help="/metrics: leave out IRQs whose 'IRQ device' it matches")
-    parser.add_argument("--metrics-top", type=int, default=env("METRICS_TOP"), metavar="N",
+    parser.add_argument("--metrics-top", type=positive(int), default=env("METRICS_TOP"),
+                        metavar="N",
                         help="/metrics: only the N busiest IRQs (by their recent rate)")
     parser.add_argument("--publish-token", default=argparse.SUPPRESS,
                         help="write token of the registry (better: env "

@@ -59,6 +59,19 @@ def lock(data_dir: str | os.PathLike, role: str) -> int:
     return fd
 
 
+def claim(data_dir: str | os.PathLike, role: str) -> None:
+    """Make `data_dir` this process's for `role`: created, ours (secure(): refused when
+    another user owns it; modes 0700/0600, and this process's umask so), locked (lock()).
+
+    Raises:
+        DataDirForeign, DataDirInUse.
+    """
+    os.umask(PRIVATE_UMASK)
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    secure(data_dir)  # first: whose it is, before opening anything in it
+    lock(data_dir, role)
+
+
 def check_free(data_dir: str | os.PathLike, role: str) -> None:
     """Raise DataDirInUse now if `role`'s lock is held by another process (without taking it:
     the process that will hold it is started later)."""

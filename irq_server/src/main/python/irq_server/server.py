@@ -101,12 +101,12 @@ def _connections_per_worker(workers: int) -> int:
     if soft != resource.RLIM_INFINITY and soft < need:
         soft = need if hard == resource.RLIM_INFINITY else min(need, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-    fit = WORKER_CONNECTIONS if soft == resource.RLIM_INFINITY else (soft - 256) // workers
-    if fit < WORKER_CONNECTIONS:
-        log.warning("the open-file limit (%d, hard %d) holds %d connections per worker, not %d: "
-                    "raise it (systemd: LimitNOFILE=)", soft, hard, max(fit, 64),
-                    WORKER_CONNECTIONS)
-    return max(min(fit, WORKER_CONNECTIONS), 64)
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return WORKER_CONNECTIONS
+    fit = max((soft - 256) // workers, 64)
+    log.warning("the open-file limit (%d, hard %d) holds %d connections per worker, not %d: "
+                "raise it (systemd: LimitNOFILE=)", soft, hard, fit, WORKER_CONNECTIONS)
+    return fit
 
 
 class _Arbiter(Arbiter):
@@ -168,10 +168,7 @@ def _stop_on_signals() -> threading.Event:
 def run_sampler(root: str, data_dir: str, interval: float, tiers) -> int:
     """Sample `root` into <data_dir>/history.sqlite3 until SIGTERM/SIGINT (finishing the
     sample in flight) or until the parent process goes away."""
-    os.umask(datadir.PRIVATE_UMASK)
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    datadir.secure(data_dir)
-    datadir.lock(data_dir, "sampler")  # exactly one sampler per store
+    datadir.claim(data_dir, "sampler")  # exactly one sampler per store
     stop = _stop_on_signals()
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
@@ -252,10 +249,7 @@ def claim_data_dir(settings: Settings) -> None:
         DataDirInUse: another server holds it, or (when this one would start a sampler) a
             sampler of its own runs on it.
     """
-    os.umask(datadir.PRIVATE_UMASK)
-    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    datadir.secure(settings.data_dir)  # first: whose it is, before opening anything in it
-    datadir.lock(settings.data_dir, "server")
+    datadir.claim(settings.data_dir, "server")
     if settings.role != "registry" and settings.sampler:
         try:
             datadir.check_free(settings.data_dir, "sampler")

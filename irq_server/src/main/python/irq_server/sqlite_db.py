@@ -87,16 +87,14 @@ class Database:
         if self.readonly:
             if not self.path.exists():
                 raise StoreUnavailable(f"{self.path.name} does not exist yet")
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10,
-                                 isolation_level=None)
-            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            return db
+            return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _create_private(self.path)
         empty = self.path.stat().st_size == 0
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        # the timeout is SQLite's busy_timeout, there from the first statement on
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         db.row_factory = sqlite3.Row
-        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: another may hold a lock
         if empty:
             for pragma in self.new_file_pragmas:
                 db.execute(pragma)

@@ -73,7 +73,7 @@ def health_state() -> dict:
                                               "routes still work"))
     age = None if last is None else max(0.0, windows.clock() - last)
     stale = age is None or age > STALE_INTERVALS * windows.interval + 1
-    if stale and age is None:
+    if age is None:
         reasons.append(("no sample yet", "no sample yet: a starting server stores its first "
                         f"within a few intervals ({windows.interval:g} s); if this lasts, see "
                         "the sampler's log"))

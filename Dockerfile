@@ -5,12 +5,12 @@
 # host tree mounted at /host and --root /host (see docker-compose.yml).
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY requirements.txt build.py ./
+COPY requirements-build.txt build.py ./
 COPY irq_server irq_server
 COPY irq_client irq_client
 COPY irqbalance irqbalance
 # the same two steps as `make dist` (and `make dist-check` installs what they make)
-RUN pip install --no-cache-dir pybuilder==0.13.24
+RUN pip install --no-cache-dir -r requirements-build.txt
 RUN python build.py
 
 FROM python:3.11-slim

@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements
+DEV_STAMP := $(VENV)/.requirements-dev
+# the wheels are built by PyBuilder from a venv of its own, so .venv holds only what runs
+TOOLS  := build/tools
+TOOLS_PY := $(TOOLS)/bin/python
+TOOLS_STAMP := $(TOOLS)/.requirements
 DATA   ?= ./data
 BIND   ?= 127.0.0.1:5000
 DEMO_BIND ?= 127.0.0.1:5055
@@ -21,15 +26,24 @@ $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-dist: $(STAMP)
+$(DEV_STAMP): requirements-dev.txt requirements.txt | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+$(TOOLS_STAMP): requirements-build.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS_PY) -m pip install -q -r requirements-build.txt
+	touch $@
+
+dist: $(TOOLS_STAMP)
 	rm -rf dist
-	$(PY) build.py
+	$(TOOLS_PY) build.py
 
 install: $(INSTALLED)
 
-$(INSTALLED): $(STAMP) $(SOURCES)
+$(INSTALLED): $(STAMP) $(TOOLS_STAMP) $(SOURCES)
 	rm -rf dist
-	$(PY) build.py
+	$(TOOLS_PY) build.py
 	$(PY) -m pip install -q --no-deps --force-reinstall dist/*.whl
 	touch $@
 
@@ -39,7 +53,7 @@ run: install  ## serve this machine's IRQs on 127.0.0.1:5000
 demo: install  ## serve a simulated 64-CPU, 2-node, 500-IRQ host on 127.0.0.1:5055
 	$(VENV)/bin/irq-server --simulate 64:2:500 --bind $(DEMO_BIND) --data-dir $(DATA)/demo
 
-test: install  ## the whole suite
+test: install $(DEV_STAMP)  ## the whole suite, then the client's and the balancer's types
 	$(PY) -m pytest
 
 dist-check: dist  ## the wheels install into a fresh venv and their commands run

@@ -20,11 +20,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from statistics import median
 from pathlib import Path
+from statistics import median
 
-from _common import (SERVER_SRC, ensure_debian_package, free_port, samples_between,
-                     stop_group, wait_http)
+from _common import (
+    SERVER_SRC,
+    ensure_debian_package,
+    free_port,
+    samples_between,
+    stop_group,
+    wait_http,
+)
 
 WORKERS, THREADS = 2, 4  # threads: gthread only
 ROUNDS = 3  # alternating window / hello-world runs behind window_vs_hello

@@ -39,7 +39,6 @@ sys.path.insert(0, str(TOP / "irq_client" / "src" / "main" / "python"))
 from irqbalance.planner import plan  # noqa: E402
 from irqbalance.types import CpuSpec, IrqLoad, Policy  # noqa: E402
 
-
 SCENARIOS = ("a", "b", "c", "d", "e", "b_rss")
 
 

@@ -28,16 +28,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _common import SERVER_SRC, free_port, median_ms, wait_http
-
-from irq_server import simhost  # noqa: E402
 from irq_server.history.sampler import Sampler  # noqa: E402
-from irq_server.history.snapshot import (HOST, LEVEL_PREFIXES, STAT_KEYS,  # noqa: E402
-                                         read_snapshot)
+from irq_server.history.snapshot import HOST, LEVEL_PREFIXES, STAT_KEYS, read_snapshot  # noqa: E402
 from irq_server.history.store import HistoryStore  # noqa: E402
 from irq_server.history.tiers import DEFAULT_TIERS  # noqa: E402
 from irq_server.types import Snapshot  # noqa: E402
+
+from irq_server import sim as simhost  # noqa: E402
 
 
 def kept_times(end: float, days: float, tiers=DEFAULT_TIERS) -> list[float]:

@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 
 from _common import SERVER_SRC, ensure_debian_package, free_port, median_ms, wait_http
-
-from irq_server import simhost  # noqa: E402  (path set by _common)
 from irq_server.procfs import interrupts as interrupts_module  # noqa: E402
 from irq_server.procfs import parse_interrupts  # noqa: E402
+
+from irq_server import sim as simhost  # noqa: E402  (path set by _common)
 
 
 def naive_parse(text: str) -> list:

@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 
 import requests
-
 from _common import SERVER_SRC, free_port, stop_group, wait_http
 
 ENTRIES, PUBLISHERS, LOOKERS, DURATION, PACE = 1000, 4, 8, 10.0, 1.0

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from _common import SERVER_SRC, TOP
 
-from irq_server import simhost  # noqa: E402
+from irq_server import sim as simhost  # noqa: E402
 
 WORKER = """
 import sys, time

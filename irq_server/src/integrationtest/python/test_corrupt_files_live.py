@@ -5,8 +5,7 @@ import time
 
 import pytest
 import requests
-
-from irq_server.users import UserStore
+from irq_server.auth.users import UserStore
 from live_server import wait_for
 from server_fixtures import damage
 

@@ -7,7 +7,6 @@ import stat
 import subprocess
 
 import requests
-
 from live_server import SRC, free_port, irq_server_command, wait_for
 
 ENV = {**os.environ, "PYTHONPATH": str(SRC)}

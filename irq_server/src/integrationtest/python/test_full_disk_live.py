@@ -6,9 +6,9 @@ import signal
 import sqlite3
 
 import requests
-
-from irq_server import simhost
 from live_server import fill, wait_for, workers_of
+
+from irq_server import sim as simhost
 
 
 def test_a_full_data_dir_takes_nothing_down_and_loses_nothing(tmpfs, start_server, tmp_path):

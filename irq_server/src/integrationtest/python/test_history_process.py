@@ -9,10 +9,10 @@ import time
 import numpy as np
 import pytest
 import requests
-
-from irq_server import simhost
 from irq_server.history.store import HistoryStore
 from live_server import SRC, irq_server_command, processes_mentioning, wait_for
+
+from irq_server import sim as simhost
 
 
 def helpers_of(data_dir, role):

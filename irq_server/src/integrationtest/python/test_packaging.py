@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import yaml
+from live_server import debian_tool
 
 from irq_server import cli
-from live_server import debian_tool
 
 TOP = Path(__file__).resolve().parents[4]
 UNITS = TOP / "contrib" / "systemd"
@@ -47,16 +47,18 @@ def test_prometheus_config_is_valid_and_scrapes_the_compose_services():
 
 def test_dockerfile_builds_all_three_wheels_as_make_dist_does():
     text = (TOP / "Dockerfile").read_text()
-    pinned = re.search(r"^pybuilder==\S+", (TOP / "requirements.txt").read_text(), re.M)[0]
+    assert re.search(r"^pybuilder==\S+", (TOP / "requirements-build.txt").read_text(), re.M)
     for project in ("irq_server", "irq_client", "irqbalance"):
         assert f"COPY {project} {project}" in text
-    assert f"RUN pip install --no-cache-dir {pinned}" in text and "RUN python build.py" in text
+    assert "COPY requirements-build.txt build.py ./" in text
+    assert "RUN pip install --no-cache-dir -r requirements-build.txt" in text
+    assert "RUN python build.py" in text
     assert "pip install --no-cache-dir /tmp/wheels/*.whl" in text
     assert 'ENTRYPOINT ["irq-server"]' in text
     # `make dist-check` (run by CI) makes the same wheels, installs them in a fresh venv and
     # runs the three commands: what the image's two stages do
     makefile = (TOP / "Makefile").read_text()
-    assert "$(PY) build.py" in makefile
+    assert "$(TOOLS_PY) build.py" in makefile
     for command in ("irq-server", "irq-client", "irq-balance"):
         assert f"build/dist-check/bin/{command} --version" in makefile
 
@@ -92,3 +94,12 @@ def test_readme_gives_the_two_commands_and_ci_calls_make_test():
     assert "make run" in (TOP / "README.md").read_text()
     assert "make test" in (TOP / "README.md").read_text()
     assert "make test" in (TOP / ".ci" / "run").read_text()
+
+
+def test_runtime_requirements_hold_no_build_or_test_tool():
+    runtime = {line.split("==")[0].lower()
+               for line in (TOP / "requirements.txt").read_text().splitlines()
+               if line and not line.startswith("#")}
+    assert runtime and not runtime & {"pybuilder", "pytest", "selenium", "schemathesis",
+                                      "hypothesis", "mypy", "responses"}
+    assert "-r requirements.txt" in (TOP / "requirements-dev.txt").read_text()

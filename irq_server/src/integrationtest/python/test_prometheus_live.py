@@ -5,7 +5,6 @@ import time
 
 import requests
 import yaml
-
 from live_server import debian_tool, free_port, wait_for
 
 PARTITION = "lab"

@@ -7,7 +7,6 @@ import os
 
 import pytest
 import requests
-
 from irq_server.procfs import HostFS, list_irqs, read_irq_settings, read_topology
 
 pytestmark = [

@@ -3,7 +3,6 @@ entries kept across a restart."""
 import json
 
 import requests
-
 from live_server import wait_for
 
 

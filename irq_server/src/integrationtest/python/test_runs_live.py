@@ -7,7 +7,6 @@ from datetime import datetime
 
 import pytest
 import requests
-
 from irq_server.runs.stats import time_above
 from live_server import SRC, irq_server_command
 

@@ -3,7 +3,6 @@ import signal
 from pathlib import Path
 
 import requests
-
 from live_server import processes_mentioning, wait_for
 from server_fixtures import naive_irq_totals
 

@@ -7,9 +7,7 @@ import time
 
 import pytest
 import requests
-
 from slow_clients import SlowClients, probe
-
 
 
 @pytest.mark.parametrize("role", ["host", "registry"])

@@ -6,7 +6,6 @@ import time
 
 import pytest
 import requests
-
 from live_server import debian_tool, wait_for
 
 webdriver = pytest.importorskip("selenium.webdriver")

@@ -3,7 +3,6 @@ the simulated host's series."""
 import subprocess
 
 import requests
-
 from live_server import wait_for
 
 TOLERANCE = 0.02  # the machine keeps running between our read and the tool's

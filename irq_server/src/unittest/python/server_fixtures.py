@@ -3,12 +3,12 @@ import re
 from pathlib import Path
 
 import pytest
-
-from irq_server import simhost
 from irq_server.api import create_app
+from irq_server.auth.tokens import TokenStore
 from irq_server.history.sampler import Sampler
 from irq_server.history.snapshot import read_snapshot
-from irq_server.tokens import TokenStore
+
+from irq_server import sim as simhost
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -5,11 +5,11 @@ import re
 import shutil
 
 import pytest
-
-from server_fixtures import FIXTURES, bearer, naive_irq_totals
+from irq_server.api.state import state
 from irq_server.host import Host
 from irq_server.procfs import HostFS, read_interrupts
-from irq_server.simhost import SimKernelFS
+from irq_server.sim import SimKernelFS
+from server_fixtures import FIXTURES, bearer, naive_irq_totals
 
 PREFIXES = ["", "/api/v1"]
 
@@ -285,7 +285,7 @@ class FailingFS(SimKernelFS):
 ])
 def test_kernel_errno_mapping(make_client, sim, code, status, words):
     client, token, _ = make_client(sim.root)
-    client.application.extensions["irq_host"] = Host(FailingFS(sim.root, code))
+    state(client.application).host = Host(FailingFS(sim.root, code))
     body = assert_problem(client.put(f"/irqs/{nic(sim).irq}/cpu_affinity",
                                      json={"cpu_affinity_list": "3"}, headers=bearer(token)),
                           status)
@@ -354,7 +354,7 @@ def counting_reads(monkeypatch, fs_class):
 
 
 def test_irqs_reads_per_irq_files_once_then_serves_them_cached(make_client, sim, monkeypatch):
-    from irq_server.simhost import SimKernelFS
+    from irq_server.sim import SimKernelFS
     client, _, _ = make_client(sim.root)
     reads = counting_reads(monkeypatch, SimKernelFS)
     first = client.get("/irqs").get_json()
@@ -384,7 +384,7 @@ def test_a_write_in_one_worker_is_seen_at_once_by_another(make_client, sim):
 
 def test_hotplug_and_outside_writes_reach_the_cached_listing(make_client, sim):
     client, _, _ = make_client(sim.root)
-    host = client.application.extensions["irq_host"]
+    host = state(client.application).host
     now = [0.0]
     host.settings_cache.clock = lambda: now[0]
     irq = nic(sim).irq

@@ -3,7 +3,6 @@ numbers; and what the page answers with (its security headers)."""
 import logging
 
 import pytest
-
 from irq_server.api.host_header import allowed_hosts, host_name
 from server_fixtures import bearer
 from test_api import assert_problem, nic

@@ -2,10 +2,10 @@
 import threading
 
 import pytest
-
-from server_fixtures import Clock, run_sampled
+from irq_server.api.state import state
 from irq_server.history.sampler import Sampler
 from irq_server.history.store import HistoryStore
+from server_fixtures import Clock, run_sampled
 
 T0 = 1_800_000_000.0
 
@@ -187,7 +187,7 @@ def test_window_answers_are_reused_until_a_new_sample_lands(make_client, sim, tm
         sampler.sample_once()
         clock.now += 1
     client, _, _ = make_client(sim.root, IRQ_CLOCK=clock)
-    windows = client.application.extensions["irq_windows"]
+    windows = state(client.application).windows
     computed = []
     original = windows.last
     monkeypatch.setattr(windows, "last", lambda *a: computed.append(a) or original(*a))

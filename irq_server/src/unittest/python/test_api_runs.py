@@ -1,11 +1,10 @@
 """The tracker routes: users and JWTs, runs in both dialects, a run's interrupts."""
 import jwt as pyjwt
 import pytest
-
 from irq_server.api import create_app
+from irq_server.auth.tokens import TokenStore
+from irq_server.auth.users import UserStore
 from irq_server.history.store import HistoryStore
-from irq_server.tokens import TokenStore
-from irq_server.users import UserStore
 from server_fixtures import Clock, bearer, run_sampled
 
 PASSWORD = "correct horse"

@@ -4,14 +4,14 @@ from datetime import datetime
 
 import numpy as np
 import pytest
-
-from server_fixtures import Clock, run_sampled
-from irq_server import simhost
 from irq_server.api import create_app
 from irq_server.history.snapshot import HOST, STAT_KEYS, fs_key
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import Tier
 from irq_server.history.usage import cpu_percentages
+from server_fixtures import Clock, run_sampled
+
+from irq_server import sim as simhost
 
 T0 = 1_800_000_000.0
 TIERS = (Tier(1, 60), Tier(10, 300), Tier(60, 1200))

@@ -5,15 +5,16 @@ import subprocess
 import sys
 import textwrap
 
+from irq_server.service.cooperative import gevent_patched, off_loop
+
 import irq_server
-from irq_server.cooperative import gevent_patched, off_loop
 
 CHILD = textwrap.dedent("""
     from gevent import monkey
     monkey.patch_all()
     import gevent, sys, time
     from werkzeug.security import check_password_hash, generate_password_hash
-    from irq_server.cooperative import gevent_patched, off_loop
+    from irq_server.service.cooperative import gevent_patched, off_loop
 
     stored = generate_password_hash("a password")
     direct = off_loop if sys.argv[1] == "off_loop" else (lambda f, *a: f(*a))

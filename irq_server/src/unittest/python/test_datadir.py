@@ -4,9 +4,9 @@ import os
 import stat
 
 import pytest
+from irq_server.errors import DataDirInUse
 
 from irq_server import datadir
-from irq_server.errors import DataDirInUse
 
 
 def test_a_second_holder_of_a_lock_is_refused_naming_the_first(tmp_path):

@@ -3,12 +3,11 @@ everything else keeps answering, liveness stays 200, nothing waits."""
 import time
 
 import pytest
-
 from irq_server.api import create_app
+from irq_server.auth.jwt_tokens import JwtIssuer
+from irq_server.auth.tokens import TokenStore
+from irq_server.auth.users import UserStore
 from irq_server.history.store import HistoryStore
-from irq_server.jwt_tokens import JwtIssuer
-from irq_server.tokens import TokenStore
-from irq_server.users import UserStore
 from server_fixtures import Clock, bearer, damage, run_sampled
 from test_api import assert_problem, nic
 

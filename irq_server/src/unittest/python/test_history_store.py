@@ -1,19 +1,20 @@
 """History store and windows: exact counts with a fake clock, tiers, wrap, reboot, hotplug."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
-from server_fixtures import Clock, run_sampled
-from irq_server import simhost
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from irq_server.db import WAL_LIMIT
 from irq_server.errors import InvalidInput, NotFound
 from irq_server.history import codec
-from irq_server.history.snapshot import HOST, WRAP, read_snapshot, unwrap
 from irq_server.history.sampler import Sampler
+from irq_server.history.snapshot import HOST, WRAP, read_snapshot, unwrap
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import Tier, ladder, level, parse_tiers
 from irq_server.history.window import Windows
-from irq_server.sqlite_db import WAL_LIMIT
 from irq_server.types import Snapshot
+from server_fixtures import Clock, run_sampled
+
+from irq_server import sim as simhost
 
 SMALL_TIERS = (Tier(1, 60), Tier(10, 300), Tier(60, 1200))
 

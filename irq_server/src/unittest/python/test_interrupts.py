@@ -3,9 +3,8 @@ import re
 
 import numpy as np
 import pytest
-
-from server_fixtures import FIXTURES, MACHINES, naive_numbered_counts
 from irq_server.procfs import HostFS, parse_interrupts, read_interrupts
+from server_fixtures import FIXTURES, MACHINES, naive_numbered_counts
 
 # machine: (CPU columns in the header, rows, numbered rows); checked by grep, not by the parser
 FACTS = {

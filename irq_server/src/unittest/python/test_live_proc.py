@@ -1,10 +1,9 @@
 """Reads the live /proc of the machine running the tests (read-only)."""
 from pathlib import Path
 
-from server_fixtures import naive_irq_totals
-
 from irq_server.host import Host
 from irq_server.procfs import HostFS, read_interrupts, read_topology
+from server_fixtures import naive_irq_totals
 
 
 def independent_totals():

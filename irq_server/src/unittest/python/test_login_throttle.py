@@ -4,10 +4,9 @@ import threading
 import time
 
 import pytest
-
-from irq_server import users as users_module
 from irq_server.api import create_app
-from irq_server.users import UserStore, source_of
+from irq_server.auth import users as users_module
+from irq_server.auth.users import UserStore, source_of
 from server_fixtures import Clock, bearer
 
 PASSWORD = "correct horse"

@@ -1,13 +1,13 @@
 """GET /metrics: the host's counters from the newest stored sample, names from the live table,
 cardinality flags, the server's own counters; parsed back with prometheus-client's parser."""
 import pytest
+from irq_server.api import create_app
+from irq_server.exposition import MetricsOptions
+from irq_server.history.store import HistoryStore
 from prometheus_client.parser import text_string_to_metric_families
+from server_fixtures import Clock, bearer, run_sampled
 
 from irq_server import cli
-from irq_server.api import create_app
-from irq_server.history.store import HistoryStore
-from irq_server.metrics import MetricsOptions
-from server_fixtures import Clock, bearer, run_sampled
 
 
 def scrape(client, headers=None):

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from irq_server.api import create_app
+from irq_server.api.timefmt import parse_instant
+from irq_server.auth.tokens import TokenStore
+from irq_server.history.sampler import Sampler
+from irq_server.history.store import HistoryStore
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from irq_server import simhost
-from irq_server.api import create_app
-from irq_server.api.timefmt import parse_instant
-from irq_server.history.sampler import Sampler
-from irq_server.history.store import HistoryStore
-from irq_server.tokens import TokenStore
+from irq_server import sim as simhost
 
 EXAMPLES = 100
 NOW = time.time()

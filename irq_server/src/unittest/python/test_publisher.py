@@ -4,8 +4,7 @@ import logging
 import threading
 
 import pytest
-
-from irq_server.publisher import TOKEN_ENV, Publisher
+from irq_server.registry.publisher import TOKEN_ENV, Publisher
 
 
 @pytest.fixture

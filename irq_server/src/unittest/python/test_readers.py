@@ -1,9 +1,17 @@
 """/proc/irq/N, /sys/kernel/irq/N, topology, /proc/stat, /proc/softirqs, boot_id."""
 import pytest
-
+from irq_server.procfs import (
+    HostFS,
+    list_irqs,
+    parse_softirqs,
+    parse_stat,
+    read_boot_id,
+    read_irq_settings,
+    read_softirqs,
+    read_stat,
+    read_topology,
+)
 from server_fixtures import FIXTURES
-from irq_server.procfs import (HostFS, list_irqs, parse_softirqs, parse_stat, read_boot_id,
-                               read_irq_settings, read_softirqs, read_stat, read_topology)
 
 STATS = {  # machine: (cpuN lines, intr total); from the captures' own text
     "android-mt6589-4cpu-1online": (1, 416903), "csci442-x86-fglrx-8cpu": (8, 168559808),

@@ -3,11 +3,10 @@ look, our typed twins, auth with and without --open-publish, RE2 lookups, shared
 import json
 import time
 
-import pytest
-
 import irq_server.api.registry as registry_api
+import pytest
 from irq_server.api import create_app
-from irq_server.tokens import TokenStore
+from irq_server.auth.tokens import TokenStore
 from server_fixtures import Clock, bearer
 
 TTL = 10.0

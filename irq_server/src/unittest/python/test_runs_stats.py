@@ -2,7 +2,6 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from irq_server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from irq_server.runs.stats import threshold_percent, time_above
 from irq_server.runs.store import RunStore

@@ -2,11 +2,11 @@
 import errno
 
 import pytest
-
-from irq_server import simhost
 from irq_server.errors import InvalidInput
 from irq_server.host import Host
 from irq_server.procfs import HostFS, read_interrupts, read_irq_settings, read_topology
+
+from irq_server import sim as simhost
 
 
 def counts_of(fs, irq):
@@ -103,8 +103,8 @@ def test_other_process_continues_from_the_tree(sim):
 
 
 def test_host_fs_picks_simulated_kernel_rules(sim, tmp_path):
-    assert isinstance(simhost.host_fs(sim.root), simhost.SimKernelFS)
-    assert type(simhost.host_fs(tmp_path)) is HostFS
+    assert isinstance(Host.tree(sim.root), simhost.SimKernelFS)
+    assert type(Host.tree(tmp_path)) is HostFS
 
 
 @pytest.mark.parametrize("text", ["64", "a:b:c", "0:1:1", "4:8:10", "4:1:0"])

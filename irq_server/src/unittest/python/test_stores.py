@@ -4,15 +4,14 @@ files moved aside for fresh ones."""
 import sqlite3
 
 import pytest
-from werkzeug.security import generate_password_hash
-
+from irq_server.auth.users import UserStore
 from irq_server.errors import StoreCorrupt, StoreUnavailable
 from irq_server.history.sampler import Sampler
 from irq_server.history.store import HistoryStore
 from irq_server.registry.store import RegistryStore
 from irq_server.runs.store import RunStore
-from irq_server.users import UserStore
 from server_fixtures import Clock, damage
+from werkzeug.security import generate_password_hash
 
 # the registry's file as the version before the review (26b5fe6) made it: stats has `since`
 REGISTRY_26B5FE6 = """

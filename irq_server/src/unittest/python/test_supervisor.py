@@ -1,8 +1,8 @@
 """Supervisor: helpers that die are restarted, with a back-off that grows only in a crash loop."""
 import logging
 
-from irq_server import supervisor
-from irq_server.supervisor import Helper, Supervisor
+from irq_server.service import supervisor
+from irq_server.service.supervisor import Helper, Supervisor
 
 
 class FakeProc:

@@ -3,10 +3,10 @@ import json
 import stat
 
 import pytest
+from irq_server.auth.tokens import TokenStore
+from irq_server.errors import InvalidInput, NotFound
 
 from irq_server import cli
-from irq_server.errors import InvalidInput, NotFound
-from irq_server.tokens import TokenStore
 
 
 def test_tokens_are_stored_hashed_and_looked_up(tmp_path):

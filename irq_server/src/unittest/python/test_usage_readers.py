@@ -3,12 +3,20 @@ and the CPU percentages top computes."""
 import os
 
 import pytest
-
-from server_fixtures import FIXTURES
 from irq_server.history.usage import cpu_percentages
-from irq_server.procfs import (HostFS, block_backed, parse_meminfo, parse_mounts, parse_stat,
-                               read_filesystems, read_meminfo, read_mounts, read_stat)
+from irq_server.procfs import (
+    HostFS,
+    block_backed,
+    parse_meminfo,
+    parse_mounts,
+    parse_stat,
+    read_filesystems,
+    read_meminfo,
+    read_mounts,
+    read_stat,
+)
 from irq_server.procfs.hostfs import STATVFS_FILE
+from server_fixtures import FIXTURES
 
 KIB = 1024
 MEMINFO = {  # machine: (MemTotal kB, available kB, estimated); from the captures' own text

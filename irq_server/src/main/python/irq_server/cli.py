@@ -10,14 +10,21 @@ import sys
 from datetime import datetime
 
 from irq_server import __version__
+from irq_server.auth.tokens import SCOPES, TokenStore
+from irq_server.auth.users import UserStore
+from irq_server.config import (
+    add_data_dir_flag,
+    add_log_level_flag,
+    add_registry_flags,
+    add_sampling_flags,
+    add_serve_flags,
+    env,
+    settings_from_args,
+)
 from irq_server.datadir import PRIVATE_UMASK
-from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_registry_flags,
-                               add_sampling_flags, add_serve_flags, env, settings_from_args)
 from irq_server.errors import IrqServerError
 from irq_server.history.tiers import parse_tiers
-from irq_server.publisher import TOKEN_ENV
-from irq_server.tokens import SCOPES, TokenStore
-from irq_server.users import UserStore
+from irq_server.registry.publisher import TOKEN_ENV
 
 EPILOG = """examples:
   irq-server                                   serve this machine on 127.0.0.1:5000
@@ -112,14 +119,14 @@ def main(argv: list[str] | None = None) -> int:
             return manage_tokens(args)
         if args.command == "user":
             return manage_users(args)
-        from irq_server import server
+        from irq_server.service import helpers, server
         if args.command == "simulate":
-            return server.run_simulator(args.root, args.interval)
+            return helpers.run_simulator(args.root, args.interval)
         if args.command == "sampler":
-            return server.run_sampler(args.root, args.data_dir, args.interval,
+            return helpers.run_sampler(args.root, args.data_dir, args.interval,
                                       parse_tiers(args.tiers))
         if args.command == "publish":
-            return server.run_publisher(args.to, args.partition, args.uid, args.advertise)
+            return helpers.run_publisher(args.to, args.partition, args.uid, args.advertise)
         if hasattr(args, "publish_token"):  # to the publisher through its environment
             os.environ[TOKEN_ENV] = args.publish_token
         settings = settings_from_args(args, role=args.command)

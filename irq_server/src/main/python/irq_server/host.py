@@ -4,22 +4,65 @@ Framework-free; the API calls it, tests drive it over fixture trees and the simu
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, ParamSpec, TypeVar
 
-from irq_server.errors import InvalidMask, IrqNotMovable, NotFound, affinity_write_error, host_error
+from irq_server.errors import (
+    InvalidMask,
+    IrqNotMovable,
+    NotFound,
+    affinity_write_error,
+    host_error,
+)
 from irq_server.history.snapshot import read_snapshot
-from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, parse_cpu_list,
-                               parse_mask, read_filesystems, read_interrupts,
-                               read_irq_settings, read_meminfo, read_stat, read_topology)
-from irq_server.types import (AffinityState, CpuInfo, FsUsage, Interrupts, IrqSettings, Memory,
-                              Snapshot, Topology)
+from irq_server.procfs import (
+    HostFS,
+    format_cpu_list,
+    format_mask,
+    list_irqs,
+    parse_cpu_list,
+    parse_mask,
+    read_filesystems,
+    read_interrupts,
+    read_irq_settings,
+    read_meminfo,
+    read_stat,
+    read_topology,
+)
+from irq_server.types import (
+    AffinityState,
+    CpuInfo,
+    FsUsage,
+    InterruptRow,
+    Interrupts,
+    IrqSettings,
+    Memory,
+    Snapshot,
+    Topology,
+)
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("irq_server.audit")
+SIMULATED = "simhost.json"  # at the root of a simulated host's tree (irq_server.sim)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def host_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """An OSError reading the host tree becomes the domain error errors.host_error says."""
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except OSError as exc:
+            raise host_error(exc) from exc
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -37,6 +80,15 @@ class AffinityChange:
     before: AffinityState  # read before writing
     after: AffinityState  # read back after writing (== before when nothing was written)
     written: bool  # False when the requested CPUs were already the mask (read-compare-write)
+
+
+@dataclass(frozen=True)
+class IrqView:
+    """One IRQ as GET /irqs/N shows it."""
+
+    row: InterruptRow  # its /proc/interrupts row (a zero row when it has none yet)
+    counts: list[int]  # per CPU, in the order of Interrupts.cpus
+    settings: IrqSettings | None  # its /proc/irq/N files; None when it has no such directory
 
 
 class SettingsCache:
@@ -109,27 +161,43 @@ class Host:
         marker = Path(state_dir) / "affinity.generation" if state_dir is not None else None
         self.settings_cache = SettingsCache(fs, marker)
 
-    def interrupts(self) -> Interrupts:
-        try:
-            return read_interrupts(self.fs)
-        except OSError as exc:
-            raise host_error(exc) from exc
+    @classmethod
+    def open(cls, root: str | os.PathLike, state_dir: str | os.PathLike | None = None) -> Host:
+        """The host whose tree is at `root`; a simulated host's tree comes with its
+        kernel's rules for affinity writes."""
+        return cls(cls.tree(root), state_dir)
 
+    @staticmethod
+    def tree(root: str | os.PathLike) -> HostFS:
+        """The HostFS for the tree at `root` (the simulated kernel's when it is simulated)."""
+        if (Path(root) / SIMULATED).exists():
+            from irq_server.sim.kernel import (
+                SimKernelFS,  # only a simulated tree needs it
+            )
+            return SimKernelFS(root)
+        return HostFS(root)
+
+    @property
+    def simulated(self) -> bool:
+        """Whether this is a simulated host (irq-server --simulate)."""
+        return self.fs.exists(SIMULATED)
+
+    @host_errors
+    def interrupts(self) -> Interrupts:
+        return read_interrupts(self.fs)
+
+    @host_errors
     def counters(self, ts: float) -> Snapshot:
         """Every counter now (raw, as the kernel prints them), stamped `ts`."""
-        try:
-            return read_snapshot(self.fs, ts)
-        except OSError as exc:
-            raise host_error(exc) from exc
+        return read_snapshot(self.fs, ts)
 
+    @host_errors
     def memory(self) -> Memory | None:
         """/proc/meminfo now; None when the tree has none."""
         try:
             return read_meminfo(self.fs)
         except (FileNotFoundError, ValueError):  # no meminfo, or not one
             return None
-        except OSError as exc:
-            raise host_error(exc) from exc
 
     def filesystems(self) -> list[FsUsage]:
         """The block-backed filesystems' space now."""
@@ -153,22 +221,31 @@ class Host:
             return topo
         return Topology(cpus=tuple(CpuInfo(cpu=c, online=True) for c in self.interrupts().cpus))
 
+    @host_errors
     def irq_table(self) -> IrqTable:
         """/proc/interrupts read now, with each IRQ's settings (cached: SettingsCache)."""
         interrupts = self.interrupts()
-        try:
-            settings = self.settings_cache.get(interrupts)
-        except OSError as exc:
-            raise host_error(exc) from exc
-        return IrqTable(interrupts=interrupts, settings=settings)
+        return IrqTable(interrupts=interrupts, settings=self.settings_cache.get(interrupts))
 
+    @host_errors
+    def irq(self, irq: int) -> IrqView:
+        """One IRQ: registered IRQs that never fired have a /proc/irq/N but no row yet."""
+        interrupts = self.interrupts()
+        index = interrupts.irq_index().get(irq)
+        has_dir = self.fs.exists(f"proc/irq/{irq}")
+        if index is None and not has_dir:
+            raise NotFound(f"IRQ {irq} does not exist on this host")
+        settings = self.irq_settings(irq) if has_dir else None
+        if index is None:
+            return IrqView(InterruptRow(name=str(irq), irq=irq), [0] * len(interrupts.cpus),
+                           settings)
+        return IrqView(interrupts.rows[index], interrupts.row_counts(index), settings)
+
+    @host_errors
     def irq_settings(self, irq: int) -> IrqSettings:
         if not self.fs.exists(f"proc/irq/{irq}/smp_affinity"):
             raise NotFound(f"IRQ {irq} does not exist on this host (no /proc/irq/{irq})")
-        try:
-            return read_irq_settings(self.fs, irq)
-        except OSError as exc:
-            raise host_error(exc) from exc
+        return read_irq_settings(self.fs, irq)
 
     def affinity(self, irq: int) -> AffinityState:
         settings = self.irq_settings(irq)

@@ -8,18 +8,31 @@ import time
 from flask import Flask
 
 from irq_server import __version__
-from irq_server.api import (auth, cpus, health, history, host_header, irqs, metrics, problems,
-                            registry, request_body, runs, ui, usage)
+from irq_server.api import (
+    auth,
+    cpus,
+    health,
+    history,
+    host_header,
+    irqs,
+    metrics,
+    problems,
+    registry,
+    request_body,
+    runs,
+    state,
+    ui,
+    usage,
+)
 from irq_server.api.openapi import Api, open_operations
 from irq_server.api.window_cache import WindowCache
+from irq_server.exposition import MetricsOptions
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import DEFAULT_TIERS
 from irq_server.history.window import Windows
 from irq_server.host import Host
-from irq_server.metrics import MetricsOptions
 from irq_server.registry.store import DEFAULT_TTL, RegistryStore
 from irq_server.runs.store import RunStore
-from irq_server.simhost import host_fs
 
 BLUEPRINTS = (health.blp, cpus.blp, irqs.blp, history.blp, usage.blp)  # at / and /api/v1
 CONTRACT_BLUEPRINTS = (runs.tracker, runs.testrun, metrics.blp)  # at their own paths only
@@ -51,6 +64,7 @@ DEFAULTS = {
 def create_app(config: dict | None = None) -> Flask:
     """Build the app for one host tree and data dir (see DEFAULTS for the config keys)."""
     app = Flask("irq_server")
+    state.attach(app)
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     app.config["MAX_CONTENT_LENGTH"] = app.config["IRQ_MAX_BODY"]  # also caps chunked bodies
@@ -73,12 +87,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _host_role(app: Flask, api: Api) -> None:
-    host = Host(host_fs(app.config["IRQ_ROOT"]), state_dir=app.config["IRQ_DATA_DIR"])
-    app.extensions["irq_host"] = host
-    app.extensions["irq_windows"] = _windows(host, app.config)
-    app.extensions["irq_window_cache"] = WindowCache()
-    app.extensions["irq_runs"] = RunStore(app.config["IRQ_DATA_DIR"],
-                                          clock=app.config["IRQ_CLOCK"])
+    held = state.state(app)
+    held.host = Host.open(app.config["IRQ_ROOT"], state_dir=app.config["IRQ_DATA_DIR"])
+    held.windows = _windows(held.host, app.config)
+    held.window_cache = WindowCache()
+    held.runs = RunStore(app.config["IRQ_DATA_DIR"], clock=app.config["IRQ_CLOCK"])
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
         api.register_blueprint(blp, url_prefix=API_PREFIX, name=f"v1_{blp.name}")
@@ -88,7 +101,7 @@ def _host_role(app: Flask, api: Api) -> None:
 
 
 def _registry_role(app: Flask, api: Api) -> None:
-    app.extensions["irq_registry"] = RegistryStore(
+    state.state(app).registry = RegistryStore(
         app.config["IRQ_DATA_DIR"], ttl=app.config["IRQ_REGISTRY_TTL"],
         clock=app.config["IRQ_CLOCK"])
     api.register_blueprint(registry.compat)

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from irq_server.api.state import state
+from irq_server.auth.jwt_tokens import JwtIssuer, looks_like_jwt
+from irq_server.auth.tokens import TokenInfo, TokenStore
+from irq_server.auth.users import UserStore
 from irq_server.errors import AuthError, ScopeError
-from irq_server.jwt_tokens import JwtIssuer, looks_like_jwt
-from irq_server.tokens import TokenInfo, TokenStore
-from irq_server.users import UserStore
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = frozenset({"/healthz", "/api/v1/healthz", "/readyz", "/api/v1/readyz"})
@@ -53,15 +54,15 @@ def identify(token: str) -> TokenInfo:
         AuthError: unknown opaque token; JWT expired, tampered, or of a removed user.
     """
     if looks_like_jwt(token):
-        claims = current_app.extensions["irq_jwt"].verify(token)
-        users: UserStore = current_app.extensions["irq_users"]
+        claims = state().jwt.verify(token)
+        users: UserStore = state().users
         user = users.get(claims["sub"])
         if user is None or claims.get("ukey") != user.key:  # removed (and maybe re-added)
             raise AuthError(f"user {claims['sub']!r} of this token no longer exists on this "
                             "server (removed, or added again since): log in again")
         scope = "write" if claims["scope"] == user.scope == "write" else "read"
         return TokenInfo(user.name, scope, claims["iat"], kind="user")
-    store: TokenStore = current_app.extensions["irq_tokens"]
+    store: TokenStore = state().tokens
     info = store.lookup(token)
     if info is None:
         raise AuthError("the bearer token is not known to this server")
@@ -96,10 +97,10 @@ def _check() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["irq_tokens"] = TokenStore(app.config["IRQ_DATA_DIR"])
-    app.extensions["irq_users"] = UserStore(app.config["IRQ_DATA_DIR"],
+    state(app).tokens = TokenStore(app.config["IRQ_DATA_DIR"])
+    state(app).users = UserStore(app.config["IRQ_DATA_DIR"],
                                             clock=app.config["IRQ_CLOCK"])
-    app.extensions["irq_jwt"] = JwtIssuer(app.config["IRQ_DATA_DIR"],
+    state(app).jwt = JwtIssuer(app.config["IRQ_DATA_DIR"],
                                           lifetime=app.config["IRQ_JWT_LIFETIME"],
                                           clock=app.config["IRQ_CLOCK"])
     app.before_request(_check)

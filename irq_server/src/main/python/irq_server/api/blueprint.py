@@ -4,9 +4,9 @@ from __future__ import annotations
 import orjson
 from flask import Response
 from flask_smorest import Blueprint as _Blueprint
-from werkzeug.exceptions import UnsupportedMediaType
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import UnsupportedMediaType
 
 from irq_server.errors import InvalidInput, NotFound
 

@@ -15,9 +15,9 @@ from flask import current_app
 from irq_server import __version__
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.schemas import HealthSchema
+from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.errors import StoreUnavailable
-from irq_server.simhost import SimKernelFS
 
 blp = Blueprint("health", __name__, description="Liveness, readiness and version")
 STALE_INTERVALS = 3  # history is stale after this many intervals without a sample (+1 s)
@@ -62,8 +62,8 @@ def summary(reasons: list[tuple[str, str]]) -> dict:
 
 
 def health_state() -> dict:
-    host = current_app.extensions["irq_host"]
-    windows = current_app.extensions["irq_windows"]
+    host = state().host
+    windows = state().windows
     reasons = disk_reasons(current_app.config["IRQ_DATA_DIR"])
     try:
         last = windows.store.latest_ts() if windows.store.exists() else None
@@ -85,7 +85,7 @@ def health_state() -> dict:
         **summary(reasons),
         "version": __version__,
         "root": str(host.fs.root),
-        "simulated": isinstance(host.fs, SimKernelFS),
+        "simulated": host.simulated,
         "sampler": {"last_sample": iso(last), "interval_seconds": windows.interval,
                     "stale": stale, "age_seconds": None if age is None else round(age, 3)},
     }

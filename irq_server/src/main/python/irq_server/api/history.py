@@ -3,10 +3,10 @@ GET /history: what the store keeps."""
 from __future__ import annotations
 
 import numpy as np
-from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from irq_server.api.blueprint import Blueprint, json_response
+from irq_server.api.state import state
 from irq_server.api.timefmt import Instant, iso
 from irq_server.api.window_cache import cached_window
 from irq_server.errors import InvalidInput, NotFound
@@ -103,7 +103,7 @@ class HistorySchema(Schema):
 
 def window_of(args: dict) -> Window:
     """The window a WindowQuery's arguments ask for (period default 60 s)."""
-    windows: Windows = current_app.extensions["irq_windows"]
+    windows: Windows = state().windows
     period, start, end = (args.get(k) for k in ("period_seconds", "start", "end"))
     if start is None:
         return windows.last(period or 60.0, end)
@@ -216,7 +216,7 @@ def history():
 
 
 def history_state() -> dict:
-    windows: Windows = current_app.extensions["irq_windows"]
+    windows: Windows = state().windows
     store = windows.store
     stats = store.stats() if store.exists() else {"samples": 0, "oldest": None, "newest": None,
                                                  "store_bytes": 0}

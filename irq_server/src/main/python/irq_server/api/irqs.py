@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import numpy as np
-from flask import current_app, g
+from flask import g
 
 from irq_server.api.auth import caller
 from irq_server.api.blueprint import Blueprint, json_response, path_number
-from irq_server.api.schemas import AffinitySchema, AffinityWriteSchema, IrqListSchema, IrqSchema
+from irq_server.api.schemas import (
+    AffinitySchema,
+    AffinityWriteSchema,
+    IrqListSchema,
+    IrqSchema,
+)
+from irq_server.api.state import state
 from irq_server.api.window_cache import cached_answer
-from irq_server.errors import NotFound
 from irq_server.host import Host, cpus_from_request
 from irq_server.types import AffinityState, InterruptRow, IrqSettings
 
@@ -18,7 +23,7 @@ IRQ_PARAM = [{"in": "path", "name": "irq", "description": "IRQ number",
 
 
 def _host() -> Host:
-    return current_app.extensions["irq_host"]
+    return state().host
 
 
 @blp.route("/irqs")
@@ -48,18 +53,8 @@ def list_irqs():
 @blp.response(200, IrqSchema)
 def get_irq(irq):
     """One IRQ, same fields as in GET /irqs."""
-    number = path_number(irq, "irq")
-    host = _host()
-    interrupts = host.interrupts()
-    index = interrupts.irq_index().get(number)
-    if index is None and not host.fs.exists(f"proc/irq/{number}"):
-        raise NotFound(f"IRQ {number} does not exist on this host")
-    settings = host.irq_settings(number) if host.fs.exists(f"proc/irq/{number}") else None
-    if index is None:  # registered but never fired and without a handler: no row
-        row, counts = InterruptRow(name=str(number), irq=number), [0] * len(interrupts.cpus)
-    else:
-        row, counts = interrupts.rows[index], interrupts.row_counts(index)
-    return json_response(irq_json(row, counts, sum(counts), settings))
+    one = _host().irq(path_number(irq, "irq"))
+    return json_response(irq_json(one.row, one.counts, sum(one.counts), one.settings))
 
 
 @blp.route("/irqs/<irq>/cpu_affinity", methods=["GET"], parameters=IRQ_PARAM)

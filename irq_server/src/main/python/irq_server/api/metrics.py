@@ -1,9 +1,9 @@
-"""GET /metrics: Prometheus text exposition of the host (irq_server.metrics) and of the server
+"""GET /metrics: Prometheus text exposition of the host (irq_server.exposition) and of the server
 itself (sampler, history store, affinity writes, HTTP requests).
 
 The server's own counters are prometheus-client Counters; under gunicorn each worker keeps
 them in a memory-mapped file in PROMETHEUS_MULTIPROC_DIR (set by `irq-server` before any
-worker starts: on a tmpfs, see irq_server.server), summed at every scrape by
+worker starts: on a tmpfs, see irq_server.service.server), summed at every scrape by
 prometheus-client's MultiProcessCollector, so any worker answers the same totals. A write
 into a mapped page that the filesystem cannot back kills the process with SIGBUS, so each
 worker allocates its whole file first (posix_fallocate); where that fails (that filesystem
@@ -19,17 +19,23 @@ import math
 import os
 
 from flask import Flask, Response, current_app, g, request
-from prometheus_client import (CollectorRegistry, Counter, disable_created_metrics,
-                               generate_latest, values)
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    disable_created_metrics,
+    generate_latest,
+    values,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from irq_server import __version__
 from irq_server.api.blueprint import Blueprint
+from irq_server.api.state import state
 from irq_server.errors import StoreUnavailable
+from irq_server.exposition import HostState, families
 from irq_server.history.window import Windows
 from irq_server.host import Host
-from irq_server.metrics import HostState, families
 
 disable_created_metrics()  # no *_created series: one series per counter, not two
 blp = Blueprint("metrics", __name__, description="Prometheus metrics")
@@ -60,17 +66,17 @@ def metrics():
     registry.register(_Collector(list(families(host_state(),
                                                current_app.config["IRQ_METRICS"]))))
     registry.register(_Collector(list(server_families())))
-    if current_app.extensions["irq_counters_shared"]:
+    if state().counters_shared:
         MultiProcessCollector(registry)
     else:
-        for counter in current_app.extensions["irq_counters"].values():
+        for counter in state().counters.values():
             registry.register(counter)
     return Response(generate_latest(registry), content_type=CONTENT_TYPE)
 
 
 def host_state() -> HostState:
-    host: Host = current_app.extensions["irq_host"]
-    windows: Windows = current_app.extensions["irq_windows"]
+    host: Host = state().host
+    windows: Windows = state().windows
     snapshot = windows.current()
     try:
         previous = windows.store.at_or_before(snapshot.ts - 1e-6) \
@@ -82,7 +88,7 @@ def host_state() -> HostState:
 
 
 def server_families():
-    windows: Windows = current_app.extensions["irq_windows"]
+    windows: Windows = state().windows
     info = GaugeMetricFamily("irq_server_info", "The server's version", labels=["version"])
     info.add_metric([__version__], 1)
     yield info
@@ -101,7 +107,7 @@ def server_families():
 
 
 def _count(response: Response) -> Response:
-    counters = current_app.extensions["irq_counters"]
+    counters = state().counters
     rule = request.url_rule.rule if request.url_rule else "(no route)"
     method = request.method if request.method in METHODS else "other"
     counters["http"].labels(rule, method, str(response.status_code)).inc()
@@ -118,8 +124,8 @@ def init_app(app: Flask) -> None:
     values live when they are made: made here, in each worker, after irq-server set it)."""
     shared = _allocate_counter_file()
     values.ValueClass = values.MultiProcessValue() if shared else values.MutexValue
-    app.extensions["irq_counters_shared"] = shared
-    app.extensions["irq_counters"] = {
+    state(app).counters_shared = shared
+    state(app).counters = {
         "http": Counter("irq_http_requests", "HTTP requests answered, by route rule, method "
                         "and status", ["route", "method", "status"], registry=None),
         "affinity": Counter("irq_affinity_writes", "PUT affinity requests by result: changed, "

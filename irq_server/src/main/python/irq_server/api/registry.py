@@ -28,13 +28,21 @@ from urllib.parse import urlsplit
 
 import orjson
 from flask import Response, current_app
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from irq_server import __version__
 from irq_server.api.auth import caller, open_publish, reads_only
 from irq_server.api.blueprint import Blueprint, json_response
-from irq_server.api.timefmt import iso
 from irq_server.api.health import disk_reasons, summary
+from irq_server.api.state import state
+from irq_server.api.timefmt import iso
 from irq_server.api.ui import SECURITY_HEADERS
 from irq_server.errors import InvalidInput, NotFound, StoreUnavailable
 from irq_server.registry import IRQ_SERVER, server_url_problem
@@ -215,7 +223,7 @@ class RegistryHealthSchema(Schema):
 
 # ---- helpers ------------------------------------------------------------------------------
 def _store() -> RegistryStore:
-    return current_app.extensions["irq_registry"]
+    return state().registry
 
 
 def _partition(name: str) -> str:

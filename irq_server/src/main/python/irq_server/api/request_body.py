@@ -6,7 +6,7 @@
   and the connection is not read from again, so the server lets it go. Under the gevent
   worker a waiting body holds a greenlet, not a thread; the deadline bounds how long.
 
-A request's headers are bounded by gunicorn (its keepalive setting: see irq_server.server).
+A request's headers are bounded by gunicorn (its keepalive setting: see irq_server.service.server).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from flask import current_app, request
 from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, RequestTimeout
 
-from irq_server.cooperative import gevent_patched
+from irq_server.service.cooperative import gevent_patched
 
 BODY_TIMEOUT = 10.0  # seconds a request body may take to arrive
 

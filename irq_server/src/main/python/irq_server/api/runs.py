@@ -25,14 +25,21 @@ from marshmallow import Schema, fields, validate
 
 from irq_server.api.auth import caller, needs_caller, no_token
 from irq_server.api.blueprint import Blueprint, json_response
-from irq_server.api.history import IrqWindowSchema, SpanSchema, irq_rows, row_rates, span
+from irq_server.api.history import (
+    IrqWindowSchema,
+    SpanSchema,
+    irq_rows,
+    row_rates,
+    span,
+)
 from irq_server.api.openapi import BEARER
+from irq_server.api.state import state
 from irq_server.api.timefmt import Instant, iso
+from irq_server.auth.users import UserStore
 from irq_server.errors import Conflict, NotFound
 from irq_server.history.window import Windows
 from irq_server.runs.stats import threshold_percent
 from irq_server.runs.store import Run, RunStore
-from irq_server.users import UserStore
 
 tracker = Blueprint("tracker", __name__, url_prefix="/api/v1",
                     description="Users' runs: a command's CPU usage and interrupts (tracker)")
@@ -141,7 +148,7 @@ class RunInterruptsSchema(SpanSchema):
 
 # ---- the one implementation ---------------------------------------------------------------
 def _runs() -> RunStore:
-    return current_app.extensions["irq_runs"]
+    return state().runs
 
 
 def _owner() -> str:
@@ -165,9 +172,9 @@ def run_json(run: Run) -> dict:
 
 
 def login(args: dict) -> dict:
-    users: UserStore = current_app.extensions["irq_users"]
+    users: UserStore = state().users
     user = users.authenticate(args["username"], args["password"], request.remote_addr)
-    token, expires = current_app.extensions["irq_jwt"].issue(user)
+    token, expires = state().jwt.issue(user)
     audit.info("user %s logged in (scope %s)", user.name, user.scope)
     return {"token": token, "token_type": "Bearer", "scope": user.scope,
             "expires_at": iso(expires)}
@@ -194,11 +201,11 @@ def add_usage(run_id: int, cpu_usage: float, ts: float | None) -> dict:
 
 def interrupts(run_id: int, limit: int) -> dict:
     run = _runs().get(_checked_id(run_id), _owner())
-    here = current_app.extensions["irq_host"].hostname()
+    here = state().host.hostname()
     if run.host is None or run.host != here:
         raise Conflict(f"run {run.id} measured host {run.host or '(not given)'}; this server "
                        f"keeps the interrupts of {here or 'an unnamed host'} only")
-    windows: Windows = current_app.extensions["irq_windows"]
+    windows: Windows = state().windows
     window = windows.between(run.start_time, run.end_time or windows.clock())
     rows = irq_rows(window)
     per_cpu = window.counts[rows].sum(axis=0).tolist() if rows else [0] * len(window.cpus)

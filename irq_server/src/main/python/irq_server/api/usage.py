@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.history import WindowQuery, window_of
+from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.api.window_cache import cached_window
 from irq_server.errors import NotFound, StoreUnavailable
@@ -129,7 +129,7 @@ class CurrentSchema(Schema):
 
 
 def _windows() -> Windows:
-    return current_app.extensions["irq_windows"]
+    return state().windows
 
 
 def _window_of(args: dict) -> Window | None:
@@ -260,7 +260,7 @@ def storage_average(args):
 def current():
     """Usage now: CPU over the last sampling interval (never by sleeping in the request),
     memory and filesystems read now (CPU is null while the history cannot be read)."""
-    host = current_app.extensions["irq_host"]
+    host = state().host
     windows = _windows()
     try:
         last = windows.last_interval()

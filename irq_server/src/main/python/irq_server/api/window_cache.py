@@ -14,7 +14,9 @@ from __future__ import annotations
 import functools
 import threading
 
-from flask import Response, current_app, request
+from flask import Response, request
+
+from irq_server.api.state import state
 
 MAX_ENTRIES = 256  # distinct window requests kept per sampling interval
 
@@ -38,7 +40,7 @@ class WindowCache:
 
 def _stored_only_stamp():
     """The newest stored sample's time when this request will be answered from the store."""
-    windows = current_app.extensions["irq_windows"]
+    windows = state().windows
     try:
         if float(request.args.get("period_seconds", windows.interval)) < windows.interval:
             return None  # measured from live reads
@@ -59,7 +61,7 @@ def cached_answer(version=None):
                 return view(*args, **kwargs)
             if version is not None:
                 stamp = (stamp, version())
-            cache: WindowCache = current_app.extensions["irq_window_cache"]
+            cache: WindowCache = state().window_cache
             key = (request.path, request.query_string)
             hit = cache.get(stamp, key)
             if hit is not None:

@@ -12,7 +12,7 @@ its cost does not depend on its length. A snapshot another one is based on is ke
 one goes.
 
 One writer (the sampler) and many readers (API workers) share the file through
-sqlite_db.Database: WAL keeps readers from blocking the writer, each thread gets its own
+db.Database: WAL keeps readers from blocking the writer, each thread gets its own
 connection, errors become domain errors (StoreCorrupt, DiskFull: 503 for the windows), and
 the WAL is kept to a few MB. A corrupt file is moved aside by the writer (`check()` at its
 start, or whenever a write finds it) for a fresh one; readers notice the new file and drop
@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from irq_server.db import Database, translated
 from irq_server.history import codec
 from irq_server.history.layout import remap
 from irq_server.history.tiers import DEFAULT_TIERS, Tier, ladder, level
-from irq_server.sqlite_db import Database, translated
 from irq_server.types import Snapshot
 
 SCHEMA = """

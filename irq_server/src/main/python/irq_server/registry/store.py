@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from irq_server.db import BUSY_PATIENCE, Database, columns, statements
 from irq_server.errors import NotFound, StoreBusy
 from irq_server.registry.patterns import compile_pattern
-from irq_server.sqlite_db import BUSY_PATIENCE, Database, columns, statements
 
 FILENAME = "registry.sqlite3"
 DEFAULT_TTL = 10.0

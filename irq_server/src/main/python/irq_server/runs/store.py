@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from irq_server.db import Database
 from irq_server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from irq_server.runs.stats import time_above
-from irq_server.sqlite_db import Database
 
 FILENAME = "runs.sqlite3"
 FUTURE_SLACK = 60.0  # seconds a client's clock may run ahead of ours
@@ -29,7 +29,7 @@ CREATE INDEX IF NOT EXISTS runs_by_owner ON runs (owner, start_time DESC, id DES
 CREATE TABLE IF NOT EXISTS usage (
     run_id INTEGER NOT NULL REFERENCES runs (id), ts REAL NOT NULL, cpu_usage REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS usage_by_run ON usage (run_id, ts);
-""",)  # version 1: the first schema (sqlite_db: user_version)
+""",)  # version 1: the first schema (db: user_version)
 
 
 @dataclass(frozen=True)

@@ -22,35 +22,32 @@ import logging
 import os
 import resource
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import threading
 import warnings
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
-from irq_server import datadir, simhost
+from irq_server import datadir
 from irq_server.api import create_app
+from irq_server.auth.jwt_tokens import JwtIssuer
+from irq_server.auth.tokens import TokenStore
+from irq_server.auth.users import UserStore
 from irq_server.config import Settings
 from irq_server.errors import DataDirInUse, InvalidInput, StoreUnavailable
-from irq_server.history.sampler import Sampler
-from irq_server.history.store import HistoryStore
-from irq_server.jwt_tokens import JwtIssuer
-from irq_server.publisher import Publisher, advertised_url, token_from_env
+from irq_server.registry.publisher import advertised_url
 from irq_server.registry.store import RegistryStore
 from irq_server.runs.store import RunStore
-from irq_server.supervisor import Helper, Supervisor
-from irq_server.tokens import TokenStore
-from irq_server.users import UserStore
+from irq_server.service.helpers import prepare_simulation
+from irq_server.service.supervisor import Helper, Supervisor
 
 log = logging.getLogger(__name__)
 HEADER_TIMEOUT = 5  # seconds a request's headers (and an idle kept-alive connection) may take
 WORKER_CONNECTIONS = 4096  # connections a gevent worker holds (worker.PER_SOURCE per source)
-WORKER_CLASSES = {"gevent": "irq_server.worker.Worker", "gthread": "gthread"}
+WORKER_CLASSES = {"gevent": "irq_server.service.worker.Worker", "gthread": "gthread"}
 
 
 class GunicornApp(BaseApplication):
@@ -111,7 +108,7 @@ def _connections_per_worker(workers: int) -> int:
 
 class _Arbiter(Arbiter):
     """gunicorn's arbiter, letting the supervisor read its helpers' exit status before
-    gunicorn's waitpid(-1) takes it (see irq_server.supervisor)."""
+    gunicorn's waitpid(-1) takes it (see irq_server.service.supervisor)."""
 
     supervisor: Supervisor | None = None
 
@@ -119,77 +116,6 @@ class _Arbiter(Arbiter):
         if self.supervisor is not None:
             self.supervisor.reap()
         super().reap_workers()
-
-
-def prepare_simulation(settings: Settings) -> str:
-    """Create (or reuse, when the size matches) the simulated tree; return its root."""
-    root = Path(settings.data_dir) / "simhost"
-    spec = simhost.SimSpec.parse(settings.simulate, settings.seed)
-    if simhost.is_complete(root, spec):
-        log.info("reusing simulated host %s in %s", settings.simulate, root)
-    else:
-        log.info("building simulated host %s (seed %d) in %s", settings.simulate,
-                 settings.seed, root)
-        shutil.rmtree(root, ignore_errors=True)  # another size, or cut short by a crash
-        simhost.create(root, spec)
-    return str(root)
-
-
-def run_simulator(root: str, interval: float) -> int:
-    """Advance the simulated host at `root` every `interval` seconds until SIGTERM/SIGINT or
-    until the parent process goes away."""
-    stop = _stop_on_signals()
-    host = simhost.SimHost(root)
-    parent = os.getppid()
-    log.info("simulator advancing %s every %ss", root, interval)
-    failing = None
-    while not stop.wait(interval) and os.getppid() == parent:
-        try:
-            host.advance(interval)
-        except OSError as exc:  # its tree's disk is full, say: said once, tried again
-            if exc.strerror != failing:
-                log.error("the simulated host cannot advance (%s); retrying every step",
-                          exc.strerror)
-            failing = exc.strerror
-            continue
-        if failing is not None:
-            log.warning("the simulated host advances again")
-            failing = None
-    return 0
-
-
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
-
-
-def run_sampler(root: str, data_dir: str, interval: float, tiers) -> int:
-    """Sample `root` into <data_dir>/history.sqlite3 until SIGTERM/SIGINT (finishing the
-    sample in flight) or until the parent process goes away."""
-    datadir.claim(data_dir, "sampler")  # exactly one sampler per store
-    stop = _stop_on_signals()
-    parent = os.getppid()
-    threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
-    sampler = Sampler(simhost.host_fs(root), HistoryStore(data_dir, tiers=tiers))
-    sampler.run(interval, stop)
-    return 0
-
-
-def _watch_parent(parent: int, stop: threading.Event) -> None:
-    while not stop.wait(1.0):
-        if os.getppid() != parent:
-            stop.set()
-
-
-def run_publisher(registry: str, partition: str, uid: str, uri: str) -> int:
-    """Keep `uid` published in `registry` until SIGTERM/SIGINT or the parent goes away; then
-    retract it."""
-    stop = _stop_on_signals()
-    threading.Thread(target=_watch_parent, args=(os.getppid(), stop), daemon=True).start()
-    Publisher(registry, partition, uid, uri, token=token_from_env()).run(stop)
-    return 0
 
 
 def serve(settings: Settings) -> int:

@@ -30,10 +30,10 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from irq_server.cooperative import off_loop
+from irq_server.auth.tokens import SCOPES
+from irq_server.db import Database, columns
 from irq_server.errors import AuthError, InvalidInput, NotFound, TooManyAttempts
-from irq_server.sqlite_db import Database, columns
-from irq_server.tokens import SCOPES
+from irq_server.service.cooperative import off_loop
 
 FILENAME = "users.sqlite3"
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")

@@ -1,6 +1,6 @@
 """Code that runs in a gunicorn worker and must not stop the worker's other requests.
 
-Under the default gevent worker (see irq_server.server) every request of a worker shares one
+Under the default gevent worker (see irq_server.service.server) every request of a worker shares one
 thread: a greenlet runs until it waits for I/O. Pure-Python waits (sockets, time.sleep) are
 patched to let the others run; a wait or a long computation inside C code is not. Such calls
 go through `off_loop`, which runs them in gevent's thread pool (C code that releases the GIL,

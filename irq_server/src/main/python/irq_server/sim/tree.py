@@ -4,12 +4,10 @@ The tree lives on disk so that every process (API workers, the simulator loop, t
 one host. `simhost.json` at the root holds the static description (devices, rates, managed
 flags); counters live in the tree's /proc/interrupts. `advance(seconds)` delivers each IRQ's
 interrupts to the first online CPU of its current smp_affinity (x86 effective-affinity
-behaviour). `SimKernelFS` applies the kernel's write rules to affinity files: managed IRQs
-refuse with EIO, masks with no online CPU with EINVAL, effective_affinity follows the mask.
+behaviour). Its kernel's rules for affinity writes live in `kernel.py`.
 """
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
@@ -20,14 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from irq_server.errors import HostUnavailable, InvalidInput, InvalidMask
-from irq_server.procfs import (HostFS, format_cpu_list, format_mask, parse_cpu_list, parse_mask,
-                               parse_stat)
+from irq_server.errors import InvalidInput
+from irq_server.procfs import (
+    format_cpu_list,
+    format_mask,
+    parse_cpu_list,
+    parse_mask,
+    parse_stat,
+)
 from irq_server.procfs.hostfs import STATVFS_FILE
 from irq_server.procfs.interrupts import parse_interrupts
+from irq_server.sim.kernel import MARKER, SimKernelFS
 from irq_server.types import CPU_FIELDS
 
-MARKER = "simhost.json"
 COMPLETE = ".complete"  # written once the whole tree is there
 _WRAP = 1 << 32  # the kernel's per-CPU counters are unsigned int
 
@@ -302,70 +305,6 @@ class SimHost:
             used = min(int(size * start + per_second * uptime), size)
             disks[mount] = [size, used, int((size - used) * 0.95)]  # 5% reserved for root
         self.fs.write_atomic(STATVFS_FILE, json.dumps(disks))
-
-
-class SimKernelFS(HostFS):
-    """HostFS over a simulated tree, with the kernel's rules for affinity writes."""
-
-    def __init__(self, root: str | os.PathLike):
-        super().__init__(root)
-        meta = json.loads((self.root / MARKER).read_text())
-        self._managed = {i["irq"] for i in meta["irqs"] if i["managed"]}
-        self._ncpus = meta["spec"]["cpus"]
-
-    def write_atomic(self, rel: str, text: str) -> None:
-        """Replace a file whole (readers never see a half-written one)."""
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
-
-    def write_text(self, rel: str, text: str) -> None:
-        parts = rel.split("/")
-        if len(parts) == 4 and parts[:2] == ["proc", "irq"] and parts[3] in (
-                "smp_affinity", "smp_affinity_list"):
-            self._kernel_affinity_write(int(parts[2]), parts[3], text)
-        else:
-            super().write_text(rel, text)
-
-    def _kernel_affinity_write(self, irq: int, name: str, text: str) -> None:
-        path = f"proc/irq/{irq}/{name}"
-        if not self.exists(path):
-            raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(self.path(path)))
-        if irq in self._managed:
-            raise OSError(errno.EIO, "Input/output error")
-        try:
-            cpus = (parse_mask if name == "smp_affinity" else parse_cpu_list)(text)
-        except InvalidMask:
-            raise OSError(errno.EINVAL, "Invalid argument") from None
-        if any(c >= self._ncpus for c in cpus):
-            raise OSError(errno.EOVERFLOW, "Value too large for defined data type")
-        online = parse_cpu_list(self.read_text("sys/devices/system/cpu/online"))
-        if not cpus & online:
-            raise OSError(errno.EINVAL, "Invalid argument")
-        self.write_affinity_files(irq, cpus)
-
-    def write_affinity_files(self, irq: int, cpus: frozenset[int]) -> None:
-        """What the kernel shows after a successful write; effective = first online CPU."""
-        online = parse_cpu_list(self.read_text("sys/devices/system/cpu/online"))
-        effective = {min(cpus & online or online)}
-        base = f"proc/irq/{irq}"
-        try:
-            self.write_atomic(f"{base}/smp_affinity", format_mask(cpus, self._ncpus) + "\n")
-            self.write_atomic(f"{base}/smp_affinity_list", format_cpu_list(cpus) + "\n")
-            self.write_atomic(f"{base}/effective_affinity",
-                              format_mask(effective, self._ncpus) + "\n")
-            self.write_atomic(f"{base}/effective_affinity_list",
-                              format_cpu_list(effective) + "\n")
-        except OSError as exc:  # the tree's own disk, not the simulated kernel, said no
-            raise HostUnavailable(f"the simulated host's tree cannot be written "
-                                  f"({exc.strerror}): is its data dir full?") from exc
-
-
-def host_fs(root: str | os.PathLike) -> HostFS:
-    """The host tree at `root`: a SimKernelFS when it holds a simulated host, else HostFS."""
-    return SimKernelFS(root) if (Path(root) / MARKER).exists() else HostFS(root)
 
 
 # ---- the simulated machine's devices ---------------------------------------------------------

@@ -1,5 +1,5 @@
 """The gunicorn worker irq-server runs by default: gevent's (a greenlet per connection, so
-slow clients cannot starve the others: see irq_server.server), with two additions:
+slow clients cannot starve the others: see irq_server.service.server), with two additions:
 
 - One source address (an IPv6 /64) holds at most PER_SOURCE of a worker's connections; more
   are answered 503 at once and closed. A worker holds `worker_connections`
@@ -18,7 +18,7 @@ import time
 
 from gunicorn.workers.ggevent import GeventWorker
 
-from irq_server.users import source_of
+from irq_server.auth.users import source_of
 
 PER_SOURCE = 256  # connections one source may hold in one worker
 TOO_MANY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"

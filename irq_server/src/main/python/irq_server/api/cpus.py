@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from irq_server.api.blueprint import Blueprint, json_response
-from irq_server.api.schemas import CpuListSchema
+from irq_server.api.schemas.cpus import CpuListSchema
 from irq_server.api.state import state
 
 blp = Blueprint("cpus", __name__, description="CPU topology")

@@ -14,7 +14,7 @@ from flask import current_app
 
 from irq_server import __version__
 from irq_server.api.blueprint import Blueprint, json_response
-from irq_server.api.schemas import HealthSchema
+from irq_server.api.schemas.health import HealthSchema
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.errors import StoreUnavailable

@@ -6,7 +6,7 @@ from flask import g
 
 from irq_server.api.auth import caller
 from irq_server.api.blueprint import Blueprint, json_response, path_number
-from irq_server.api.schemas import (
+from irq_server.api.schemas.irqs import (
     AffinitySchema,
     AffinityWriteSchema,
     IrqListSchema,

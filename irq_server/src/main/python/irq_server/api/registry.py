@@ -23,24 +23,33 @@ to those. A lookup is a read. An irq-server entry's uri must be an http(s) URL w
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import orjson
 from flask import Response, current_app
-from marshmallow import (
-    EXCLUDE,
-    Schema,
-    ValidationError,
-    fields,
-    validate,
-    validates_schema,
-)
+from marshmallow import ValidationError
 
 from irq_server import __version__
 from irq_server.api.auth import caller, open_publish, reads_only
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.health import disk_reasons, summary
+from irq_server.api.schemas.registry import (
+    PARTITION,
+    PARTITION_RE,
+    CountSchema,
+    EntryListSchema,
+    FoundSchema,
+    LookupSchema,
+    PartitionSchema,
+    PublishSchema,
+    RegistryHealthSchema,
+    RegistrySchema,
+    RetractSchema,
+    TargetGroupSchema,
+    TypedLookupQuery,
+    TypedPublishSchema,
+    TypedRetractSchema,
+)
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.api.ui import SECURITY_HEADERS
@@ -54,171 +63,9 @@ typed = Blueprint("registry", __name__, url_prefix="/api/v1",
                   description="The connection registry, typed")
 DUMP_ROWS = 2000  # entries the HTML dump lists (a bounded page, whatever was published)
 OPEN_PUBLISH_PATHS = ("/publish", "/retract", "/retract-partition")  # open with --open-publish
-NAME = validate.Length(min=1, max=256)
-PARTITION_RE = r"^(?!\.\.?$)[^/\x00-\x1f\x7f]*$"  # a path segment
-PARTITION = [NAME, validate.Regexp(PARTITION_RE, error=(
-    "a partition name is a path segment: no '/', no control characters, not '.' or '..'"))]
 PARTITION_PARAM = [{"in": "path", "name": "partition", "description": "partition name",
                     "schema": {"type": "string", "minLength": 1, "maxLength": 256,
                                "pattern": PARTITION_RE}}]
-
-
-# ---- schemas ------------------------------------------------------------------------------
-class OldBody(Schema):
-    """A body of the published API: keys it does not know (newer clients add "capacity")
-    are ignored, as the old service ignored them."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-
-class ConnectionSchema(OldBody):
-    uid = fields.String(required=True, validate=NAME)
-    uri = fields.String(required=True, validate=validate.Length(min=1, max=2048),
-                        metadata={"description": "where it is; for data_type irq-server an "
-                                                 "http(s) base URL with a host"})
-    connection_type = fields.Integer(required=True, strict=True,
-                                     validate=validate.Range(min=-2**31, max=2**31 - 1))
-    data_type = fields.String(required=True, validate=NAME)
-
-    @validates_schema
-    def server_uri(self, data, **kwargs):
-        if data.get("data_type") == IRQ_SERVER and "uri" in data:
-            problem = server_url_problem(data["uri"])
-            if problem:
-                raise ValidationError(problem, field_name="uri")
-
-
-class KnownNested(fields.Nested):
-    """A Nested field that remembers the items it has already accepted. Registry clients
-    re-publish the same entries every few seconds, and checking 250 of them through
-    marshmallow took ~7 ms of a worker (the lookups it serves meanwhile wait: their p99). An
-    item seen before, with the same keys, values and value types, is answered from memory;
-    a new or a bad one goes through the schema, so every rule stays the schema's."""
-
-    MEMORY = 20_000  # items remembered per process (each at most a few KB)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._known: dict[tuple, dict] = {}
-
-    def _deserialize(self, value, attr, data, partial=None, **kwargs):
-        try:
-            key = tuple(sorted((k, type(v), v) for k, v in value.items()))
-            found = self._known.get(key)
-        except (AttributeError, TypeError):  # not a flat dict: the schema says why
-            return super()._deserialize(value, attr, data, partial=partial, **kwargs)
-        if found is None:
-            found = super()._deserialize(value, attr, data, partial=partial, **kwargs)
-            if len(self._known) >= self.MEMORY:
-                self._known.clear()
-            self._known[key] = found
-        return dict(found)
-
-
-class PublishSchema(OldBody):
-    partition = fields.String(required=True, validate=PARTITION)
-    connections = fields.List(KnownNested(ConnectionSchema), required=True,
-                              validate=validate.Length(min=1, max=1000))
-
-
-class LookupSchema(OldBody):
-    uid_regex = fields.String(required=True, validate=validate.Length(max=1024),
-                              metadata={"description": "RE2 pattern, matched anywhere in uid"})
-    data_type = fields.String(required=True, validate=NAME)
-
-
-class RetractedSchema(OldBody):
-    connection_id = fields.String(required=True, validate=NAME)
-    data_type = fields.String(validate=NAME)
-
-
-class RetractSchema(OldBody):
-    partition = fields.String(required=True, validate=PARTITION)
-    connections = fields.List(fields.Nested(RetractedSchema), required=True,
-                              validate=validate.Length(min=1, max=1000))
-
-
-class PartitionSchema(OldBody):
-    partition = fields.String(required=True, validate=PARTITION)
-
-
-class FoundSchema(Schema):
-    """An entry as the old lookup answers it: exactly these four keys, in this order."""
-
-    uid = fields.String()
-    uri = fields.String()
-    connection_type = fields.Integer()
-    data_type = fields.String()
-
-
-class EntrySchema(FoundSchema):
-    published = fields.String(metadata={"description": "last publication (ISO 8601 UTC)"})
-    expires = fields.String(metadata={"description": "when it stops being returned"})
-    authenticated = fields.Boolean(metadata={
-        "description": "its last publication showed a write token (false: anyone who can "
-                       "reach an --open-publish registry could have placed it)"})
-
-
-class EntryListSchema(Schema):
-    partition = fields.String()
-    entries = fields.List(fields.Nested(EntrySchema))
-
-
-class TypedLookupQuery(Schema):
-    uid_regex = fields.String(load_default="", validate=validate.Length(max=1024),
-                              metadata={"description": "RE2 pattern, matched anywhere in uid "
-                                                       "(default: every uid)"})
-    data_type = fields.String(validate=NAME, metadata={"description": "default: any"})
-
-
-class TypedPublishSchema(Schema):
-    connections = fields.List(KnownNested(ConnectionSchema), required=True,
-                              validate=validate.Length(min=1, max=1000))
-
-
-class TypedRetractSchema(Schema):
-    uids = fields.List(fields.String(validate=NAME), required=True,
-                       validate=validate.Length(min=1, max=1000))
-
-
-class CountSchema(Schema):
-    partition = fields.String()
-    count = fields.Integer(metadata={"description": "entries published or retracted"})
-
-
-class PartitionSummarySchema(Schema):
-    partition = fields.String()
-    entries = fields.Integer(metadata={"description": "entries not purged yet"})
-    live = fields.Integer(metadata={"description": "entries within the TTL"})
-
-
-class CounterSchema(Schema):
-    calls = fields.Integer()
-    average_seconds = fields.Float()
-
-
-class RegistrySchema(Schema):
-    ttl_seconds = fields.Float()
-    partitions = fields.List(fields.Nested(PartitionSummarySchema))
-    publish = fields.Nested(CounterSchema)
-    lookup = fields.Nested(CounterSchema)
-
-
-class TargetGroupSchema(Schema):
-    targets = fields.List(fields.String(), metadata={"description": "host:port"})
-    labels = fields.Dict(keys=fields.String(), values=fields.String(),
-                         metadata={"description": "partition, uid, __scheme__"})
-
-
-class RegistryHealthSchema(Schema):
-    status = fields.String(metadata={"enum": ["ok", "degraded"]})
-    reason = fields.String(allow_none=True, metadata={
-        "description": "the first cause while degraded: disk full, registry unreadable"})
-    reasons = fields.List(fields.String(), metadata={"description": "why it is degraded"})
-    version = fields.String()
-    role = fields.String(metadata={"enum": ["registry"]})
-    ttl_seconds = fields.Float()
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -323,14 +170,14 @@ def dump():
     parts: dict[str, list[Entry]] = {}
     for entry in store.entries(DUMP_ROWS):
         parts.setdefault(entry.partition, []).append(entry)
-    out = ["<h1>Connection registry</h1>", f"<p>TTL {store.ttl:g} s; now {_when(now)}</p>"]
+    out = ["<h1>Connection registry</h1>", f"<p>TTL {store.ttl:g} s; now {iso(now)}</p>"]
     if not parts:
         out.append("<h2>Partitions</h2><p>None</p>")
     for name, entries in parts.items():
         out.append(f"<h2>{_html(name)}</h2><table><tr><th>uid</th><th>uri</th>"
                    "<th>data_type</th><th>connection_type</th><th>published</th></tr>")
         for e in entries:
-            cells = (e.uid, e.uri, e.data_type, str(e.connection_type), _when(e.published))
+            cells = (e.uid, e.uri, e.data_type, str(e.connection_type), iso(e.published))
             wrap = ("<s>", "</s>") if not e.live(now, store.ttl) else ("", "")
             out.append("<tr>" + "".join(f"<td>{wrap[0]}{_html(c)}{wrap[1]}</td>"
                                         for c in cells) + "</tr>")
@@ -361,10 +208,6 @@ def _html(text: str) -> str:
 def _page(body: str) -> Response:
     """An HTML page of the registry, with the web view's hardening headers (it has no script)."""
     return Response(body, mimetype="text/html", headers=SECURITY_HEADERS)
-
-
-def _when(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _stats_html(store: RegistryStore) -> str:

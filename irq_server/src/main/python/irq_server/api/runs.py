@@ -19,22 +19,32 @@ follow irq_server.runs.stats.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Callable
 
 from flask import current_app, request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema
 
 from irq_server.api.auth import caller, needs_caller, no_token
 from irq_server.api.blueprint import Blueprint, json_response
-from irq_server.api.history import (
-    IrqWindowSchema,
-    SpanSchema,
-    irq_rows,
-    row_rates,
-    span,
-)
+from irq_server.api.builders import irq_rates, irq_rows, span
 from irq_server.api.openapi import BEARER
+from irq_server.api.schemas.runs import (
+    InterruptsQuery,
+    LoginSchema,
+    OldUsageSchema,
+    RunCreateSchema,
+    RunInterruptsSchema,
+    RunListQuery,
+    RunListSchema,
+    RunSchema,
+    StopSchema,
+    TokenSchema,
+    UsageAnswerSchema,
+    UsageSchema,
+)
 from irq_server.api.state import state
-from irq_server.api.timefmt import Instant, iso
+from irq_server.api.timefmt import iso
 from irq_server.auth.users import UserStore
 from irq_server.errors import Conflict, NotFound
 from irq_server.history.window import Windows
@@ -50,100 +60,6 @@ SECURED = [{BEARER: []}]
 MAX_ID = 2 ** 63 - 1  # SQLite's largest integer
 RUN_PARAM = [{"in": "path", "name": "run_id", "description": "run id",
               "schema": {"type": "integer", "minimum": 0}}]
-
-
-# ---- schemas ------------------------------------------------------------------------------
-class LoginSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=256))
-    password = fields.String(required=True, validate=validate.Length(max=4096))
-
-
-class TokenSchema(Schema):
-    token = fields.String(metadata={"description": "JWT (HS256): send as 'Authorization: "
-                                                   "Bearer <token>'"})
-    token_type = fields.String(metadata={"description": "always 'Bearer'"})
-    scope = fields.String(metadata={"enum": ["read", "write"]})
-    expires_at = fields.String(metadata={"description": "ISO 8601 UTC"})
-
-
-class RunCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(allow_none=True, load_default=None,
-                                validate=validate.Length(max=4000))
-    threshold = fields.Float(load_default=50.0, validate=validate.Range(min=0, max=100),
-                             metadata={"description": "CPU percent (default 50); a value "
-                                       "strictly between 0 and 1 is a fraction: 0.5 means 50"})
-    host = fields.String(allow_none=True, load_default=None,
-                         validate=validate.Length(min=1, max=253),
-                         metadata={"description": "hostname the run measures; the run's "
-                                   "interrupts are served when it is this server's host"})
-    start_time = Instant(metadata={"description": "when the run started (default now)"})
-
-
-class RunSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    description = fields.String(allow_none=True)
-    threshold = fields.Float(metadata={"description": "CPU percent"})
-    host = fields.String(allow_none=True)
-    active = fields.Boolean()
-    start_time = fields.String(metadata={"description": "ISO 8601 UTC"})
-    end_time = fields.String(allow_none=True, metadata={"description": "null while active"})
-    duration = fields.Float(metadata={"description": "seconds: end - start (now - start while "
-                                                     "active)"})
-    time_above_threshold = fields.Float(metadata={
-        "description": "seconds with usage above the threshold: each sample holds until the "
-                       "next one (the newest until the end, once stopped)"})
-    samples = fields.Integer(metadata={"description": "usage samples recorded"})
-
-
-class RunListQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-
-
-class RunListSchema(Schema):
-    runs = fields.List(fields.Nested(RunSchema), metadata={"description": "newest first"})
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer(metadata={"description": "the caller's runs in all"})
-
-
-class UsageSchema(Schema):
-    cpu_usage = fields.Float(required=True, validate=validate.Range(min=0, max=100),
-                             metadata={"description": "CPU percent, whole machine"})
-    timestamp = Instant(metadata={"description": "when it was measured (default now)"})
-
-
-class OldUsageSchema(Schema):
-    usage = fields.Float(required=True, validate=validate.Range(min=0, max=100),
-                         metadata={"description": "CPU percent, whole machine; stamped now"})
-
-
-class UsageAnswerSchema(Schema):
-    id = fields.Integer()
-    above_threshold = fields.Boolean(metadata={"description": "this sample is above it"})
-    time_above_threshold = fields.Float()
-
-
-class StopSchema(Schema):
-    end_time = Instant(metadata={"description": "when the run ended (default now)"})
-
-
-class InterruptsQuery(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100_000),
-                           metadata={"description": "busiest IRQs listed (default 20)"})
-
-
-class RunInterruptsSchema(SpanSchema):
-    id = fields.Integer()
-    host = fields.String()
-    cpus = fields.List(fields.Integer())
-    num_interrupts_per_cpu = fields.List(fields.Integer())
-    num_interrupts_all_cpus = fields.Integer()
-    num_irqs = fields.Integer(metadata={"description": "IRQs that fired during the run"})
-    irqs = fields.List(fields.Nested(IrqWindowSchema),
-                       metadata={"description": "the busiest first, at most `limit`"})
 
 
 # ---- the one implementation ---------------------------------------------------------------
@@ -208,156 +124,109 @@ def interrupts(run_id: int, limit: int) -> dict:
     windows: Windows = state().windows
     window = windows.between(run.start_time, run.end_time or windows.clock())
     rows = irq_rows(window)
-    per_cpu = window.counts[rows].sum(axis=0).tolist() if rows else [0] * len(window.cpus)
-    fired = sorted((r for r in row_rates(window, rows) if r[2] > 0), key=lambda r: -r[2])
+    counts = window.counts[rows].sum(axis=0).tolist()
+    fired = sorted((r for r in irq_rates(window, rows) if r["num_interrupts"] > 0),
+                   key=lambda r: -r["num_interrupts"])
     return {"id": run.id, "host": here, **span(window), "cpus": list(window.cpus),
-            "num_interrupts_per_cpu": per_cpu, "num_interrupts_all_cpus": sum(per_cpu),
-            "num_irqs": len(fired), "irqs": [
-                {"irq_num": key, "num_interrupts_per_cpu": counts, "num_interrupts": total,
-                 "rate_per_second": rate} for key, counts, total, rate in fired[:limit]]}
+            "num_interrupts_per_cpu": counts, "num_interrupts_all_cpus": sum(counts),
+            "num_irqs": len(fired), "irqs": fired[:limit]}
 
 
-# ---- ours (and the tracker's published API) -----------------------------------------------
-@tracker.route("/auth", methods=["POST"])
-@no_token
-@tracker.arguments(LoginSchema)
-@tracker.response(200, TokenSchema)
-@tracker.alt_response(401, response="UNAUTHORIZED")
-@tracker.alt_response(429, response="TOO_MANY_REQUESTS")
-@tracker.doc(security=[])
-def auth(args):
-    """Log in: a JWT for a user made with 'irq-server user add' (same 401 for a wrong password
-    and an unknown user; 429 with Retry-After after repeated failures)."""
-    return json_response(login(args))
+def get(args: dict, run_id: int) -> dict:
+    return run_json(_runs().get(_checked_id(run_id), _owner()))
 
 
-@tracker.route("/test", methods=["POST"])
-@needs_caller
-@tracker.arguments(RunCreateSchema)
-@tracker.response(200, RunSchema)
-@tracker.doc(security=SECURED)
-def create_run(args):
-    """Start a run owned by the caller."""
-    return json_response(create(args))
+def stop(args: dict, run_id: int) -> dict:
+    return run_json(_runs().stop(_checked_id(run_id), _owner(), args.get("end_time")))
 
 
-@tracker.route("/test", methods=["GET"])
-@needs_caller
-@tracker.arguments(RunListQuery, location="query")
-@tracker.response(200, RunListSchema)
-@tracker.doc(security=SECURED)
-def list_runs(args):
-    """The caller's runs, newest first, a page at a time."""
-    return json_response(listing(args))
+# ---- both dialects, from one table --------------------------------------------------------
+@dataclass(frozen=True)
+class Dialect:
+    """How one dialect spells an operation."""
+
+    path: str
+    doc: str  # the operation's summary in /openapi.json (first line) and description
+    body: type[Schema] | None = None  # the JSON body it reads
+    status: int = 200
+    handler: Callable[..., dict] | None = None  # when its body differs: (args, **path)
 
 
-@tracker.route("/test/<int:run_id>", methods=["GET"], parameters=RUN_PARAM)
-@needs_caller
-@tracker.response(200, RunSchema)
-@tracker.doc(security=SECURED)
-def get_run(run_id):
-    """A run's stats (403: another user's run)."""
-    return json_response(run_json(_runs().get(_checked_id(run_id), _owner())))
+@dataclass(frozen=True)
+class Operation:
+    name: str  # the view's name; the older dialect's is old_<name>
+    method: str
+    answer: type[Schema]
+    handler: Callable[..., dict]  # (args, **path) -> the answer's dict
+    ours: Dialect
+    old: Dialect
+    query: type[Schema] | None = None
+    login: bool = False  # needs no token (and may answer 401/429)
 
 
-@tracker.route("/test/<int:run_id>/usage", methods=["POST"], parameters=RUN_PARAM)
-@needs_caller
-@tracker.arguments(UsageSchema)
-@tracker.response(200, UsageAnswerSchema)
-@tracker.doc(security=SECURED)
-def post_usage(args, run_id):
-    """Record a CPU usage sample (409 once the run is stopped)."""
-    return json_response(add_usage(run_id, args["cpu_usage"], args.get("timestamp")))
+OPERATIONS = (
+    Operation("auth", "POST", TokenSchema, lambda args: login(args), login=True,
+              ours=Dialect("/auth", "Log in: a JWT for a user made with 'irq-server user add' "
+                           "(same 401 for a wrong password and an unknown user; 429 with "
+                           "Retry-After after repeated failures).", body=LoginSchema),
+              old=Dialect("/auth", "POST /api/v1/auth, for the older client.",
+                          body=LoginSchema)),
+    Operation("create_run", "POST", RunSchema, lambda args: create(args),
+              ours=Dialect("/test", "Start a run owned by the caller.", body=RunCreateSchema),
+              old=Dialect("/testrun", "POST /api/v1/test, answered 201.", body=RunCreateSchema,
+                          status=201)),
+    Operation("list_runs", "GET", RunListSchema, lambda args: listing(args), query=RunListQuery,
+              ours=Dialect("/test", "The caller's runs, newest first, a page at a time."),
+              old=Dialect("/testrun", "GET /api/v1/test.")),
+    Operation("get_run", "GET", RunSchema, get,
+              ours=Dialect("/test/<int:run_id>", "A run's stats (403: another user's run)."),
+              old=Dialect("/testrun/<int:run_id>", "GET /api/v1/test/<id>.")),
+    Operation("post_usage", "POST", UsageAnswerSchema,
+              lambda args, run_id: add_usage(run_id, args["cpu_usage"], args.get("timestamp")),
+              ours=Dialect("/test/<int:run_id>/usage", "Record a CPU usage sample (409 once "
+                           "the run is stopped).", body=UsageSchema),
+              old=Dialect("/testrun/<int:run_id>/usage", '{"usage": percent}, stamped with '
+                          "the server's time; answered 201.", body=OldUsageSchema, status=201,
+                          handler=lambda args, run_id: add_usage(run_id, args["usage"], None))),
+    Operation("stop_run", "POST", RunSchema, stop,
+              ours=Dialect("/test/<int:run_id>/stop", "Stop a run at `end_time` (default "
+                           "now); 409 when it is already stopped.", body=StopSchema),
+              old=Dialect("/testrun/<int:run_id>/stop", "Stop now (no body).")),
+    Operation("run_interrupts", "GET", RunInterruptsSchema,
+              lambda args, run_id: interrupts(run_id, args["limit"]), query=InterruptsQuery,
+              ours=Dialect("/test/<int:run_id>/interrupts", "Interrupts per CPU and per IRQ "
+                           "during the run, from this server's history (409 when the run "
+                           "measured another host)."),
+              old=Dialect("/testrun/<int:run_id>/interrupts",
+                          "GET /api/v1/test/<id>/interrupts.")),
+)
 
 
-@tracker.route("/test/<int:run_id>/stop", methods=["POST"], parameters=RUN_PARAM)
-@needs_caller
-@tracker.arguments(StopSchema, required=False)
-@tracker.response(200, RunSchema)
-@tracker.doc(security=SECURED)
-def stop_run(args, run_id):
-    """Stop a run at `end_time` (default now); 409 when it is already stopped."""
-    run = _runs().stop(_checked_id(run_id), _owner(), (args or {}).get("end_time"))
-    return json_response(run_json(run))
+def _register(blp: Blueprint, operation: Operation, dialect: Dialect, name: str) -> None:
+    handler = dialect.handler or operation.handler
+
+    def view(*parsed, **path):
+        args = parsed[0] if parsed else None
+        return json_response(handler(args or {}, **path), status=dialect.status)
+
+    view.__name__, view.__doc__ = name, dialect.doc
+    if operation.login:
+        view = blp.doc(security=[])(view)
+        view = blp.alt_response(429, response="TOO_MANY_REQUESTS")(view)
+        view = blp.alt_response(401, response="UNAUTHORIZED")(view)
+    else:
+        view = blp.doc(security=SECURED)(view)
+    view = blp.response(dialect.status, operation.answer)(view)
+    if operation.query is not None:
+        view = blp.arguments(operation.query, location="query")(view)
+    if dialect.body is not None:  # a body is optional where every field of it is
+        required = any(f.required for f in dialect.body().fields.values())
+        view = blp.arguments(dialect.body, required=required)(view)
+    view = (no_token if operation.login else needs_caller)(view)
+    blp.route(dialect.path, methods=[operation.method], endpoint=name,
+              parameters=RUN_PARAM if "<int:run_id>" in dialect.path else None)(view)
 
 
-@tracker.route("/test/<int:run_id>/interrupts", methods=["GET"], parameters=RUN_PARAM)
-@needs_caller
-@tracker.arguments(InterruptsQuery, location="query")
-@tracker.response(200, RunInterruptsSchema)
-@tracker.doc(security=SECURED)
-def run_interrupts(args, run_id):
-    """Interrupts per CPU and per IRQ during the run, from this server's history (409 when
-    the run measured another host)."""
-    return json_response(interrupts(run_id, args["limit"]))
-
-
-# ---- the older dialect --------------------------------------------------------------------
-@testrun.route("/auth", methods=["POST"])
-@no_token
-@testrun.arguments(LoginSchema)
-@testrun.response(200, TokenSchema)
-@testrun.alt_response(401, response="UNAUTHORIZED")
-@testrun.alt_response(429, response="TOO_MANY_REQUESTS")
-@testrun.doc(security=[])
-def old_auth(args):
-    """POST /api/v1/auth, for the older client."""
-    return json_response(login(args))
-
-
-@testrun.route("/testrun", methods=["POST"])
-@needs_caller
-@testrun.arguments(RunCreateSchema)
-@testrun.response(201, RunSchema)
-@testrun.doc(security=SECURED)
-def old_create_run(args):
-    """POST /api/v1/test, answered 201."""
-    return json_response(create(args), status=201)
-
-
-@testrun.route("/testrun", methods=["GET"])
-@needs_caller
-@testrun.arguments(RunListQuery, location="query")
-@testrun.response(200, RunListSchema)
-@testrun.doc(security=SECURED)
-def old_list_runs(args):
-    """GET /api/v1/test."""
-    return json_response(listing(args))
-
-
-@testrun.route("/testrun/<int:run_id>", methods=["GET"], parameters=RUN_PARAM)
-@needs_caller
-@testrun.response(200, RunSchema)
-@testrun.doc(security=SECURED)
-def old_get_run(run_id):
-    """GET /api/v1/test/<id>."""
-    return json_response(run_json(_runs().get(_checked_id(run_id), _owner())))
-
-
-@testrun.route("/testrun/<int:run_id>/usage", methods=["POST"], parameters=RUN_PARAM)
-@needs_caller
-@testrun.arguments(OldUsageSchema)
-@testrun.response(201, UsageAnswerSchema)
-@testrun.doc(security=SECURED)
-def old_post_usage(args, run_id):
-    """{"usage": percent}, stamped with the server's time; answered 201."""
-    return json_response(add_usage(run_id, args["usage"], None), status=201)
-
-
-@testrun.route("/testrun/<int:run_id>/stop", methods=["POST"], parameters=RUN_PARAM)
-@needs_caller
-@testrun.response(200, RunSchema)
-@testrun.doc(security=SECURED)
-def old_stop_run(run_id):
-    """Stop now (no body)."""
-    return json_response(run_json(_runs().stop(_checked_id(run_id), _owner())))
-
-
-@testrun.route("/testrun/<int:run_id>/interrupts", methods=["GET"], parameters=RUN_PARAM)
-@needs_caller
-@testrun.arguments(InterruptsQuery, location="query")
-@testrun.response(200, RunInterruptsSchema)
-@testrun.doc(security=SECURED)
-def old_run_interrupts(args, run_id):
-    """GET /api/v1/test/<id>/interrupts."""
-    return json_response(interrupts(run_id, args["limit"]))
+for _operation in OPERATIONS:
+    _register(tracker, _operation, _operation.ours, _operation.name)
+    _register(testrun, _operation, _operation.old, f"old_{_operation.name}")

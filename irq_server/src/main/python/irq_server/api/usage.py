@@ -9,10 +9,23 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from marshmallow import Schema, fields, validate
-
 from irq_server.api.blueprint import Blueprint, json_response
-from irq_server.api.history import WindowQuery, window_of
+from irq_server.api.builders import bounds, window_of
+from irq_server.api.schemas.usage import (
+    ROOT,
+    CpuAverageSchema,
+    CpuPointSchema,
+    CpuQuery,
+    CurrentSchema,
+    MemoryAverageSchema,
+    MemoryPointSchema,
+    MountQuery,
+    SeriesQuery,
+    StorageAverageSchema,
+    StoragePointSchema,
+    StorageQuery,
+    UsageQuery,
+)
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.api.window_cache import cached_window
@@ -24,7 +37,6 @@ from irq_server.types import Window
 blp = Blueprint("usage", __name__, description="Host usage over time: CPU, memory, storage "
                                                "(the Performance-API routes)")
 WEEK = 7 * 86400.0
-ROOT = "/"
 SERIES_HEADERS = {
     "X-Step-Seconds": {"description": "window length / points: the spacing asked of points",
                        "schema": {"type": "number"}},
@@ -33,99 +45,6 @@ SERIES_HEADERS = {
     "X-Window-End": {"description": "end of the window (ISO 8601 UTC)",
                      "schema": {"type": "string"}},
 }
-
-
-class UsageQuery(WindowQuery):
-    """A window as for /interrupts, but `period_seconds` defaults to a week (604800)."""
-
-
-class SeriesQuery(UsageQuery):
-    points = fields.Integer(load_default=500, validate=validate.Range(min=1, max=10000),
-                            metadata={"description": "at most this many points (default 500), "
-                                                     "evenly spread over the window"})
-
-
-class CpuQuery(SeriesQuery):
-    per_cpu = fields.Boolean(load_default=False,
-                             metadata={"description": "also each CPU's usage"})
-
-
-class MountQuery(UsageQuery):
-    mount = fields.String(load_default=ROOT, validate=validate.Length(min=1, max=4096),
-                          metadata={"description": "mount point (default /)"})
-
-
-class StorageQuery(SeriesQuery, MountQuery):
-    all = fields.Boolean(load_default=False,
-                         metadata={"description": "every filesystem, keyed by mount point"})
-
-
-class CpuPointSchema(Schema):
-    usage = fields.Float(metadata={"description": "percent busy: 100 - idle - iowait"})
-    taken_at = fields.String(metadata={"description": "end of the interval (ISO 8601 UTC)"})
-    user = fields.Float(metadata={"description": "percent of the interval, as top's us"})
-    nice = fields.Float()
-    system = fields.Float()
-    idle = fields.Float()
-    iowait = fields.Float()
-    irq = fields.Float()
-    softirq = fields.Float()
-    steal = fields.Float()
-    guest = fields.Float(metadata={"description": "already inside user (as in /proc/stat)"})
-    guest_nice = fields.Float(metadata={"description": "already inside nice"})
-    per_cpu = fields.List(fields.Dict(), metadata={"description": "with per_cpu=1: "
-                                                                  "{cpu, usage, user, ...}"})
-
-
-class MemoryPointSchema(Schema):
-    used_space = fields.Integer(metadata={"description": "bytes: total - available (free(1))"})
-    free_space = fields.Integer(metadata={"description": "bytes: MemAvailable"})
-    taken_at = fields.String()
-    total = fields.Integer()
-    buffers = fields.Integer()
-    cached = fields.Integer()
-    swap_used = fields.Integer()
-
-
-class StoragePointSchema(Schema):
-    used_space = fields.Integer(metadata={"description": "bytes used, as df counts"})
-    free_space = fields.Integer(metadata={"description": "bytes available, as df counts"})
-    taken_at = fields.String()
-    size = fields.Integer()
-
-
-class CpuAverageSchema(Schema):
-    cpu_avg_usage = fields.Float(allow_none=True)
-    start = fields.String(allow_none=True)
-    end = fields.String(allow_none=True)
-
-
-class MemoryAverageSchema(Schema):
-    memory_avg_used_space = fields.Integer(allow_none=True)
-    memory_avg_free_space = fields.Integer(allow_none=True)
-    start = fields.String(allow_none=True)
-    end = fields.String(allow_none=True)
-
-
-class StorageAverageSchema(Schema):
-    disk_avg_used_space = fields.Integer(allow_none=True)
-    disk_avg_free_space = fields.Integer(allow_none=True)
-    mount = fields.String()
-    start = fields.String(allow_none=True)
-    end = fields.String(allow_none=True)
-
-
-class CurrentSchema(Schema):
-    cpu_usage = fields.Float(allow_none=True, metadata={
-        "description": "percent over the last sampling interval (null without history)"})
-    used_mem = fields.Integer(allow_none=True)
-    free_mem = fields.Integer(allow_none=True)
-    used_disk = fields.Integer(allow_none=True, metadata={"description": "root filesystem"})
-    free_disk = fields.Integer(allow_none=True)
-    taken_at = fields.String()
-    cpu = fields.Dict(allow_none=True, metadata={"description": "the CPU breakdown"})
-    memory = fields.Dict(allow_none=True, metadata={"description": "MemTotal, ... in bytes"})
-    filesystems = fields.Dict(metadata={"description": "mount point -> size, used, available"})
 
 
 def _windows() -> Windows:
@@ -181,7 +100,7 @@ def cpu_average(args):
     """Average CPU usage over the window (not over all time): {cpu_avg_usage}."""
     window = _window_of(args)
     shares = window_cpu(window) if window is not None else None
-    return json_response({"cpu_avg_usage": shares["usage"] if shares else None, **_span(window)})
+    return json_response({"cpu_avg_usage": shares["usage"] if shares else None, **bounds(window)})
 
 
 @blp.route("/memory")
@@ -212,7 +131,7 @@ def memory_average(args):
     m = window_memory(window) if window is not None else None
     return json_response({"memory_avg_used_space": m["used"] if m else None,
                           "memory_avg_free_space": m["available"] if m else None,
-                          **_span(window)})
+                          **bounds(window)})
 
 
 @blp.route("/storage")
@@ -252,7 +171,7 @@ def storage_average(args):
     space = spaces.get(args["mount"])
     return json_response({"disk_avg_used_space": space["used"] if space else None,
                           "disk_avg_free_space": space["available"] if space else None,
-                          "mount": args["mount"], **_span(window)})
+                          "mount": args["mount"], **bounds(window)})
 
 
 @blp.route("/current")
@@ -290,9 +209,3 @@ def _known_mount(mount: str, known: dict) -> None:
     if known and mount not in known:
         raise NotFound(f"no tracked filesystem is mounted at {mount!r} (tracked: "
                        f"{', '.join(sorted(known))})", field="mount")
-
-
-def _span(window: Window | None) -> dict:
-    return {"start": iso(window.start) if window else None,
-            "end": iso(window.end) if window else None}
-

@@ -1,8 +1,4 @@
-"""Marshmallow schemas: request validation and the OpenAPI description of every answer.
-
-Responses are built as plain dicts (the /irqs matrix is too big to dump field by field) and
-serialised with orjson; these schemas document them in /openapi.json.
-"""
+"""GET /irqs, /irqs/<irq>, GET and PUT /irqs/<irq>/cpu_affinity."""
 from __future__ import annotations
 
 import re
@@ -34,41 +30,6 @@ class AffinityWriteSchema(Schema):
         if ("cpu_affinity_mask" in data) == ("cpu_affinity_list" in data):
             raise ValidationError("give exactly one of cpu_affinity_mask or cpu_affinity_list",
                                   field_name="cpu_affinity_mask")
-
-
-class SamplerSchema(Schema):
-    last_sample = fields.DateTime(allow_none=True, metadata={"description": "ISO 8601 UTC"})
-    interval_seconds = fields.Float()
-    stale = fields.Boolean(metadata={"description": "no sample for over 3 intervals (+1 s)"})
-    age_seconds = fields.Float(allow_none=True,
-                               metadata={"description": "seconds since the newest sample"})
-
-
-class HealthSchema(Schema):
-    status = fields.String(metadata={"enum": ["ok", "degraded"]})
-    reason = fields.String(allow_none=True, metadata={
-        "description": "the first cause while degraded: disk full, history unreadable, no "
-                       "sample yet, sampler stale (null when ok)"})
-    reasons = fields.List(fields.String(), metadata={"description": "why it is degraded"})
-    version = fields.String()
-    root = fields.String()
-    simulated = fields.Boolean()
-    sampler = fields.Nested(SamplerSchema)
-
-
-class CpuSchema(Schema):
-    cpu = fields.Integer()
-    online = fields.Boolean()
-    node = fields.Integer(allow_none=True)
-    package = fields.Integer(allow_none=True)
-    core = fields.Integer(allow_none=True)
-    cache_cpus = fields.List(fields.Integer())
-    isolated = fields.Boolean()
-    nohz_full = fields.Boolean()
-
-
-class CpuListSchema(Schema):
-    cpus = fields.List(fields.Nested(CpuSchema))
 
 
 class IrqSchema(Schema):

@@ -5,7 +5,7 @@
 # host tree mounted at /host and --root /host (see docker-compose.yml).
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY requirements-build.txt build.py ./
+COPY requirements-build.txt build.py project_build.py ./
 COPY irq_server irq_server
 COPY irq_client irq_client
 COPY irqbalance irqbalance

@@ -15,7 +15,7 @@ INSTALLED := $(VENV)/.installed
 # what the wheels are made of: they are built and installed again only when one changed
 SOURCES := $(shell find irq_server irq_client irqbalance -path '*/src/main/*' -type f \
              -not -name '*.pyc' -not -path '*/__pycache__/*') \
-           build.py irq_server/build.py irq_client/build.py irqbalance/build.py
+           build.py project_build.py irq_server/build.py irq_client/build.py irqbalance/build.py
 
 .PHONY: run test demo dist install dist-check bench clean
 
@@ -64,7 +64,7 @@ dist-check: dist  ## the wheels install into a fresh venv and their commands run
 	build/dist-check/bin/irq-balance --version && build/dist-check/bin/irq-balance --help > /dev/null
 	@echo "dist-check: the three wheels install into a fresh venv and their commands run"
 
-bench: install
+bench: install $(DEV_STAMP)
 	$(PY) -m pip install -q -r benchmarks/requirements.txt
 	$(PY) benchmarks/parse.py
 	$(PY) benchmarks/api.py

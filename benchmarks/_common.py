@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -14,7 +12,8 @@ from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[1]
 SERVER_SRC = TOP / "irq_server" / "src" / "main" / "python"
-sys.path.insert(0, str(SERVER_SRC))
+sys.path[:0] = [str(SERVER_SRC), str(TOP / "testsupport")]
+from live_server import debian_tool, free_port  # noqa: E402,F401  (shared with the tests)
 
 
 def median_ms(fn, repeat: int) -> float:
@@ -25,12 +24,6 @@ def median_ms(fn, repeat: int) -> float:
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return round(statistics.median(times), 3)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url: str, timeout: float = 60) -> None:
@@ -44,20 +37,6 @@ def wait_http(url: str, timeout: float = 60) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout}s")
-
-
-def ensure_debian_package(binary: str, package: str) -> str:
-    """Path of `binary`, installing Debian's `package` first when it is missing."""
-    found = shutil.which(binary) or (f"/usr/bin/{binary}" if Path(f"/usr/bin/{binary}").exists()
-                                     else None)
-    if found:
-        return found
-    print(f"installing {package} ...", file=sys.stderr, flush=True)
-    subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
-                   check=True, stdout=subprocess.DEVNULL,
-                   env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
-    return shutil.which(binary) or f"/usr/bin/{binary}"
 
 
 def ensure_python_packages(*modules: str) -> None:

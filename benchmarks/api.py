@@ -25,7 +25,7 @@ from statistics import median
 
 from _common import (
     SERVER_SRC,
-    ensure_debian_package,
+    debian_tool,
     free_port,
     samples_between,
     stop_group,
@@ -71,7 +71,7 @@ def main() -> int:
     parser.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent")
     args = parser.parse_args()
     seconds, worker_class = args.seconds, args.worker_class
-    binary = ensure_debian_package("wrk", "wrk")
+    binary = debian_tool("wrk", "wrk")
     work = Path(tempfile.mkdtemp(prefix="irq-api-bench-"))
     env = {**os.environ, "PYTHONPATH": f"{SERVER_SRC}:{work}"}
     port, hello_port = free_port(), free_port()

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import SERVER_SRC, ensure_debian_package, free_port, median_ms, wait_http
+from _common import SERVER_SRC, debian_tool, free_port, median_ms, wait_http
 from irq_server.procfs import interrupts as interrupts_module  # noqa: E402
 from irq_server.procfs import parse_interrupts  # noqa: E402
 
@@ -110,7 +110,7 @@ def main() -> int:
             server.terminate()
             server.wait(15)
 
-    exporter = ensure_debian_package("prometheus-node-exporter", "prometheus-node-exporter")
+    exporter = debian_tool("prometheus-node-exporter", "prometheus-node-exporter")
     port = free_port()
     exporter_cmd = [exporter, "--collector.disable-defaults", "--collector.interrupts",
                     f"--path.procfs={work / 'host' / 'proc'}",

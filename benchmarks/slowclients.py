@@ -27,10 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import SERVER_SRC, TOP, free_port, samples_between, stop_group, wait_http
-
-sys.path.insert(0, str(TOP / "irq_server" / "src" / "integrationtest" / "python"))
-from slow_clients import SlowClients, probe  # noqa: E402  (shared with the slow-client test)
+from _common import SERVER_SRC, free_port, samples_between, stop_group, wait_http
+from slow_clients import (  # testsupport/, shared with the slow-client test
+    SlowClients,
+    probe,
+)
 
 HEADERS, BODIES, EVERY = 256, 16, 3.0
 SOURCES = tuple(f"127.0.0.{k}" for k in range(2, 18))  # 16 hosts

@@ -50,7 +50,7 @@ def test_dockerfile_builds_all_three_wheels_as_make_dist_does():
     assert re.search(r"^pybuilder==\S+", (TOP / "requirements-build.txt").read_text(), re.M)
     for project in ("irq_server", "irq_client", "irqbalance"):
         assert f"COPY {project} {project}" in text
-    assert "COPY requirements-build.txt build.py ./" in text
+    assert "COPY requirements-build.txt build.py project_build.py ./" in text
     assert "RUN pip install --no-cache-dir -r requirements-build.txt" in text
     assert "RUN python build.py" in text
     assert "pip install --no-cache-dir /tmp/wheels/*.whl" in text

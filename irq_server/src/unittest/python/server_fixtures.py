@@ -23,15 +23,15 @@ class Clock:
         return self.now
 
 
-def run_sampled(sim, store, clock, seconds, oracle):
-    """Sample `sim` into `store` once a simulated second for `seconds`, recording in `oracle`
-    each raw snapshot by time (what the tests check windows against)."""
+def run_sampled(sim, store, clock, seconds, oracle, step=1.0):
+    """Sample `sim` into `store` every `step` simulated seconds, `seconds` times, recording in
+    `oracle` each raw snapshot by time (what the tests check windows against)."""
     sampler = Sampler(sim.fs, store, clock)
     for _ in range(seconds):
         oracle[clock.now] = read_snapshot(sim.fs, clock.now)
         sampler.sample_once()
-        sim.advance(1)
-        clock.now += 1
+        sim.advance(step)
+        clock.now += step
 MACHINES = sorted(p.name for p in FIXTURES.iterdir() if (p / "proc" / "interrupts").exists())
 
 
@@ -104,3 +104,10 @@ def damage(path, offset_pages=1, pages=3):
     with open(path, "r+b") as f:
         f.seek(page * offset_pages)
         f.write(b"\xa5" * page * pages)
+
+
+def write_file(root, rel, text):
+    """Write `text` at `rel` under a test's tree, making its directories."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)

@@ -134,6 +134,7 @@ def test_one_irq_and_its_affinity(make_client, sim, prefix):
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 @pytest.mark.parametrize("body,as_json", [({"cpu_affinity_list": "2-3"}, True),
+                                          ({"cpu_affinity_list": [2, 3]}, True),  # GET's shape
                                           ({"cpu_affinity_mask": "0c"}, True),
                                           ({"cpu_affinity_list": "2-3"}, False),
                                           ({"cpu_affinity_mask": "00000000,0000000c"}, False)])
@@ -188,6 +189,18 @@ def test_plain_tree_is_validated_by_the_server_before_writing(make_client, tmp_p
 
 
 # ---- errors -------------------------------------------------------------------------------
+@pytest.mark.parametrize("cpus", [[2, "3"], [2, -1], [True], [2.0], 7, {"cpu": 2}])
+def test_a_cpu_list_that_is_not_cpu_numbers_is_refused_naming_the_field(make_client, sim, cpus):
+    client, token, _ = make_client(sim.root)
+    irq = nic(sim).irq
+    before = (sim.root / f"proc/irq/{irq}/smp_affinity").read_text()
+    answer = client.put(f"/irqs/{irq}/cpu_affinity", json={"cpu_affinity_list": cpus},
+                        headers=bearer(token))
+    assert_problem(answer, 422, field="cpu_affinity_list")
+    assert "[0, 1, 2, 3, 8]" in answer.get_json()["detail"]
+    assert (sim.root / f"proc/irq/{irq}/smp_affinity").read_text() == before
+
+
 def test_400_bad_irq_path_and_bad_json(make_client, sim):
     client, token, _ = make_client(sim.root)
     assert_problem(client.get("/irqs/abc"), 400, field="irq")

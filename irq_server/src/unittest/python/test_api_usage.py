@@ -8,7 +8,8 @@ from irq_server.api import create_app
 from irq_server.history.snapshot import HOST, STAT_KEYS, fs_key
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import Tier
-from irq_server.history.usage import cpu_percentages
+from irq_server.history.usage import cpu_percentages, window_filesystems
+from irq_server.types import Window
 from server_fixtures import Clock, run_sampled
 
 from irq_server import sim as simhost
@@ -65,6 +66,19 @@ def test_averages_are_exact_over_windows_in_every_tier(usage, seconds):
     used = np.mean([level(s, fs_key("used", "/data")) for s in inside]) * 1024
     assert disk["disk_avg_used_space"] == pytest.approx(used, rel=1e-6)
     assert disk["mount"] == "/data"
+
+
+@pytest.mark.parametrize("kib, seconds", [(264212084, 1.0007), (24684084, 0.9991),
+                                          (264212084, 10.37), (1 << 30, 1.37)])
+def test_a_constant_level_averages_to_itself_to_the_byte(kib, seconds):
+    """The integral of a level grows by rint(level x seconds) KiB.s a sample (as unwrap
+    integrates it); over one late sample the average is still the level: df's size exactly."""
+    keys = tuple(fs_key(f, "/") for f in ("size", "used", "available"))
+    start, end = T0, T0 + seconds
+    window = Window(start=start, end=end, cpus=(0,), keys=keys,
+                    counts=np.zeros((3, 1), dtype=np.uint64),
+                    levels={key: int(np.rint(kib * (end - start))) for key in keys})
+    assert set(window_filesystems(window)["/"].values()) == {kib * 1024}
 
 
 @pytest.mark.parametrize("prefix", ["", "/api/v1"])

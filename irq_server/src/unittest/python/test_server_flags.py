@@ -38,3 +38,13 @@ def test_tls_needs_both_files_and_a_port_must_be_one(tmp_path, capsys):
     assert "both --certfile and --keyfile" in capsys.readouterr().err
     assert cli.main(["--bind", "127.0.0.1:99999", "--data-dir", str(tmp_path / "d")]) == 2
     assert "PORT 0-65535" in capsys.readouterr().err
+
+
+def test_help_names_every_command_and_where_the_serve_flags_are(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    usage = out.split("\n\n")[0]
+    for command in ("serve", "registry", "publish", "token", "user", "sampler", "simulate"):
+        assert command in usage, command
+    assert "irq-server serve --help" in out

@@ -35,6 +35,9 @@ EPILOG = """examples:
   irq-server sampler --root / --data-dir /var/lib/irq-server   (history only, no HTTP)
   irq-server registry --bind 0.0.0.0:5100 --data-dir /var/lib/irq-registry
   irq-server --publish-to http://registry:5100 --partition rack1   (be found through it)
+
+Without a command, irq-server serves: its flags (--bind, --data-dir, --simulate, ...) are
+listed by 'irq-server serve --help'; each command has its own --help.
 """
 
 
@@ -44,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         "affinity.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"irq-server {__version__}")
     sub = parser.add_subparsers(dest="command",
-                                metavar="{serve,registry,token,user,sampler,simulate}")
+                                metavar="{serve,registry,publish,token,user,sampler,simulate}")
     serve = sub.add_parser("serve", help="run the server (the default command)",
                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_serve_flags(serve)

@@ -24,7 +24,7 @@ from irq_server.api.schemas.windows import (
 )
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
-from irq_server.api.window_cache import cached_window
+from irq_server.api.window_cache import window_route
 from irq_server.errors import NotFound
 from irq_server.history.snapshot import SOFTIRQ_PREFIX
 from irq_server.history.tiers import format_tiers
@@ -32,12 +32,11 @@ from irq_server.history.window import Windows
 from irq_server.procfs import format_cpu_list
 
 blp = Blueprint("interrupts", __name__, description="Interrupt counts over time windows")
+CPU_PARAM = [{"in": "path", "name": "cpu", "description": "CPU id",
+              "schema": {"type": "integer", "minimum": 0}}]
 
 
-@blp.route("/interrupts")
-@cached_window
-@blp.arguments(WindowQuery, location="query")
-@blp.response(200, WindowSchema)
+@window_route(blp, "/interrupts", WindowQuery, WindowSchema)
 def interrupts(args):
     """Interrupts per CPU over a window (all numbered IRQs)."""
     window = window_of(args)
@@ -51,12 +50,7 @@ def interrupts(args):
         "cpus": list(window.cpus), **span(window)})
 
 
-@blp.route("/interrupts/cpu/<cpu>", parameters=[{
-    "in": "path", "name": "cpu", "description": "CPU id", "schema": {"type": "integer",
-                                                                     "minimum": 0}}])
-@cached_window
-@blp.arguments(WindowQuery, location="query")
-@blp.response(200, CpuWindowSchema)
+@window_route(blp, "/interrupts/cpu/<cpu>", WindowQuery, CpuWindowSchema, parameters=CPU_PARAM)
 def interrupts_cpu(args, cpu):
     """Interrupts of one CPU over a window."""
     window = window_of(args)
@@ -72,10 +66,7 @@ def interrupts_cpu(args, cpu):
         "num_interrupts_all_cpus": total, "num_cpus": len(window.cpus), **span(window)})
 
 
-@blp.route("/interrupts/irqs")
-@cached_window
-@blp.arguments(IrqWindowQuery, location="query")
-@blp.response(200, IrqWindowListSchema)
+@window_route(blp, "/interrupts/irqs", IrqWindowQuery, IrqWindowListSchema)
 def interrupts_irqs(args):
     """Per-IRQ per-CPU counts and rates over a window: what a balancer needs (`top`: only
     the busiest, for a view of a large host)."""
@@ -89,10 +80,7 @@ def interrupts_irqs(args):
                           "irqs": irq_rates(window, rows)})
 
 
-@blp.route("/softirqs")
-@cached_window
-@blp.arguments(WindowQuery, location="query")
-@blp.response(200, SoftirqWindowListSchema)
+@window_route(blp, "/softirqs", WindowQuery, SoftirqWindowListSchema)
 def softirqs(args):
     """Per-softirq per-CPU counts and rates over a window (/proc/softirqs, as sampled)."""
     window = window_of(args)

@@ -28,7 +28,7 @@ from irq_server.api.schemas.usage import (
 )
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
-from irq_server.api.window_cache import cached_window
+from irq_server.api.window_cache import window_route
 from irq_server.errors import NotFound, StoreUnavailable
 from irq_server.history.usage import window_cpu, window_filesystems, window_memory
 from irq_server.history.window import Windows
@@ -77,10 +77,8 @@ def _answer(body, headers: dict):
     return response
 
 
-@blp.route("/cpu")
-@cached_window
-@blp.arguments(CpuQuery, location="query")
-@blp.response(200, CpuPointSchema(many=True), headers=SERIES_HEADERS)
+@window_route(blp, "/cpu", CpuQuery, CpuPointSchema(many=True),
+              headers=SERIES_HEADERS)
 def cpu(args):
     """CPU usage over time: [{usage, taken_at, user, system, iowait, ...}] (top's %Cpu)."""
     windows, headers = _series(args)
@@ -92,10 +90,7 @@ def cpu(args):
     return _answer(points, headers)
 
 
-@blp.route("/cpu_average")
-@cached_window
-@blp.arguments(UsageQuery, location="query")
-@blp.response(200, CpuAverageSchema)
+@window_route(blp, "/cpu_average", UsageQuery, CpuAverageSchema)
 def cpu_average(args):
     """Average CPU usage over the window (not over all time): {cpu_avg_usage}."""
     window = _window_of(args)
@@ -103,10 +98,8 @@ def cpu_average(args):
     return json_response({"cpu_avg_usage": shares["usage"] if shares else None, **bounds(window)})
 
 
-@blp.route("/memory")
-@cached_window
-@blp.arguments(SeriesQuery, location="query")
-@blp.response(200, MemoryPointSchema(many=True), headers=SERIES_HEADERS)
+@window_route(blp, "/memory", SeriesQuery, MemoryPointSchema(many=True),
+              headers=SERIES_HEADERS)
 def memory(args):
     """Memory over time: [{used_space, free_space, taken_at, total, buffers, cached, ...}]."""
     windows, headers = _series(args)
@@ -121,10 +114,7 @@ def memory(args):
     return _answer(points, headers)
 
 
-@blp.route("/memory_average")
-@cached_window
-@blp.arguments(UsageQuery, location="query")
-@blp.response(200, MemoryAverageSchema)
+@window_route(blp, "/memory_average", UsageQuery, MemoryAverageSchema)
 def memory_average(args):
     """Average used and available memory over the window, bytes."""
     window = _window_of(args)
@@ -134,10 +124,8 @@ def memory_average(args):
                           **bounds(window)})
 
 
-@blp.route("/storage")
-@cached_window
-@blp.arguments(StorageQuery, location="query")
-@blp.response(200, StoragePointSchema(many=True), headers=SERIES_HEADERS)
+@window_route(blp, "/storage", StorageQuery, StoragePointSchema(many=True),
+              headers=SERIES_HEADERS)
 @blp.doc(responses={200: {"content": {"application/json": {"schema": {"oneOf": [
     {"type": "array", "items": {"$ref": "#/components/schemas/StoragePoint"}},
     {"type": "object", "description": "with all=1: mount point -> series",
@@ -159,10 +147,7 @@ def storage(args):
     return _answer(by_mount.get(args["mount"], []), headers)
 
 
-@blp.route("/storage_average")
-@cached_window
-@blp.arguments(MountQuery, location="query")
-@blp.response(200, StorageAverageSchema)
+@window_route(blp, "/storage_average", MountQuery, StorageAverageSchema)
 def storage_average(args):
     """Average used and available space of one filesystem (default /) over the window."""
     window = _window_of(args)

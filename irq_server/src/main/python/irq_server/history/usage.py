@@ -66,7 +66,11 @@ def window_filesystems(window: Window) -> dict[str, dict]:
 
 
 def _averages(window: Window, keys: list[str]) -> dict[str, int] | None:
+    """Bytes, to the KiB the levels are read and integrated in: each step of the integral is
+    rounded to a whole KiB x second, so an average over few steps is off by a fraction of a
+    KiB, and rounding it back to the KiB makes a constant level come back exactly (df's
+    size, MemTotal) for sampling intervals of a second or more."""
     seconds = window.end - window.start
     if seconds <= 0 or not all(key in window.levels for key in keys):
         return None
-    return {key: round(window.levels[key] * 1024 / seconds) for key in keys}
+    return {key: round(window.levels[key] / seconds) * 1024 for key in keys}

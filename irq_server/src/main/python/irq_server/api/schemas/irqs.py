@@ -15,6 +15,31 @@ def _pattern(pattern: str, description: str) -> fields.String:
                          metadata={"pattern": pattern, "description": description})
 
 
+MAX_LISTED_CPUS = 8192  # CPUs a list body may name (the kernel's largest NR_CPUS)
+CPU_NUMBER_MAX = 2 ** 32 - 1
+
+
+class CpuListField(fields.Field):
+    """A CPU list as text ('0-3,8'), or as GET answers it: [0, 1, 2, 3, 8]; loaded as text."""
+
+    HINT = "a CPU list: '0-3,8', or a list of CPU numbers: [0, 1, 2, 3, 8]"
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"description": self.HINT, "anyOf": [
+            {"type": "string", "pattern": LIST_PATTERN},
+            {"type": "array", "maxItems": MAX_LISTED_CPUS,
+             "items": {"type": "integer", "minimum": 0, "maximum": CPU_NUMBER_MAX}}]}, **kwargs)
+        self._text = re.compile(LIST_PATTERN.rstrip("$") + r"\Z")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        if isinstance(value, str) and self._text.match(value):
+            return value
+        if isinstance(value, list) and len(value) <= MAX_LISTED_CPUS and all(
+                type(cpu) is int and 0 <= cpu <= CPU_NUMBER_MAX for cpu in value):
+            return ",".join(map(str, value))
+        raise ValidationError("malformed: expected " + self.HINT)
+
+
 class AffinityWriteSchema(Schema):
     """Body of PUT /irqs/<irq>/cpu_affinity (JSON or form): exactly one of the two fields."""
 
@@ -23,7 +48,7 @@ class AffinityWriteSchema(Schema):
 
     cpu_affinity_mask = _pattern(
         MASK_PATTERN, "hex mask, comma-separated 32-bit words: 'f', '00000000,00000003'")
-    cpu_affinity_list = _pattern(LIST_PATTERN, "CPU list: '0-3,8'")
+    cpu_affinity_list = CpuListField()
 
     @validates_schema
     def exactly_one(self, data, **kwargs):

@@ -1,4 +1,6 @@
-"""Helpers that start the real irq-server (gunicorn) on a free loopback port."""
+"""The test support every subproject's integration tests share (and the benchmarks): the real
+irq-server (gunicorn) on a free loopback port, waiting for conditions, small tmpfs disks to
+fill, Debian tools installed on demand. Each build.py names this folder (TEST_SUPPORT)."""
 import os
 import shutil
 import signal
@@ -11,7 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-SRC = Path(__file__).resolve().parents[2] / "main" / "python"
+TOP = Path(__file__).resolve().parents[1]
+SRC = TOP / "irq_server" / "src" / "main" / "python"  # the server the tests start
 
 
 def free_port():
@@ -134,8 +137,8 @@ def start_server(tmp_path):
 
 
 def debian_tool(binary, package):
-    """Path of `binary`, installing Debian's `package` when it is missing; the test is skipped,
-    saying why, only when it cannot be installed (no apt, no root, no mirror)."""
+    """Path of `binary`, installing Debian's `package` when it is missing (RuntimeError, saying
+    why, when it cannot be: no apt, no root, no mirror)."""
     found = shutil.which(binary) or (f"/usr/bin/{binary}" if Path(f"/usr/bin/{binary}").exists()
                                      else None)
     if found:
@@ -146,7 +149,8 @@ def debian_tool(binary, package):
                      ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]):
             subprocess.run(step, check=True, env=env, capture_output=True, timeout=600)
     except (OSError, subprocess.SubprocessError) as exc:
-        pytest.skip(f"{binary} is missing and Debian's {package} could not be installed: {exc}")
+        raise RuntimeError(f"{binary} is missing and Debian's {package} could not be "
+                           f"installed: {exc}") from exc
     return shutil.which(binary) or f"/usr/bin/{binary}"
 
 

@@ -152,14 +152,22 @@ def print_listing(entries) -> None:
         print(f"{entry.name}\t{entry.scope}\t{created}")
 
 
+def list_or_forget(store, command: str, name: str | None, forget: str, noun: str) -> bool:
+    """`list`, or forget `name` (`forget` is the store's method: revoke, remove); the same for
+    tokens and users. False for any other command."""
+    if command == "list":
+        print_listing(store.list())
+    elif command == forget:
+        getattr(store, forget)(name)
+        print(f"{noun} '{name}' {forget}d", file=sys.stderr)
+    else:
+        return False
+    return True
+
+
 def manage_tokens(args: argparse.Namespace) -> int:
     store = TokenStore(args.data_dir)
-    if args.token_command == "list":
-        print_listing(store.list())
-        return 0
-    if args.token_command == "revoke":
-        store.revoke(args.name)
-        print(f"token '{args.name}' revoked", file=sys.stderr)
+    if list_or_forget(store, args.token_command, getattr(args, "name", None), "revoke", "token"):
         return 0
     taken = {t.name for t in store.list()}
     name = args.name or next(f"{args.scope}-{n}" for n in range(1, len(taken) + 2)
@@ -171,12 +179,7 @@ def manage_tokens(args: argparse.Namespace) -> int:
 
 def manage_users(args: argparse.Namespace) -> int:
     store = UserStore(args.data_dir)
-    if args.user_command == "list":
-        print_listing(store.list())
-        return 0
-    if args.user_command == "remove":
-        store.remove(args.name)
-        print(f"user '{args.name}' removed", file=sys.stderr)
+    if list_or_forget(store, args.user_command, getattr(args, "name", None), "remove", "user"):
         return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

@@ -60,6 +60,12 @@ class Blueprint(_Blueprint):
     }
 
 
+def path_param(name: str, description: str) -> list[dict]:
+    """The OpenAPI description of a path segment that is a non-negative integer."""
+    return [{"in": "path", "name": name, "description": description,
+             "schema": {"type": "integer", "minimum": 0}}]
+
+
 def json_response(body: dict, status: int = 200) -> Response:
     """Serialise with orjson (numpy-aware): the /irqs matrix is hundreds of thousands of ints."""
     return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), status=status,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from irq_server.api.blueprint import Blueprint, json_response
+from irq_server.api.blueprint import Blueprint, json_response, path_param
 from irq_server.api.builders import (
     irq_rates,
     irq_rows,
@@ -32,8 +32,7 @@ from irq_server.history.window import Windows
 from irq_server.procfs import format_cpu_list
 
 blp = Blueprint("interrupts", __name__, description="Interrupt counts over time windows")
-CPU_PARAM = [{"in": "path", "name": "cpu", "description": "CPU id",
-              "schema": {"type": "integer", "minimum": 0}}]
+CPU_PARAM = path_param("cpu", "CPU id")
 
 
 @window_route(blp, "/interrupts", WindowQuery, WindowSchema)

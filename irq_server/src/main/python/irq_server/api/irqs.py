@@ -5,7 +5,7 @@ import numpy as np
 from flask import g
 
 from irq_server.api.auth import caller
-from irq_server.api.blueprint import Blueprint, json_response, path_number
+from irq_server.api.blueprint import Blueprint, json_response, path_number, path_param
 from irq_server.api.schemas.irqs import (
     AffinitySchema,
     AffinityWriteSchema,
@@ -18,8 +18,7 @@ from irq_server.host import Host, cpus_from_request
 from irq_server.types import AffinityState, InterruptRow, IrqSettings
 
 blp = Blueprint("irqs", __name__, description="Interrupts and their CPU affinity")
-IRQ_PARAM = [{"in": "path", "name": "irq", "description": "IRQ number",
-              "schema": {"type": "integer", "minimum": 0}}]
+IRQ_PARAM = path_param("irq", "IRQ number")
 
 
 def _host() -> Host:

@@ -114,11 +114,20 @@ def _authenticated() -> bool:
 
 
 # ---- the published API --------------------------------------------------------------------
-@compat.route("/publish", methods=["POST"])
-@open_publish
-@compat.arguments(PublishSchema, location="json_body", error_status_code=400)
-@compat.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
-@compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
+def old_write(rule: str, body, location: str = "json_body"):
+    """A write route of the old API: a body read as `location` (400 when it is wrong, 415
+    for JSON sent as something else), a write token unless --open-publish, "OK" answered."""
+    def decorate(view):
+        view = compat.response(200, {"type": "string", "example": "OK"},
+                               content_type="text/html")(view)
+        if location == "json_body":
+            view = compat.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")(view)
+        view = compat.arguments(body, location=location, error_status_code=400)(view)
+        return compat.route(rule, methods=["POST"])(open_publish(view))
+    return decorate
+
+
+@old_write("/publish", PublishSchema)
 def publish(args):
     """Publish (or refresh) connections under a partition."""
     _store().publish(args["partition"], args["connections"], _authenticated())
@@ -139,11 +148,7 @@ def getconnection(args, partition):
     return Response(old_shape(found), mimetype="application/json")
 
 
-@compat.route("/retract", methods=["POST"])
-@open_publish
-@compat.arguments(RetractSchema, location="json_body", error_status_code=400)
-@compat.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
-@compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
+@old_write("/retract", RetractSchema)
 def retract(args):
     """Remove connections; any unknown one gives 404 (the others are still removed); a
     partition left empty disappears."""
@@ -151,10 +156,7 @@ def retract(args):
     return _ok()
 
 
-@compat.route("/retract-partition", methods=["POST"])
-@open_publish
-@compat.arguments(PartitionSchema, location="body", error_status_code=400)
-@compat.response(200, {"type": "string", "example": "OK"}, content_type="text/html")
+@old_write("/retract-partition", PartitionSchema, location="body")
 def retract_partition(args):
     """Remove a whole partition (form or JSON body); 404 when unknown."""
     _store().retract_partition(args["partition"])

@@ -26,7 +26,7 @@ from flask import current_app, request
 from marshmallow import Schema
 
 from irq_server.api.auth import caller, needs_caller, no_token
-from irq_server.api.blueprint import Blueprint, json_response
+from irq_server.api.blueprint import Blueprint, json_response, path_param
 from irq_server.api.builders import irq_rates, irq_rows, span
 from irq_server.api.openapi import BEARER
 from irq_server.api.schemas.runs import (
@@ -58,8 +58,7 @@ testrun = Blueprint("testrun", __name__, url_prefix="/v1/api",
 audit = logging.getLogger("irq_server.audit")
 SECURED = [{BEARER: []}]
 MAX_ID = 2 ** 63 - 1  # SQLite's largest integer
-RUN_PARAM = [{"in": "path", "name": "run_id", "description": "run id",
-              "schema": {"type": "integer", "minimum": 0}}]
+RUN_PARAM = path_param("run_id", "run id")
 
 
 # ---- the one implementation ---------------------------------------------------------------

@@ -71,6 +71,11 @@ def _series(args: dict) -> tuple[list[Window], dict]:
     return _windows().series(window.start, window.end, args["points"]), headers
 
 
+def _points(windows: list[Window], measure, point) -> list[dict]:
+    """`point(window, measured)` of each window that `measure` has a value for."""
+    return [point(w, measured) for w in windows if (measured := measure(w)) is not None]
+
+
 def _answer(body, headers: dict):
     response = json_response(body)
     response.headers.update(headers)
@@ -82,12 +87,9 @@ def _answer(body, headers: dict):
 def cpu(args):
     """CPU usage over time: [{usage, taken_at, user, system, iowait, ...}] (top's %Cpu)."""
     windows, headers = _series(args)
-    points = []
-    for w in windows:
-        shares = window_cpu(w, per_cpu=args["per_cpu"])
-        if shares is not None:
-            points.append({"usage": shares.pop("usage"), "taken_at": iso(w.end), **shares})
-    return _answer(points, headers)
+    return _answer(_points(windows, lambda w: window_cpu(w, per_cpu=args["per_cpu"]),
+                           lambda w, shares: {"usage": shares.pop("usage"),
+                                              "taken_at": iso(w.end), **shares}), headers)
 
 
 @window_route(blp, "/cpu_average", UsageQuery, CpuAverageSchema)
@@ -103,15 +105,10 @@ def cpu_average(args):
 def memory(args):
     """Memory over time: [{used_space, free_space, taken_at, total, buffers, cached, ...}]."""
     windows, headers = _series(args)
-    points = []
-    for w in windows:
-        m = window_memory(w)
-        if m is not None:
-            points.append({"used_space": m["used"], "free_space": m["available"],
-                           "taken_at": iso(w.end), "total": m["total"],
-                           "buffers": m["buffers"], "cached": m["cached"],
-                           "swap_used": m["swap_used"]})
-    return _answer(points, headers)
+    return _answer(_points(windows, window_memory, lambda w, m: {
+        "used_space": m["used"], "free_space": m["available"], "taken_at": iso(w.end),
+        "total": m["total"], "buffers": m["buffers"], "cached": m["cached"],
+        "swap_used": m["swap_used"]}), headers)
 
 
 @window_route(blp, "/memory_average", UsageQuery, MemoryAverageSchema)

@@ -54,6 +54,7 @@ demo: install  ## serve a simulated 64-CPU, 2-node, 500-IRQ host on 127.0.0.1:50
 	$(VENV)/bin/irq-server --simulate 64:2:500 --bind $(DEMO_BIND) --data-dir $(DATA)/demo
 
 test: install $(DEV_STAMP)  ## the whole suite, then the client's and the balancer's types
+	$(PY) -m mypy  # mypy.ini: irq_client and irqbalance, --strict
 	$(PY) -m pytest
 
 dist-check: dist  ## the wheels install into a fresh venv and their commands run

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pybuilder.core import Author
+from pybuilder.core import Author, use_plugin
 from pybuilder.errors import BuildFailedException
 
 TOP = Path(__file__).resolve().parent
@@ -21,6 +21,14 @@ TEST_SUPPORT = TOP / "testsupport"  # live_server.py, slow_clients.py
 AUTHORS = [Author("irq-service team", "")]
 LICENSE = "Apache-2.0"
 PYTHON_CLASSIFIER = "Programming Language :: Python :: 3.11"
+
+
+def metadata(package: str, summary: str) -> tuple:
+    """A build.py's (name, version, summary, authors, license, default_task), with the plugins
+    every project uses loaded."""
+    use_plugin("python.core")
+    use_plugin("python.distutils")
+    return package, version_of(package), summary, AUTHORS, LICENSE, "publish"
 
 
 def version_of(package: str) -> str:

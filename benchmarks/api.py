@@ -23,14 +23,7 @@ import time
 from pathlib import Path
 from statistics import median
 
-from _common import (
-    SERVER_SRC,
-    debian_tool,
-    free_port,
-    samples_between,
-    stop_group,
-    wait_http,
-)
+from _common import SERVER_SRC, debian_tool, free_port, samples_between, stop_group, wait_http
 
 WORKERS, THREADS = 2, 4  # threads: gthread only
 ROUNDS = 3  # alternating window / hello-world runs behind window_vs_hello

@@ -28,10 +28,7 @@ import time
 from pathlib import Path
 
 from _common import SERVER_SRC, free_port, samples_between, stop_group, wait_http
-from slow_clients import (  # testsupport/, shared with the slow-client test
-    SlowClients,
-    probe,
-)
+from slow_clients import SlowClients, probe  # testsupport/, shared with the slow-client test
 
 HEADERS, BODIES, EVERY = 256, 16, 3.0
 SOURCES = tuple(f"127.0.0.{k}" for k in range(2, 18))  # 16 hosts

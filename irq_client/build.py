@@ -1,25 +1,24 @@
 """PyBuilder project for irq_client (wheel with the `irq-client` console script)."""
-import re
+import sys
 from pathlib import Path
 
-from pybuilder.core import Author, init, use_plugin
+from pybuilder.core import init, task
 
-use_plugin("python.core")
-use_plugin("python.distutils")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from project_build import metadata, own_tests, wheel  # noqa: E402
 
-name = "irq_client"
-version = re.search(r'__version__ = "([^"]+)"', Path(__file__).with_name("src").joinpath(
-    "main/python/irq_client/__init__.py").read_text()).group(1)
-summary = "Typed Python client and irq-client command for irq-server"
-authors = [Author("irq-service team", "")]
-license = "Apache-2.0"
-default_task = "publish"
+name, version, summary, authors, license, default_task = metadata(
+    "irq_client", "Typed Python client and irq-client command for irq-server")
 
 
 @init
 def set_properties(project):
     project.depends_on("requests", ">=2.31")
     project.depends_on("urllib3", ">=2.0")
-    project.set_property("distutils_console_scripts", ["irq-client = irq_client.cli:main"])
-    project.set_property("distutils_commands", ["bdist_wheel"])
-    project.set_property("distutils_classifiers", ["Programming Language :: Python :: 3.11"])
+    project.include_file("irq_client", "py.typed")  # PEP 561: type checkers read our annotations
+    wheel(project, "irq-client = irq_client.cli:main")
+
+
+@task(description="this project's tests alone: unit, then integration against a real server")
+def run_own_tests(project, logger):
+    own_tests(project, logger, needs=("irq_server",))

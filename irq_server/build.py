@@ -2,18 +2,13 @@
 import sys
 from pathlib import Path
 
-from pybuilder.core import init, task, use_plugin
+from pybuilder.core import init, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from project_build import AUTHORS, LICENSE, own_tests, version_of, wheel  # noqa: E402
+from project_build import metadata, own_tests, wheel  # noqa: E402
 
-use_plugin("python.core")
-use_plugin("python.distutils")
-
-name = "irq_server"
-version = version_of(name)
-summary = "REST server for a Linux host's interrupts and IRQ affinity"
-authors, license, default_task = AUTHORS, LICENSE, "publish"
+name, version, summary, authors, license, default_task = metadata(
+    "irq_server", "REST server for a Linux host's interrupts and IRQ affinity")
 
 RUNTIME = ("flask>=3.1", "flask-smorest>=0.47", "marshmallow>=4.0", "webargs>=8.7",
            "gunicorn>=23", "gevent>=24.10.1", "numpy>=2.0", "orjson>=3.10", "pyjwt>=2.8", "werkzeug>=3.0",

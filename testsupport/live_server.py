@@ -200,3 +200,12 @@ def fill(directory):
         except OSError:
             pass
     return ballast
+
+
+def built_wheel(project):
+    """The wheel of `project` (irq_server, irq_client, irqbalance) that `make install` built
+    into dist/ and installed: what users get."""
+    import zipfile
+    wheels = sorted((TOP / "dist").glob(f"{project}-*.whl"))
+    assert wheels, f"no {project} wheel in {TOP / 'dist'}: `make install` builds them"
+    return zipfile.ZipFile(wheels[-1])

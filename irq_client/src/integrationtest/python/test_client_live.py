@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from irq_client import (BadRequest, Conflict, Forbidden, IrqClient, IrqList, NotFound,
-                        TransportError, Unauthorized)
+                        TransportError, Unauthorized, Window)
 from live_server import SRC, RunningServer, free_port, irq_server_command, wait_for
 
 CLIENT_SRC = Path(__file__).resolve().parents[2] / "main" / "python"
@@ -73,11 +73,11 @@ def test_reads_return_typed_objects(server):
     one = c.irq(listing.irqs[-1].irq)
     assert one.irq == listing.irqs[-1].irq and isinstance(one.total, int)
     assert c.affinity(one.irq).cpu_affinity_list == one.cpu_affinity_list
-    window = c.interrupts(period=1)
+    window = c.interrupts(Window(period=1))
     assert window.num_interrupts_all_cpus > 0 and window.span.end.tzinfo is not None
-    cpu0 = c.interrupts_cpu(0, period=1)
+    cpu0 = c.interrupts_cpu(0, window=1)
     assert cpu0.num_interrupts == window.num_interrupts_per_cpu[0]
-    rates = c.interrupts_irqs(start=time.time() - 1, end=time.time())
+    rates = c.interrupts_irqs(Window(start=time.time() - 1, end=time.time()))
     assert len(rates.irqs) == 200 and all(r.rate_per_second >= 0 for r in rates.irqs)
     assert c.history().samples >= 3
 
@@ -150,3 +150,24 @@ def test_console_commands_like_lsirq_and_irqtop(server):
     assert top.returncode == 0 and top.stdout.count("irq-client top |") == 2
     down = irq_client("--server", f"http://127.0.0.1:{free_port()}", "cpus")
     assert down.returncode == 3 and "cannot reach" in down.stderr
+
+
+def test_https_to_the_plain_http_server_says_it_does_not_speak_tls(server):
+    https = server.url.replace("http://", "https://")
+    done = irq_client("--server", https, "--timeout", "2", "cpus")
+    assert done.returncode == 3
+    assert f"cannot reach irq-server at {https}: the server does not speak TLS" in done.stderr
+    assert "WRONG_VERSION_NUMBER" not in done.stderr
+
+
+def test_json_prints_the_servers_answer_and_unknown_cpus_are_usage_errors(server):
+    import json
+    cpus = irq_client("--server", server.url, "--json", "cpus")
+    assert cpus.returncode == 0 and len(json.loads(cpus.stdout)["cpus"]) == 32
+    irq = nic(IrqClient(server.url).irqs()).irq
+    affinity = irq_client("--server", server.url, "-J", "affinity", "get", str(irq))
+    assert json.loads(affinity.stdout) == IrqClient(server.url).affinity(irq).raw
+    for argv in (["irqs", "-C", "999"], ["interrupts", "--period", "1", "--cpu", "999"]):
+        done = irq_client("--server", server.url, *argv)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == "irq-client: CPU 999 is not on this host (CPUs 0-31)\n"

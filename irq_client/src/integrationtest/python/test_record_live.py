@@ -165,3 +165,27 @@ def test_the_older_dialect_exactly_as_its_shipped_client_speaks_it(server):
     assert body["active"] is False and body["id"] == run_id
     # 1 % is below 2 %; 5 and 7.5 are above, held 0.2 s and until the stop
     assert 0.3 <= body["time_above_threshold"] <= body["duration"] - 0.15
+
+
+def runs_command(server_url, *args):
+    command, env = record_command(server_url)
+    command = command[:command.index("record")] + ["runs", "--server", server_url,
+                                                   "--user", "alice", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_runs_lists_shows_and_stops_the_users_runs(server):
+    active = logged_in(server.url).create_run("left running", host=socket.gethostname())
+    listed = runs_command(server.url)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0].split()[:3] == ["ID", "NAME", "HOST"]
+    assert listed.stdout.splitlines()[1].split()[:2] == [str(active.id), "left"]
+    shown = runs_command(server.url, "show", str(active.id))
+    assert shown.returncode == 0 and "active:      yes" in shown.stdout
+    stopped = runs_command(server.url, "stop", str(active.id))
+    assert stopped.returncode == 0 and stopped.stdout.startswith(f"run {active.id} stopped")
+    assert not logged_in(server.url).run(active.id).active
+    again = runs_command(server.url, "stop", str(active.id))
+    assert again.returncode == 1 and f"run {active.id}:" in again.stderr
+    unknown = runs_command(server.url, "show", "987654")
+    assert unknown.returncode == 1 and "no run 987654 on" in unknown.stderr

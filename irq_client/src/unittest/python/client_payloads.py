@@ -40,7 +40,8 @@ CPUS = {"cpus": [{"cpu": 0, "online": True, "node": 0, "package": 0, "core": 0,
                   "cache_cpus": [0, 1], "isolated": False, "nohz_full": False},
                  {"cpu": 1, "online": True, "node": 0, "package": 0, "core": 1,
                   "cache_cpus": [0, 1], "isolated": True, "nohz_full": True}]}
-HEALTH = {"status": "ok", "version": "0.1.0", "root": "/", "simulated": False,
+HEALTH = {"status": "ok", "reason": None, "reasons": [], "version": "0.1.0", "root": "/",
+          "simulated": False,
           "sampler": {"last_sample": "2026-11-23T08:01:00.000Z", "interval_seconds": 1.0,
                       "stale": False}}
 HISTORY = {"tiers": "1s:1h,10s:1d,1m:1w,10m:90d", "interval_seconds": 1.0, "samples": 3600,

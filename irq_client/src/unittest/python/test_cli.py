@@ -8,9 +8,10 @@ import responses
 from responses import matchers
 
 from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, IRQS,
-                             MEMORY_POINTS, SOFTIRQS, STORAGE_POINTS, URL, WINDOW, WINDOW_IRQS,
-                             problem)
+                             MEMORY_POINTS, SOFTIRQS, SPAN, STORAGE_POINTS, URL, WINDOW,
+                             WINDOW_IRQS, problem)
 from irq_client import cli
+from irq_client.cli import top as top_command
 
 
 @pytest.fixture
@@ -30,9 +31,10 @@ def mocked():
         rsps.get(f"{URL}/current", json=CURRENT)
         rsps.get(f"{URL}/cpu_average", json={"cpu_avg_usage": 20.0})
         rsps.get(f"{URL}/memory_average", json={"memory_avg_used_space": 3 << 30,
-                                                "memory_avg_free_space": 5 << 30})
+                                                "memory_avg_free_space": 5 << 30, **SPAN})
         rsps.get(f"{URL}/storage_average", json={"disk_avg_used_space": 39 << 30,
-                                                 "disk_avg_free_space": 56 << 30, "mount": "/"})
+                                                 "disk_avg_free_space": 56 << 30, "mount": "/",
+                                                 **SPAN})
         yield rsps
 
 
@@ -149,7 +151,7 @@ def test_top_json_lines(mocked):
 def test_top_exits_cleanly_on_ctrl_c(mocked, monkeypatch):
     def interrupted(*_):
         raise KeyboardInterrupt
-    monkeypatch.setattr(cli.time, "sleep", interrupted)
+    monkeypatch.setattr(top_command.time, "sleep", interrupted)
     code, out = run("top", "--delay", "5")
     assert code == 0 and out.count("irq-client top") == 1
 
@@ -251,12 +253,12 @@ def test_top_sort_keys_change_the_sort_and_q_quits():
     args = argparse.Namespace(sort="delta")
     with os.fdopen(read, "rb", buffering=0) as keys:
         os.write(write, b"t")
-        assert cli.wait_key(keys, 5.0, args) == "t" and args.sort == "total"
+        assert top_command.wait_key(keys, 5.0, args) == "t" and args.sort == "total"
         os.write(write, b"N")
-        assert cli.wait_key(keys, 5.0, args) == "n" and args.sort == "name"
+        assert top_command.wait_key(keys, 5.0, args) == "n" and args.sort == "name"
         os.write(write, b"q")
-        assert cli.wait_key(keys, 5.0, args) == "q" and args.sort == "name"
-        assert cli.wait_key(keys, 0.01, args) is None  # nothing typed: the delay passes
+        assert top_command.wait_key(keys, 5.0, args) == "q" and args.sort == "name"
+        assert top_command.wait_key(keys, 0.01, args) is None  # nothing typed: the delay passes
     os.close(write)
 
 
@@ -299,3 +301,50 @@ def test_memory_and_storage_series(mocked):
     storage = run("storage", "--mount", "/")[1].splitlines()
     assert storage[1] == "08:00:01 /     40.0G     55.0G 100.0G"
     assert run("cpu", "--period", "1", "--start", "1", "--end", "2")[0] == 2
+
+
+@pytest.mark.parametrize("argv", [["irqs", "-C", "999"], ["irqs", "-C", "1,998-999"],
+                                  ["irqs", "-S", "-C", "999"],
+                                  ["top", "-C", "999", "--iterations", "1"],
+                                  ["interrupts", "--per-irq", "--cpu", "999"]])
+def test_an_unknown_cpu_is_a_usage_error_naming_the_hosts_cpus(mocked, argv, capsys):
+    code, out = run(*argv)
+    err = capsys.readouterr().err
+    assert code == 2 and out == ""
+    assert "not on this host (CPUs 0-1)" in err and ("CPU 999 is" in err or
+                                                     "CPUs 998-999 are" in err)
+
+
+def test_interrupts_of_an_unknown_cpu_names_the_cpus_as_a_list(mocked, capsys):
+    listed = ", ".join(map(str, range(2)))  # the server's detail lists them one by one
+    mocked.get(f"{URL}/interrupts/cpu/999", status=404, json=problem(
+        404, "Not found", f"CPU 999 is not on this host (CPUs: {listed})",
+        {"cpu": [f"CPU 999 is not on this host (CPUs: {listed})"]}))
+    assert run("interrupts", "--cpu", "999")[0] == 2
+    err = capsys.readouterr().err
+    assert err == "irq-client: CPU 999 is not on this host (CPUs 0-1)\n"
+
+
+def test_a_field_error_that_repeats_the_detail_is_printed_once(mocked, capsys):
+    mocked.get(f"{URL}/irqs/77", status=404, json=problem(404, "Not found", "no IRQ 77",
+                                                          {"irq": ["no IRQ 77"]}))
+    assert run("irq", "77")[0] == 1
+    assert capsys.readouterr().err.count("no IRQ 77") == 1
+
+
+def test_storage_bars_are_scaled_to_the_filesystems_size(mocked):
+    out = Terminal()
+    assert cli.main(["--server", URL, "storage"], out=out) == 0
+    row = out.getvalue().splitlines()[1]  # 40 GiB used of 100 GiB: 8 of 20
+    assert row.endswith(" " + "#" * 8) and not row.endswith("#" * 9)
+
+
+def test_help_says_what_record_samples_and_what_top_shows(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["record", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "whole machine" in text and "not the command's own" in text
+    assert "records its CPU use" not in text
+    with pytest.raises(SystemExit):
+        cli.main(["top", "--help"])
+    assert "not CPU usage" in " ".join(capsys.readouterr().out.split())

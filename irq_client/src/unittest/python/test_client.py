@@ -1,5 +1,6 @@
 """IrqClient against mocked HTTP (responses): every method, every error, retries."""
 import http.server
+import json
 import subprocess
 import sys
 import threading
@@ -13,11 +14,12 @@ import responses
 from responses import matchers
 
 import irq_client
+import irq_client.cli
 from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, HEALTH, HISTORY,
                              IRQS, MEMORY_POINTS, STORAGE_POINTS, URL, WINDOW, WINDOW_IRQS,
                              problem)
 from irq_client import (ApiError, BadRequest, Conflict, Forbidden, IrqClient, NotFound,
-                        ServerError, TransportError, Unauthorized)
+                        ServerError, TransportError, Unauthorized, Window)
 
 
 def client(**kwargs):
@@ -28,11 +30,11 @@ def test_public_surface_is_explicit():
     assert sorted(irq_client.__all__) == sorted([
         "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuUsage", "CpuWindow",
         "Current", "Forbidden", "Health", "History", "HostStatus", "InterruptWindow", "Irq",
-        "IrqClient", "IrqClientError", "IrqList", "IrqRate", "IrqWindow", "MemoryPoint",
+        "IrqClient", "IrqClientError", "IrqList", "IrqRate", "IrqWindow", "Items", "MemoryPoint",
         "NotFound", "OtherRow", "PartitionSummary", "RegistryClient", "RegistryEntry",
-        "RegistryState", "Run", "RunInterrupts", "RunList", "Sampler", "ServerError", "SoftirqRate",
-        "SoftirqWindow", "Span", "SpaceAverage", "StoragePoint", "Token", "TooManyRequests",
-        "TransportError", "Unauthorized", "UsageRecorded"])
+        "RegistryHealth", "RegistryState", "Run", "RunInterrupts", "RunList", "Sampler",
+        "ServerError", "SoftirqRate", "SoftirqWindow", "Span", "SpaceAverage", "StoragePoint",
+        "Token", "TooManyRequests", "TransportError", "Unauthorized", "UsageRecorded", "Window"])
     for name in irq_client.__all__:
         assert hasattr(irq_client, name)
 
@@ -84,12 +86,12 @@ def test_windows_send_the_right_query(mocked):
     mocked.get(f"{URL}/interrupts/irqs", json=WINDOW_IRQS,
                match=[matchers.query_param_matcher({"period_seconds": "60"})])
     c = client()
-    window = c.interrupts(period=10)
+    window = c.interrupts(window=Window(period=10))
     assert window.num_interrupts_per_cpu == (600, 30) and window.span.period_duration_seconds == 60
-    cpu = c.interrupts_cpu(1, start=datetime(2026, 11, 23, 8, tzinfo=timezone.utc),
-                           end=1795424460)
+    cpu = c.interrupts_cpu(1, Window(start=datetime(2026, 11, 23, 8, tzinfo=timezone.utc),
+                                     end=1795424460))
     assert cpu.cpu == 1 and cpu.num_interrupts == 30
-    rates = c.interrupts_irqs(period=60)
+    rates = c.interrupts_irqs(60)  # a number is a period
     assert rates.irqs[0].irq == 24 and rates.irqs[0].rate_per_second == 10.0
 
 
@@ -194,7 +196,7 @@ def test_post_like_calls_are_not_retried_on_503(mocked):
 def test_default_timeout_is_always_set(mocked):
     seen = []
     mocked.add_callback(responses.GET, f"{URL}/healthz",
-                        callback=lambda req: (200, {}, '{"status":"ok","version":"x"}'))
+                        callback=lambda req: (200, {}, json.dumps(HEALTH)))
     original = requests.Session.request
 
     def spy(self, method, url, **kwargs):
@@ -220,7 +222,7 @@ class FlakyHandler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
-            body = b'{"status":"ok","version":"x","sampler":{}}'
+            body = json.dumps(HEALTH).encode()
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -295,3 +297,59 @@ def test_metrics_is_the_text_exposition(mocked):
     mocked.get(f"{URL}/metrics", body=body, content_type="text/plain; version=0.0.4",
                match=[matchers.header_matcher({"Accept": "text/plain"})])
     assert IrqClient(URL, retries=0).metrics() == body
+
+
+class PlainHandler(http.server.BaseHTTPRequestHandler):
+    """A plain-HTTP server: what an https:// URL may point at by mistake."""
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_https_to_a_plain_http_server_says_it_does_not_speak_tls(capsys):
+    server = http.server.HTTPServer(("127.0.0.1", 0), PlainHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_port}"
+    try:
+        with pytest.raises(TransportError) as err:
+            IrqClient(url, retries=0, timeout=2).health()
+        code = irq_client.cli.main(["--server", url, "cpus"])
+    finally:
+        server.shutdown()
+    assert str(err.value) == (f"cannot reach irq-server at {url}: the server does not speak "
+                              f"TLS (is it http://127.0.0.1:{server.server_port}?)")
+    assert code == 3 and "does not speak TLS" in capsys.readouterr().err
+
+
+def test_window_takes_at_most_two_of_period_start_and_end():
+    assert Window(period=10).query() == {"period_seconds": 10, "start": None, "end": None}
+    assert Window(start=datetime(2026, 11, 23, 8, tzinfo=timezone.utc), end=5).query() == {
+        "period_seconds": None, "start": "2026-11-23T08:00:00Z", "end": "5"}
+    with pytest.raises(ValueError, match="at most two"):
+        Window(period=10, start=1, end=2)
+    with pytest.raises(ValueError, match="greater than 0"):
+        Window(period=0)
+
+
+def test_models_keep_the_json_they_were_built_from_out_of_eq_and_repr(mocked):
+    mocked.get(f"{URL}/irqs", json={**IRQS, "added_later": 1})
+    mocked.get(f"{URL}/cpus", json=CPUS)
+    listing = client().irqs()
+    assert listing.raw == {**IRQS, "added_later": 1} and listing.irqs[0].raw == IRQS["irqs"][0]
+    again = irq_client.IrqList.from_json(IRQS)
+    assert again == listing and "added_later" not in repr(listing)
+    cpus = client().cpus()
+    assert isinstance(cpus, tuple) and cpus.raw == CPUS and cpus[1].raw == CPUS["cpus"][1]
+    assert cpus == tuple(irq_client.Cpu.from_json(c) for c in CPUS["cpus"])
+
+
+def test_a_field_the_server_always_sends_is_required_one_it_may_leave_out_is_not():
+    with pytest.raises(KeyError):
+        irq_client.Irq.from_json({k: v for k, v in IRQS["irqs"][0].items() if k != "total"})
+    with pytest.raises(TypeError):
+        irq_client.IrqList.from_json([IRQS])
+    assert irq_client.Affinity.from_json(AFFINITY).changed is None  # only a PUT sends it

@@ -125,3 +125,20 @@ def test_a_host_that_answers_nonsense_is_reported_and_names_cannot_drive_the_ter
     text = out.getvalue()
     assert "\x1b" not in text and "\x07" not in text and "?]0;pwned??[31mRED" in text
     assert text.splitlines()[2].split()[-1] == "2"  # the sound host is still surveyed
+
+
+def test_registry_health_is_a_model_and_a_dead_registry_is_named_as_one(mocked, capsys,
+                                                                         monkeypatch):
+    monkeypatch.delenv("IRQ_REGISTRY_URL", raising=False)
+    mocked.get(f"{REG}/healthz", json={"status": "ok", "reason": None, "reasons": [],
+                                       "version": "0.1.0", "role": "registry",
+                                       "ttl_seconds": 10.0})
+    health = RegistryClient(REG, retries=0).health()
+    assert (health.status, health.role, health.ttl_seconds) == ("ok", "registry", 10.0)
+    assert health.raw["role"] == "registry"
+    mocked.get(f"{REG}/api/v1/registry/rack1/entries",
+               body=requests.ConnectionError("Connection refused"))
+    assert cli.main(["hosts", "--registry", REG, "--partition", "rack1"]) == 3
+    err = capsys.readouterr().err
+    assert f"cannot reach the registry at {REG}: connection refused" in err
+    assert "irq-server" not in err

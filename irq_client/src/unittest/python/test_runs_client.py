@@ -146,3 +146,81 @@ def test_record_user_without_password_or_terminal_is_a_usage_error(capsys, monke
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert cli.main(["--server", URL, "record", "--user", "alice", "--", "true"]) == 2
     assert "IRQ_PASSWORD" in capsys.readouterr().err
+
+
+def runs_cli(*argv):
+    out = io.StringIO()
+    return cli.main(["--server", URL, *argv], out=out), out.getvalue()
+
+
+def test_runs_lists_the_callers_runs_as_a_table(mocked):
+    mocked.get(f"{URL}/api/v1/test", json={"runs": [RUN], "page": 1, "per_page": 1, "total": 3},
+               match=[matchers.query_param_matcher({"page": "1", "per_page": "1"}),
+                      matchers.header_matcher({"Authorization": "Bearer t"})])
+    code, out = runs_cli("--token", "t", "runs", "--per-page", "1")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split() == ["ID", "NAME", "HOST", "ACTIVE", "START", "(UTC)", "SECONDS",
+                                "ABOVE", "SHARE", "THRESHOLD", "SAMPLES"]
+    assert lines[1].split() == ["7", "make", "box", "no", "2026-11-23", "08:00:00", "10.0",
+                                "7.5", "75", "%", "50", "20"]
+    assert lines[2] == "runs 1-1 of 3, newest first (--page 2 for more)"
+
+
+def test_runs_show_prints_the_run_and_its_busiest_irqs(mocked):
+    mocked.get(f"{URL}/api/v1/test/7", json=RUN)
+    mocked.get(f"{URL}/api/v1/test/7/interrupts", json={
+        "id": 7, "host": "box", "start": "2026-11-23T08:00:00.000Z",
+        "end": "2026-11-23T08:00:10.000Z", "period_duration_seconds": 10.0, "partial": False,
+        "cpus": [0, 1], "num_interrupts_per_cpu": [30, 1200], "num_interrupts_all_cpus": 1230,
+        "num_irqs": 1, "irqs": [{"irq_num": "24", "num_interrupts_per_cpu": [0, 1200],
+                                 "num_interrupts": 1200, "rate_per_second": 120.0}]})
+    code, out = runs_cli("--token", "t", "runs", "show", "7")
+    assert code == 0
+    assert "run:         7" in out and "description: make -j8" in out
+    assert "above:       7.50 s above 50 % CPU (whole machine; 75 %)" in out
+    assert "busiest CPU 1 (1200)" in out
+
+
+def test_runs_stop_stops_and_says_so(mocked):
+    mocked.post(f"{URL}/api/v1/test/7/stop", json=RUN)
+    code, out = runs_cli("--token", "t", "runs", "stop", "7")
+    assert code == 0 and out.startswith("run 7 stopped\nrun:") and "active:      no" in out
+
+
+@pytest.mark.parametrize("argv, method, path", [
+    (["runs", "show", "999"], "GET", "/api/v1/test/999"),
+    (["runs", "stop", "999"], "POST", "/api/v1/test/999/stop")])
+def test_an_unknown_run_exits_1_naming_its_id(mocked, capsys, argv, method, path):
+    mocked.add(method, URL + path, status=404, json={"title": "Not found", "status": 404,
+                                                     "detail": "no such thing"})
+    assert runs_cli("--token", "t", *argv)[0] == 1
+    assert capsys.readouterr().err == (f"irq-client: no run 999 on {URL} (irq-client runs "
+                                       "lists yours)\n")
+
+
+def test_stopping_a_stopped_run_exits_1_with_the_servers_reason(mocked, capsys):
+    mocked.post(f"{URL}/api/v1/test/7/stop", status=409, json={
+        "title": "Conflict", "status": 409, "detail": "run 7 is already stopped"})
+    assert runs_cli("--token", "t", "runs", "stop", "7")[0] == 1
+    assert "run 7: run 7 is already stopped" in capsys.readouterr().err
+
+
+def test_runs_needs_a_token_or_a_user(capsys, monkeypatch):
+    monkeypatch.delenv("IRQ_TOKEN", raising=False)
+    assert runs_cli("runs")[0] == 2
+    assert "runs needs a token: --user NAME" in capsys.readouterr().err
+
+
+def test_runs_logs_in_with_user_given_before_or_after_the_action(mocked, monkeypatch):
+    monkeypatch.delenv("IRQ_TOKEN", raising=False)
+    monkeypatch.setenv("IRQ_PASSWORD", "pw")
+    for _ in range(2):
+        mocked.post(f"{URL}/api/v1/auth", match=[matchers.json_params_matcher(
+            {"username": "alice", "password": "pw"})], json={
+            "token": "a.b.c", "token_type": "Bearer", "scope": "read",
+            "expires_at": "2026-11-23T20:00:00.000Z"})
+        mocked.get(f"{URL}/api/v1/test/7", json={**RUN, "host": None},  # no interrupts asked
+                   match=[matchers.header_matcher({"Authorization": "Bearer a.b.c"})])
+    assert runs_cli("runs", "--user", "alice", "show", "7")[0] == 0
+    assert runs_cli("runs", "show", "7", "--user", "alice")[0] == 0

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from live_server import debian_tool
+from live_server import built_wheel, debian_tool
 
 from irq_server import cli
 
@@ -103,3 +103,11 @@ def test_runtime_requirements_hold_no_build_or_test_tool():
     assert runtime and not runtime & {"pybuilder", "pytest", "selenium", "schemathesis",
                                       "hypothesis", "mypy", "responses"}
     assert "-r requirements.txt" in (TOP / "requirements-dev.txt").read_text()
+
+
+def test_the_built_wheel_holds_the_web_view_and_every_package():
+    names = set(built_wheel("irq_server").namelist())
+    assert {f"irq_server/ui/{n}" for n in ("index.html", "app.js", "style.css")} <= names
+    for package in ("api", "api/schemas", "auth", "history", "procfs", "registry", "runs",
+                    "service", "sim"):
+        assert f"irq_server/{package}/__init__.py" in names, package

@@ -111,3 +111,19 @@ def write_file(root, rel, text):
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+PASSWORD = "correct horse"
+
+
+def app_with_users(root, data, users):
+    """(app, clock, user store) over the tree at `root`: `users` (name -> scope) added with
+    PASSWORD, the clock a second past their creation."""
+    from irq_server.auth.users import UserStore
+    clock = Clock(1_800_000_000.0)
+    store = UserStore(data, clock=clock)
+    for name, scope in users.items():
+        store.add(name, PASSWORD, scope)
+    clock.now += 1
+    app = create_app({"IRQ_ROOT": str(root), "IRQ_DATA_DIR": str(data), "IRQ_CLOCK": clock})
+    return app, clock, store

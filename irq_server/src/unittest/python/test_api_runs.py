@@ -5,22 +5,14 @@ from irq_server.api import create_app
 from irq_server.auth.tokens import TokenStore
 from irq_server.auth.users import UserStore
 from irq_server.history.store import HistoryStore
-from server_fixtures import Clock, bearer, run_sampled
-
-PASSWORD = "correct horse"
-
+from server_fixtures import PASSWORD, Clock, app_with_users, bearer, run_sampled
 
 @pytest.fixture
 def tracker(tmp_path, sim):
     """An app over the simulated host with users alice (read), bob (read), root (write)."""
-    clock = Clock(1_800_000_000.0)
     data = tmp_path / "data"
-    users = UserStore(data, clock=clock)
-    for name, scope in (("alice", "read"), ("bob", "read"), ("root", "write")):
-        users.add(name, PASSWORD, scope)
-    clock.now += 1
-    app = create_app({"IRQ_ROOT": str(sim.fs.root), "IRQ_DATA_DIR": str(data),
-                      "IRQ_CLOCK": clock})
+    app, clock, _ = app_with_users(sim.root, data, {"alice": "read", "bob": "read",
+                                                    "root": "write"})
     app.testing = True
     return app.test_client(), clock, data
 

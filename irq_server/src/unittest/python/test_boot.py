@@ -1,8 +1,5 @@
 """/proc/sys/kernel/random/boot_id."""
-from irq_server.procfs import (
-    HostFS,
-    read_boot_id,
-)
+from irq_server.procfs import HostFS, read_boot_id
 from server_fixtures import write_file
 
 

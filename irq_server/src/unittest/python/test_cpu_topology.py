@@ -1,8 +1,5 @@
 """CPU topology from /sys: nodes, packages, cores, caches, isolated CPUs."""
-from irq_server.procfs import (
-    HostFS,
-    read_topology,
-)
+from irq_server.procfs import HostFS, read_topology
 from server_fixtures import FIXTURES, write_file
 
 

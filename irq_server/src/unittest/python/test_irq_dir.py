@@ -1,9 +1,5 @@
 """/proc/irq/N and /sys/kernel/irq/N: one IRQ's settings."""
-from irq_server.procfs import (
-    HostFS,
-    list_irqs,
-    read_irq_settings,
-)
+from irq_server.procfs import HostFS, list_irqs, read_irq_settings
 from server_fixtures import write_file
 
 

@@ -4,23 +4,13 @@ import threading
 import time
 
 import pytest
-from irq_server.api import create_app
 from irq_server.auth import users as users_module
-from irq_server.auth.users import UserStore, source_of
-from server_fixtures import Clock, bearer
-
-PASSWORD = "correct horse"
-
+from irq_server.auth.users import source_of
+from server_fixtures import PASSWORD, app_with_users, bearer
 
 @pytest.fixture
 def app(tmp_path, sim):
-    clock = Clock(1_800_000_000.0)
-    data = tmp_path / "data"
-    store = UserStore(data, clock=clock)
-    for name in ("alice", "bob"):
-        store.add(name, PASSWORD)
-    app = create_app({"IRQ_ROOT": str(sim.root), "IRQ_DATA_DIR": str(data), "IRQ_CLOCK": clock})
-    return app, clock, store
+    return app_with_users(sim.root, tmp_path / "data", {"alice": "read", "bob": "read"})
 
 
 def login(app, name, password=PASSWORD, source="10.0.0.1"):

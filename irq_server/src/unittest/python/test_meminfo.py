@@ -1,11 +1,7 @@
 """/proc/meminfo on real captures."""
 
 import pytest
-from irq_server.procfs import (
-    HostFS,
-    parse_meminfo,
-    read_meminfo,
-)
+from irq_server.procfs import HostFS, parse_meminfo, read_meminfo
 from server_fixtures import FIXTURES
 
 KIB = 1024

@@ -1,11 +1,7 @@
 """/proc/softirqs."""
 
 import pytest
-from irq_server.procfs import (
-    HostFS,
-    parse_softirqs,
-    read_softirqs,
-)
+from irq_server.procfs import HostFS, parse_softirqs, read_softirqs
 from server_fixtures import FIXTURES
 
 SOFTIRQS = {  # machine: CPU columns (possible CPUs, may exceed the online ones)

@@ -1,12 +1,8 @@
-"""/proc/stat: per-CPU times, the interrupt total, and the CPU percentages top computes from them."""
+"""/proc/stat: per-CPU times, the interrupt total, and the CPU percentages top computes."""
 
 import pytest
 from irq_server.history.usage import cpu_percentages
-from irq_server.procfs import (
-    HostFS,
-    parse_stat,
-    read_stat,
-)
+from irq_server.procfs import HostFS, parse_stat, read_stat
 from server_fixtures import FIXTURES
 
 STATS = {  # machine: (cpuN lines, intr total); from the captures' own text

@@ -14,12 +14,14 @@ A, B = "http://a.test:5000", "http://b.test:5000"
 
 def host_payloads(url, rsps, on_cpu=0):
     """A 4-CPU host whose 8 IRQs all land on `on_cpu` at 1000/s each."""
-    irqs = [{"irq_num": str(30 + i), "device_name": f"eth0-TxRx-{i}", "cpu_affinity": "f",
-             "num_interrupts_per_cpu": [0, 0, 0, 0], "total": 0, "node": None,
-             "cpu_affinity_list": [0, 1, 2, 3], "effective_affinity_list": [on_cpu],
-             "managed": False, "actions": [f"eth0-TxRx-{i}"]} for i in range(8)]
-    rsps.get(f"{url}/irqs", json={"cpus": [0, 1, 2, 3], "irqs": irqs, "other": [],
-                                   "totals": {}})
+    irqs = [{"irq_num": str(30 + i), "irq_type": "IR-PCI-MSI-edge",
+             "device_name": f"eth0-TxRx-{i}", "cpu_affinity": "f",
+             "num_interrupts_per_cpu": [0, 0, 0, 0], "total": 0, "chip": "IR-PCI-MSI",
+             "hwirq": i, "trigger": "edge", "node": None, "cpu_affinity_list": [0, 1, 2, 3],
+             "effective_affinity_list": [on_cpu], "affinity_hint": None, "managed": False,
+             "actions": [f"eth0-TxRx-{i}"]} for i in range(8)]
+    rsps.get(f"{url}/irqs", json={"cpus": [0, 1, 2, 3], "irqs": irqs, "other": [], "totals": {
+        "num_interrupts_all_cpus": 0, "num_interrupts_per_cpu": [0, 0, 0, 0]}})
     rsps.get(f"{url}/cpus", json={"cpus": [{"cpu": c, "online": True, "node": 0, "package": 0,
                                             "core": c, "cache_cpus": [0, 1, 2, 3],
                                             "isolated": False, "nohz_full": False}
@@ -157,3 +159,24 @@ def test_a_host_answering_nonsense_fails_alone_and_the_summary_still_comes(tmp_p
     hosts = {h["server"]: h for h in json.loads(out)}
     assert hosts[A]["ok"] and not hosts[B]["ok"]
     assert "answered what no irq-server would" in hosts[B]["error"]
+
+
+def test_plan_help_names_the_default_target_and_the_token_it_needs(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["plan", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "http://127.0.0.1:5000" in text
+    assert "plan only reads: a read token does, or none" in text
+    assert "--token TOKEN write token" not in text
+    with pytest.raises(SystemExit):
+        cli.main(["watch", "--help"])
+    assert "seconds between runs (default 60.0)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_without_server_or_partition_it_plans_the_local_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("IRQ_SERVER_URL", raising=False)
+    local = "http://127.0.0.1:5000"
+    with responses.RequestsMock() as rsps:
+        host_payloads(local, rsps)
+        code, out = run("plan", state_dir=tmp_path)
+    assert code == 0 and out.startswith(f"== {local}\n")

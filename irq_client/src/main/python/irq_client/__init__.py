@@ -1,4 +1,9 @@
-"""irq_client: typed Python client of irq-server, and the irq-client command."""
+"""irq_client: typed Python client of irq-server, and the irq-client command.
+
+    from irq_client import IrqClient, Window
+    client = IrqClient("http://db7:5000")
+    rates = client.interrupts_irqs(window=Window(period=60))   # or window=60
+"""
 __version__ = "0.1.0"  # first: the modules below read it (User-Agent)
 from irq_client.client import IrqClient
 from irq_client.registry import HostStatus, RegistryClient
@@ -6,18 +11,19 @@ from irq_client.errors import (ApiError, BadRequest, Conflict, Forbidden, IrqCli
                                NotFound, ServerError, TooManyRequests, TransportError,
                                Unauthorized)
 from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Health, History,
-                               InterruptWindow, Irq, IrqList, IrqRate, IrqWindow, MemoryPoint,
-                               OtherRow, PartitionSummary, RegistryEntry, RegistryState, Run,
-                               RunInterrupts, RunList, Sampler, SoftirqRate,
-                               SoftirqWindow, Span, SpaceAverage, StoragePoint, Token,
-                               UsageRecorded)
+                               InterruptWindow, Irq, IrqList, IrqRate, IrqWindow, Items,
+                               MemoryPoint, OtherRow, PartitionSummary, RegistryEntry,
+                               RegistryHealth, RegistryState, Run, RunInterrupts, RunList,
+                               Sampler, SoftirqRate, SoftirqWindow, Span, SpaceAverage,
+                               StoragePoint, Token, UsageRecorded)
+from irq_client.window import Window
 
 __all__ = [
     "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuUsage", "CpuWindow", "Current",
-    "Forbidden", "Health", "History", "HostStatus", "InterruptWindow", "Irq", "IrqClient", "IrqClientError",
-    "IrqList", "IrqRate", "IrqWindow", "MemoryPoint", "NotFound", "OtherRow",
-    "PartitionSummary", "RegistryClient", "RegistryEntry", "RegistryState", "Run",
-    "RunInterrupts", "RunList", "Sampler", "ServerError", "SoftirqRate", "SoftirqWindow", "Span",
-    "SpaceAverage", "StoragePoint", "Token", "TooManyRequests", "TransportError", "Unauthorized",
-    "UsageRecorded",
+    "Forbidden", "Health", "History", "HostStatus", "InterruptWindow", "Irq", "IrqClient",
+    "IrqClientError", "IrqList", "IrqRate", "IrqWindow", "Items", "MemoryPoint", "NotFound",
+    "OtherRow", "PartitionSummary", "RegistryClient", "RegistryEntry", "RegistryHealth",
+    "RegistryState", "Run", "RunInterrupts", "RunList", "Sampler", "ServerError", "SoftirqRate",
+    "SoftirqWindow", "Span", "SpaceAverage", "StoragePoint", "Token", "TooManyRequests",
+    "TransportError", "Unauthorized", "UsageRecorded", "Window",
 ]

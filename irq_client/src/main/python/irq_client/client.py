@@ -1,15 +1,18 @@
 """IrqClient: one method per irq-server route.
 
-Two layers, as in docker-py: `get_json`/`put_json` return decoded JSON (what `--json` prints);
-the public methods build typed models from it. Every request has a timeout; GET and PUT (both
-idempotent here) are retried on connection errors and 429/502/503/504, honouring Retry-After,
-with bounded exponential backoff; nothing else is retried.
+Two layers, as in docker-py: `get_json`/`post_json`/`request` return decoded JSON; the public
+methods build typed models from it, and each model keeps that JSON in `raw` (what `--json`
+prints). Windowed methods take one `window` argument (irq_client.window.Window).
+
+Every request has a timeout; GET and PUT (both idempotent here) are retried on connection
+errors and 429/502/503/504, honouring Retry-After, with bounded exponential backoff; nothing
+else is retried.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urljoin
 
 import requests
@@ -17,20 +20,23 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from irq_client import __version__
-from irq_client.errors import TransportError, error_from_response
+from irq_client.errors import TransportError, error_from_response, transport_error
 from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Health, History, Irq,
-                               InterruptWindow, IrqList, IrqWindow, MemoryPoint, Run,
-                               RunInterrupts, RunList, SoftirqWindow, SpaceAverage, StoragePoint,
-                               Token, UsageRecorded)
+                               InterruptWindow, IrqList, IrqWindow, Items, ItemsBy, Json,
+                               MemoryPoint, Run, RunInterrupts, RunList, SoftirqWindow,
+                               SpaceAverage, StoragePoint, Token, UsageRecorded)
+from irq_client.models.base import obj
+from irq_client.models.cpus import cpu_list
+from irq_client.models.usage import cpu_series, memory_series, storage_by_mount, storage_series
+from irq_client.window import Instant, WindowArg, instant_text, window_of
 
 DEFAULT_URL = "http://127.0.0.1:5000"
 RETRY_STATUSES = (429, 502, 503, 504)
-Instant = datetime | float | int | str
 
 
 class HttpClient:
     """What every client of an irq-server role shares: the session with retries, the token,
-    the timeout, and the low layer returning decoded JSON (what `--json` prints).
+    the timeout, and the low layer returning decoded JSON.
 
     Args:
         base_url: server URL; default $IRQ_SERVER_URL or http://127.0.0.1:5000.
@@ -40,8 +46,11 @@ class HttpClient:
         session: a requests.Session to use (its adapters are replaced for retries).
     """
 
+    ROLE = "irq-server"  # what errors call the server: "cannot reach irq-server at URL"
+
     def __init__(self, base_url: str | None = None, token: str | None = None,
-                 timeout: float = 5.0, retries: int = 3, session: requests.Session | None = None):
+                 timeout: float = 5.0, retries: int = 3,
+                 session: requests.Session | None = None) -> None:
         self.base_url = (base_url or os.environ.get("IRQ_SERVER_URL") or DEFAULT_URL).rstrip("/")
         self.token = token if token is not None else os.environ.get("IRQ_TOKEN")
         self.timeout = timeout
@@ -60,7 +69,7 @@ class HttpClient:
 
     # ---- low layer: decoded JSON --------------------------------------------------------------
     def send(self, method: str, path: str, accept: str = "application/json",
-             **kwargs) -> requests.Response:
+             **kwargs: Any) -> requests.Response:
         """Send one request; the 2xx response, else an ApiError/TransportError."""
         url = urljoin(self.base_url + "/", path.lstrip("/"))
         headers = {"Accept": accept}
@@ -69,35 +78,32 @@ class HttpClient:
         try:
             response = self.session.request(method, url, headers=headers, timeout=self.timeout,
                                             **kwargs)
-        except requests.exceptions.RetryError as exc:
-            raise TransportError(f"irq-server at {self.base_url} kept failing: {exc}",
-                                 method=method, url=url) from exc
         except requests.exceptions.RequestException as exc:
-            raise TransportError(f"cannot reach irq-server at {self.base_url}: "
-                                 f"{_reason(exc)}", method=method, url=url) from exc
+            raise transport_error(exc, role=self.ROLE, base_url=self.base_url, method=method,
+                                  url=url) from exc
         if not response.ok:
             raise error_from_response(response)
         return response
 
-    def request(self, method: str, path: str, **kwargs) -> object:
+    def request(self, method: str, path: str, **kwargs: Any) -> Json:
         """Send one request; JSON body of a 2xx answer, else an ApiError/TransportError."""
         response = self.send(method, path, **kwargs)
         try:
-            return response.json()
+            body: Json = response.json()
         except ValueError as exc:
-            raise TransportError(f"irq-server at {self.base_url} sent a body that is not JSON",
+            raise TransportError(f"{self.ROLE} at {self.base_url} sent a body that is not JSON",
                                  method=method, url=response.url) from exc
+        return body
 
-    def delete_json(self, path: str) -> object:
+    def delete_json(self, path: str) -> Json:
         return self.request("DELETE", path)
 
-    def post_json(self, path: str, body: dict) -> object:
+    def post_json(self, path: str, body: dict[str, Any]) -> Json:
         """POST (never retried: not idempotent)."""
         return self.request("POST", path, json={k: v for k, v in body.items() if v is not None})
 
-    def get_json(self, path: str, **params) -> object:
+    def get_json(self, path: str, **params: Any) -> Json:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
-
 
 
 class IrqClient(HttpClient):
@@ -132,12 +138,12 @@ class IrqClient(HttpClient):
         first, as every 503 is)."""
         return Health.from_json(self.get_json("/readyz"))
 
-    def openapi(self) -> dict:
+    def openapi(self) -> dict[str, Json]:
         """The server's OpenAPI 3 description."""
-        return self.get_json("/openapi.json")
+        return obj(self.get_json("/openapi.json"))
 
-    def cpus(self) -> tuple[Cpu, ...]:
-        return tuple(Cpu.from_json(c) for c in self.get_json("/cpus")["cpus"])
+    def cpus(self) -> Items[Cpu]:
+        return cpu_list(self.get_json("/cpus"))
 
     def irqs(self) -> IrqList:
         """Every IRQ with counts since boot and affinity."""
@@ -164,75 +170,66 @@ class IrqClient(HttpClient):
         return Affinity.from_json(self.request("PUT", f"/irqs/{int(irq)}/cpu_affinity",
                                                json=body))
 
-    def interrupts(self, period: float | None = None, start: Instant | None = None,
-                   end: Instant | None = None) -> InterruptWindow:
-        """Interrupts per CPU over the last `period` seconds, or from `start` to `end`."""
+    # windows: `window` is a Window, a number of seconds, or None (the last 60 s)
+    def interrupts(self, window: WindowArg = None) -> InterruptWindow:
+        """Interrupts per CPU over the window."""
         return InterruptWindow.from_json(self.get_json("/interrupts",
-                                                       **_window(period, start, end)))
+                                                       **window_of(window).query()))
 
-    def interrupts_cpu(self, cpu: int, period: float | None = None,
-                       start: Instant | None = None, end: Instant | None = None) -> CpuWindow:
+    def interrupts_cpu(self, cpu: int, window: WindowArg = None) -> CpuWindow:
+        """One CPU's interrupts over the window (NotFound: no such CPU on the host)."""
         return CpuWindow.from_json(self.get_json(f"/interrupts/cpu/{int(cpu)}",
-                                                 **_window(period, start, end)))
+                                                 **window_of(window).query()))
 
-    def interrupts_irqs(self, period: float | None = None, start: Instant | None = None,
-                        end: Instant | None = None) -> IrqWindow:
-        """Per-IRQ per-CPU counts and rates over a window."""
+    def interrupts_irqs(self, window: WindowArg = None) -> IrqWindow:
+        """Per-IRQ per-CPU counts and rates over the window."""
         return IrqWindow.from_json(self.get_json("/interrupts/irqs",
-                                                 **_window(period, start, end)))
+                                                 **window_of(window).query()))
 
-    def softirqs(self, period: float | None = None, start: Instant | None = None,
-                 end: Instant | None = None) -> SoftirqWindow:
-        """Per-softirq per-CPU counts and rates over a window."""
-        return SoftirqWindow.from_json(self.get_json("/softirqs", **_window(period, start, end)))
+    def softirqs(self, window: WindowArg = None) -> SoftirqWindow:
+        """Per-softirq per-CPU counts and rates over the window."""
+        return SoftirqWindow.from_json(self.get_json("/softirqs", **window_of(window).query()))
 
     def history(self) -> History:
         return History.from_json(self.get_json("/history"))
 
     # usage: windows default to the last week; series have at most `points` points
-    def cpu(self, period: float | None = None, start: Instant | None = None,
-            end: Instant | None = None, points: int | None = None,
-            per_cpu: bool = False) -> tuple[CpuUsage, ...]:
+    def cpu(self, window: WindowArg = None, points: int | None = None,
+            per_cpu: bool = False) -> Items[CpuUsage]:
         """CPU usage over time, each point the interval ending at its taken_at."""
-        return tuple(CpuUsage.from_json(p) for p in self.get_json(
-            "/cpu", **_window(period, start, end), points=points,
-            per_cpu="true" if per_cpu else None))
+        return cpu_series(self.get_json("/cpu", **window_of(window).query(), points=points,
+                                        per_cpu="true" if per_cpu else None))
 
-    def cpu_average(self, period: float | None = None, start: Instant | None = None,
-                    end: Instant | None = None) -> float | None:
+    def cpu_average(self, window: WindowArg = None) -> float | None:
         """Average CPU usage (percent) over the window; None before the first sample."""
-        return self.get_json("/cpu_average", **_window(period, start, end))["cpu_avg_usage"]
+        value = obj(self.get_json("/cpu_average", **window_of(window).query()))["cpu_avg_usage"]
+        return None if value is None else float(value)
 
-    def memory(self, period: float | None = None, start: Instant | None = None,
-               end: Instant | None = None, points: int | None = None) -> tuple[MemoryPoint, ...]:
-        return tuple(MemoryPoint.from_json(p) for p in self.get_json(
-            "/memory", **_window(period, start, end), points=points))
+    def memory(self, window: WindowArg = None,
+               points: int | None = None) -> Items[MemoryPoint]:
+        return memory_series(self.get_json("/memory", **window_of(window).query(),
+                                           points=points))
 
-    def memory_average(self, period: float | None = None, start: Instant | None = None,
-                       end: Instant | None = None) -> SpaceAverage:
+    def memory_average(self, window: WindowArg = None) -> SpaceAverage:
         return SpaceAverage.from_json(
-            self.get_json("/memory_average", **_window(period, start, end)), "memory_avg")
+            self.get_json("/memory_average", **window_of(window).query()), "memory_avg")
 
-    def storage(self, period: float | None = None, start: Instant | None = None,
-                end: Instant | None = None, points: int | None = None,
-                mount: str | None = None) -> tuple[StoragePoint, ...]:
+    def storage(self, window: WindowArg = None, points: int | None = None,
+                mount: str | None = None) -> Items[StoragePoint]:
         """One filesystem's space over time (default the root)."""
-        return tuple(StoragePoint.from_json(p) for p in self.get_json(
-            "/storage", **_window(period, start, end), points=points, mount=mount))
+        return storage_series(self.get_json("/storage", **window_of(window).query(),
+                                            points=points, mount=mount))
 
-    def storage_all(self, period: float | None = None, start: Instant | None = None,
-                    end: Instant | None = None,
-                    points: int | None = None) -> dict[str, tuple[StoragePoint, ...]]:
+    def storage_all(self, window: WindowArg = None,
+                    points: int | None = None) -> ItemsBy[StoragePoint]:
         """Every tracked filesystem's space over time, by mount point."""
-        found = self.get_json("/storage", **_window(period, start, end), points=points,
-                              all="true")
-        return {mount: tuple(StoragePoint.from_json(p) for p in series)
-                for mount, series in found.items()}
+        return storage_by_mount(self.get_json("/storage", **window_of(window).query(),
+                                              points=points, all="true"))
 
-    def storage_average(self, period: float | None = None, start: Instant | None = None,
-                        end: Instant | None = None, mount: str | None = None) -> SpaceAverage:
+    def storage_average(self, window: WindowArg = None,
+                        mount: str | None = None) -> SpaceAverage:
         return SpaceAverage.from_json(self.get_json(
-            "/storage_average", **_window(period, start, end), mount=mount), "disk_avg")
+            "/storage_average", **window_of(window).query(), mount=mount), "disk_avg")
 
     def current(self) -> Current:
         """Usage now: CPU over the last sampling interval, memory and filesystems now."""
@@ -263,13 +260,14 @@ class IrqClient(HttpClient):
         `host` the machine it measures (its interrupts are served when it is the server's)."""
         return Run.from_json(self.post_json("/api/v1/test", {
             "name": name, "description": description, "threshold": threshold, "host": host,
-            "start_time": _instant(start_time)}))
+            "start_time": instant_text(start_time)}))
 
     def runs(self, page: int = 1, per_page: int = 20) -> RunList:
         """The caller's runs, newest first."""
         return RunList.from_json(self.get_json("/api/v1/test", page=page, per_page=per_page))
 
     def run(self, run_id: int) -> Run:
+        """One of the caller's runs (NotFound: no such run; Forbidden: another user's)."""
         return Run.from_json(self.get_json(f"/api/v1/test/{int(run_id)}"))
 
     def add_usage(self, run_id: int, cpu_usage: float,
@@ -277,39 +275,15 @@ class IrqClient(HttpClient):
         """Record a CPU usage sample (percent, whole machine) measured at `timestamp`
         (default: when the server receives it). Conflict once the run is stopped."""
         return UsageRecorded.from_json(self.post_json(f"/api/v1/test/{int(run_id)}/usage", {
-            "cpu_usage": cpu_usage, "timestamp": _instant(timestamp)}))
+            "cpu_usage": cpu_usage, "timestamp": instant_text(timestamp)}))
 
     def stop_run(self, run_id: int, end_time: Instant | None = None) -> Run:
         """Stop a run at `end_time` (default now); Conflict when it is already stopped."""
         return Run.from_json(self.post_json(f"/api/v1/test/{int(run_id)}/stop",
-                                            {"end_time": _instant(end_time)}))
+                                            {"end_time": instant_text(end_time)}))
 
     def run_interrupts(self, run_id: int, limit: int = 20) -> RunInterrupts:
         """Interrupts per CPU and the `limit` busiest IRQs during the run (Conflict when the
         run measured another host than the server's)."""
         return RunInterrupts.from_json(self.get_json(f"/api/v1/test/{int(run_id)}/interrupts",
                                                      limit=limit))
-
-
-def _window(period, start, end) -> dict:
-    return {"period_seconds": period, "start": _instant(start), "end": _instant(end)}
-
-
-def _instant(value: Instant | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):  # naive means local time, as datetime.timestamp() reads it
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    return str(value)
-
-
-def _reason(exc: Exception) -> str:
-    """The innermost, most telling message of a requests exception."""
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "No route to host",
-                   "Temporary failure in name resolution", "certificate verify failed"):
-        if marker in text:
-            return marker.lower()
-    return text

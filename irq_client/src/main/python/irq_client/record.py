@@ -17,6 +17,7 @@ measured time.
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 import signal
 import subprocess
 import sys
@@ -38,7 +39,7 @@ class CpuMeter:
     """Whole-machine CPU usage (percent) between two reads of /proc/stat's `cpu` line:
     busy = everything but idle and iowait (guest time is already inside user and nice)."""
 
-    def __init__(self, path: str = "/proc/stat"):
+    def __init__(self, path: str = "/proc/stat") -> None:
         self.path = path
         self._last = self._read()
 
@@ -62,10 +63,10 @@ class Outbox:
     """Samples waiting for the server, sent in order by one thread; see the module doc."""
 
     def __init__(self, client: IrqClient, run_id: int, capacity: int = 100_000,
-                 retry: float = 1.0, warn=None):
+                 retry: float = 1.0, warn: Callable[[str], None] | None = None) -> None:
         self.client, self.run_id, self.retry = client, run_id, retry
         self.warn = warn or (lambda text: print(f"irq-client: {text}", file=sys.stderr))
-        self.pending: collections.deque = collections.deque(maxlen=capacity)
+        self.pending: collections.deque[tuple[float, float]] = collections.deque(maxlen=capacity)
         self.dropped = 0  # lost to a full buffer
         self.refused = 0  # the server answered 4xx (kept no copy)
         self._cond = threading.Condition()
@@ -139,7 +140,7 @@ def _unblock_stop_signals() -> None:  # in the child, before exec
 
 def record(client: IrqClient, run: Run, command: list[str] | None, interval: float,
            flush_timeout: float = 30.0, meter: CpuMeter | None = None,
-           clock=time.time) -> Outcome:
+           clock: Callable[[], float] = time.time) -> Outcome:
     """Run `command` (None: until SIGINT/SIGTERM) while sampling into `run`; stop the run."""
     meter = meter or CpuMeter()
     previous = signal.signal(signal.SIGCHLD, lambda *_: None)  # not ignored: stays pending
@@ -155,6 +156,7 @@ def record(client: IrqClient, run: Run, command: list[str] | None, interval: flo
             child = subprocess.Popen(command, preexec_fn=_unblock_stop_signals) \
                 if command else None
         except OSError as exc:  # as a shell says it, and exits so
+            assert command is not None  # only a command can fail to start
             status = 127 if isinstance(exc, FileNotFoundError) else 126
             outbox.warn(f"{command[0]}: {exc.strerror} (exit {status}; run {run.id} stopped)")
         else:
@@ -173,8 +175,8 @@ def record(client: IrqClient, run: Run, command: list[str] | None, interval: flo
     return Outcome(status, stopped, _interrupts(client, stopped), unsent + outbox.dropped)
 
 
-def _sample(child: subprocess.Popen | None, outbox: Outbox, meter: CpuMeter, interval: float,
-            clock, last: float) -> tuple[int, float]:
+def _sample(child: subprocess.Popen[bytes] | None, outbox: Outbox, meter: CpuMeter,
+            interval: float, clock: Callable[[], float], last: float) -> tuple[int, float]:
     """Sample every `interval` until the command ends (or, without one, a stop signal):
     its exit status (128 + N for a signal N) and when the last interval began."""
     due = last + interval
@@ -193,7 +195,8 @@ def _sample(child: subprocess.Popen | None, outbox: Outbox, meter: CpuMeter, int
             last, due = now, now + interval
 
 
-def _stop(client: IrqClient, run_id: int, end: float, deadline: float, warn) -> Run | None:
+def _stop(client: IrqClient, run_id: int, end: float, deadline: float,
+          warn: Callable[[str], None]) -> Run | None:
     while True:
         try:
             return client.stop_run(run_id, end_time=end)

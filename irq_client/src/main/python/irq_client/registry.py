@@ -2,20 +2,24 @@
 every irq-server of a partition how it is (for `irq-client hosts`)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from irq_client.client import HttpClient, IrqClient
 from irq_client.errors import IrqClientError
-from irq_client.models import RegistryEntry, RegistryState
+from irq_client.models import Items, Json, RegistryEntry, RegistryHealth, RegistryState
+from irq_client.models.base import obj, seq
+from irq_client.models.registry import entry_list
 
 IRQ_SERVER = "irq-server"  # the data_type irq-servers publish themselves under
 
 
 class RegistryClient(HttpClient):
     """Client of one registry (`irq-server registry`); see HttpClient for the arguments."""
+
+    ROLE = "the registry"  # "cannot reach the registry at URL"
 
     OPERATIONS = {
         ("get", "/healthz"): "health", ("get", "/readyz"): "ready",
@@ -28,55 +32,58 @@ class RegistryClient(HttpClient):
         ("get", "/api/v1/registry/{partition}/prometheus"): "prometheus_targets",
     }
 
-    def health(self) -> dict:
-        return self.get_json("/healthz")
+    def health(self) -> RegistryHealth:
+        """Status, version, TTL; 200 whatever the disk does (see `reason`)."""
+        return RegistryHealth.from_json(self.get_json("/healthz"))
 
-    def ready(self) -> dict:
+    def ready(self) -> RegistryHealth:
         """Like health(), but a registry that cannot store or read entries answers 503."""
-        return self.get_json("/readyz")
+        return RegistryHealth.from_json(self.get_json("/readyz"))
 
-    def openapi(self) -> dict:
-        return self.get_json("/openapi.json")
+    def openapi(self) -> dict[str, Json]:
+        return obj(self.get_json("/openapi.json"))
 
     def state(self) -> RegistryState:
         """TTL, partitions with their entry counts, publish/lookup counts."""
         return RegistryState.from_json(self.get_json("/api/v1/registry"))
 
     def entries(self, partition: str, uid_regex: str = "",
-                data_type: str | None = None) -> tuple[RegistryEntry, ...]:
+                data_type: str | None = None) -> Items[RegistryEntry]:
         """Live entries whose uid `uid_regex` (RE2) matches anywhere; NotFound for an unknown
         partition, BadRequest for a pattern the server refuses."""
-        found = self.get_json(f"/api/v1/registry/{_segment(partition)}/entries",
-                              uid_regex=uid_regex, data_type=data_type)
-        return tuple(RegistryEntry.from_json(e) for e in found["entries"])
+        return entry_list(self.get_json(f"/api/v1/registry/{_segment(partition)}/entries",
+                                        uid_regex=uid_regex, data_type=data_type))
 
-    def hosts(self, partition: str, match: str = "") -> tuple[RegistryEntry, ...]:
+    def hosts(self, partition: str, match: str = "") -> Items[RegistryEntry]:
         """The live irq-servers of a partition (uid matching `match`)."""
         return self.entries(partition, match, IRQ_SERVER)
 
-    def publish(self, partition: str, connections: Iterable[dict]) -> int:
+    def publish(self, partition: str, connections: Iterable[Mapping[str, object]]) -> int:
         """Publish or refresh entries ({"uid", "uri", "connection_type", "data_type"})."""
-        return self.post_json(f"/api/v1/registry/{_segment(partition)}/entries",
-                              {"connections": list(connections)})["count"]
+        return int(obj(self.post_json(f"/api/v1/registry/{_segment(partition)}/entries",
+                                      {"connections": [dict(c) for c in connections]}))["count"])
 
     def retract(self, partition: str, uids: Iterable[str]) -> int:
-        return self.post_json(f"/api/v1/registry/{_segment(partition)}/retract",
-                              {"uids": list(uids)})["count"]
+        return int(obj(self.post_json(f"/api/v1/registry/{_segment(partition)}/retract",
+                                      {"uids": list(uids)}))["count"])
 
     def retract_partition(self, partition: str) -> int:
-        return self.delete_json(f"/api/v1/registry/{_segment(partition)}")["count"]
+        return int(obj(self.delete_json(f"/api/v1/registry/{_segment(partition)}"))["count"])
 
-    def prometheus_targets(self, partition: str) -> list[dict]:
+    def prometheus_targets(self, partition: str) -> list[dict[str, Json]]:
         """Prometheus http_sd_config target groups of the partition's live irq-servers."""
-        return self.get_json(f"/api/v1/registry/{_segment(partition)}/prometheus")
+        return [obj(group) for group in seq(self.get_json(
+            f"/api/v1/registry/{_segment(partition)}/prometheus"))]
 
 
 @dataclass(frozen=True)
 class HostStatus:
-    entry: RegistryEntry
-    reachable: bool
+    """What `survey` found out about one registry entry."""
+
+    entry: RegistryEntry  # the entry asked
+    reachable: bool  # it answered (with anything)
     status: str | None  # "ok" / "degraded" (None when unreachable)
-    sampler_fresh: bool | None
+    sampler_fresh: bool | None  # its history is being recorded (None: not asked)
     irqs: int | None  # numbered IRQs on the host
     error: str | None  # why it could not be asked
 

@@ -12,10 +12,12 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from typing import TextIO, TypedDict
 
 from irq_client import IrqClient, IrqClientError
-from irq_client.cli import (UsageError, add_registry_flags, cpu_list_arg, positive,
-                            registry_hosts, server_url)
+from irq_client.cliargs import (UsageError, add_registry_flags, cpu_list_arg, positive,
+                                registry_hosts, server_url)
+from irq_client.client import DEFAULT_URL as DEFAULT_SERVER
 from irq_client.registry import trusted
 from irq_client.render import cpu_list
 from irqbalance import __version__, measure
@@ -33,7 +35,8 @@ EPILOG = """examples:
   irq-balance watch --interval 60                            re-balance when it pays off
   irq-balance plan --registry http://reg:5100 --partition rack1 --match '^db'
 
-environment: IRQ_SERVER_URL (when no --server), IRQ_TOKEN, IRQ_REGISTRY_URL
+environment: IRQ_SERVER_URL (when no --server nor --partition; default http://127.0.0.1:5000),
+             IRQ_TOKEN, IRQ_REGISTRY_URL
 exit codes: 0 every host ok, 1 some host failed, 2 usage
 """
 
@@ -48,8 +51,11 @@ def fraction(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--server", action="append", dest="servers", metavar="URL",
-                        help="irq-server URL; repeat for a fleet (default $IRQ_SERVER_URL)")
-    common.add_argument("--token", help="write token (default $IRQ_TOKEN)")
+                        help="irq-server URL; repeat for a fleet (default, without "
+                             f"--partition: $IRQ_SERVER_URL, else {DEFAULT_SERVER})")
+    common.add_argument("--token", help="bearer token (default $IRQ_TOKEN): apply, rollback "
+                        "and watch write, so they need a write token; plan only reads: a "
+                        "read token does, or none when the servers' reads are open")
     add_registry_flags(common)
     common.add_argument("--period", type=positive, default=60.0,
                         help="measure rates over the last S seconds (default %(default)s)")
@@ -77,16 +83,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("apply", parents=[common], help="plan, then apply and verify")
     sub.add_parser("rollback", parents=[common], help="restore the masks of the last apply")
     watch = sub.add_parser("watch", parents=[common], help="apply again every --interval")
-    watch.add_argument("--interval", type=positive, default=60.0, help="seconds between runs")
+    watch.add_argument("--interval", type=positive, default=60.0,
+                       help="seconds between runs (default %(default)s)")
     watch.add_argument("--iterations", type=int, help="stop after N runs")
     return parser
 
 
-def run_host(server: str, args) -> dict:
+class Outcome(TypedDict, total=False):
+    """What one command did on one host (printed by host_text, or as JSON)."""
+
+    server: str  # the host's irq-server URL
+    ok: bool  # the command worked there
+    error: str  # why not
+    restored: list[int]  # rollback: the IRQs put back
+    plan: Plan  # plan, apply, watch: the plan
+    written: list[int]  # apply, watch: IRQs moved
+    skipped: list[int]  # apply, watch: already where the plan wants them
+    journal: str | None  # apply, watch: the journal written
+
+
+def run_host(server: str, args: argparse.Namespace) -> Outcome:
     """One host, one command; never raises (a failing host must not stop the others)."""
     client = IrqClient(server, token=args.token, timeout=args.timeout)
     journal = Journal(args.state_dir, server)
-    outcome = {"server": server, "ok": True}
+    outcome: Outcome = {"server": server, "ok": True}
     try:
         if args.command == "rollback":
             outcome["restored"] = rollback(client, journal)
@@ -97,26 +117,30 @@ def run_host(server: str, args) -> dict:
         outcome["plan"] = result
         if args.command in ("apply", "watch") and result.moves:
             applied = apply_plan(client, result, journal)
-            outcome.update(written=applied.written, skipped=applied.skipped,
-                           journal=applied.journal)
+            outcome["written"] = applied.written
+            outcome["skipped"] = applied.skipped
+            outcome["journal"] = applied.journal
     except ApplyError as exc:
-        outcome.update(ok=False, error=f"IRQ {exc.irq} failed: {exc.detail}; restored "
-                       f"{len(exc.restored)} IRQ(s)" + (f", could not restore {exc.unrestored}"
-                                                       if exc.unrestored else ""))
+        outcome["ok"] = False
+        outcome["error"] = (f"IRQ {exc.irq} failed: {exc.detail}; restored "
+                            f"{len(exc.restored)} IRQ(s)"
+                            + (f", could not restore {exc.unrestored}" if exc.unrestored else ""))
     except IrqClientError as exc:
-        outcome.update(ok=False, error=str(exc))
+        outcome["ok"] = False
+        outcome["error"] = str(exc)
     except (KeyError, TypeError, ValueError) as exc:  # something that is not an irq-server
-        outcome.update(ok=False, error=f"{server} answered what no irq-server would "
-                                       f"({type(exc).__name__}: {exc})")
+        outcome["ok"] = False
+        outcome["error"] = (f"{server} answered what no irq-server would "
+                            f"({type(exc).__name__}: {exc})")
     return outcome
 
 
-def run_all(args) -> list[dict]:
+def run_all(args: argparse.Namespace) -> list[Outcome]:
     with ThreadPoolExecutor(max_workers=min(16, len(args.servers))) as pool:
         return list(pool.map(lambda s: run_host(s, args), args.servers))
 
 
-def plan_json(result: Plan) -> dict:
+def plan_json(result: Plan) -> dict[str, object]:
     return {"moves": [asdict(m) for m in result.moves],
             "load_before": {str(k): round(v, 3) for k, v in result.load_before.items()},
             "load_after": {str(k): round(v, 3) for k, v in result.load_after.items()},
@@ -127,7 +151,7 @@ def plan_json(result: Plan) -> dict:
             "note": result.note}
 
 
-def host_text(outcome: dict) -> str:
+def host_text(outcome: Outcome) -> str:
     lines = [f"== {outcome['server']}"]
     if not outcome["ok"]:
         return "\n".join(lines + [f"FAILED: {outcome['error']}"])
@@ -135,7 +159,7 @@ def host_text(outcome: dict) -> str:
         restored = outcome["restored"]
         return "\n".join(lines + [f"restored {len(restored)} IRQ(s): {restored}" if restored
                                   else "nothing to roll back"])
-    result: Plan = outcome["plan"]
+    result = outcome["plan"]
     if result.moves:
         width = max(len(str(m.irq)) for m in result.moves)
         lines.append(f"{'IRQ':>{max(width, 3)}} {'RATE/S':>9} {'FROM':>8} {'TO':>4}  WHY")
@@ -155,7 +179,7 @@ def host_text(outcome: dict) -> str:
     return "\n".join(lines)
 
 
-def report(outcomes: list[dict], as_json: bool, out) -> None:
+def report(outcomes: list[Outcome], as_json: bool, out: TextIO) -> None:
     if as_json:
         data = [{**{k: v for k, v in o.items() if k != "plan"},
                  **({"plan": plan_json(o["plan"])} if "plan" in o else {})} for o in outcomes]
@@ -169,14 +193,14 @@ def report(outcomes: list[dict], as_json: bool, out) -> None:
                   + (f"; failed: {', '.join(failed)}" if failed else "") + "\n")
 
 
-def main(argv: list[str] | None = None, out=None) -> int:
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="irq-balance: %(message)s")
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # retries are reported per host
     given = list(args.servers or [])
     if not given and not args.partition:
-        given = [os.environ.get("IRQ_SERVER_URL", "http://127.0.0.1:5000")]
+        given = [os.environ.get("IRQ_SERVER_URL", DEFAULT_SERVER)]
     if args.max_moves is not None and args.max_moves < 1:
         print("irq-balance: --max-moves must be at least 1", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 
 def default_state_dir() -> Path:
@@ -17,12 +18,12 @@ def default_state_dir() -> Path:
 class Journal:
     """The journals of one host (keyed by its server URL) under `state_dir`."""
 
-    def __init__(self, state_dir: str | os.PathLike, server: str):
+    def __init__(self, state_dir: str | os.PathLike[str], server: str) -> None:
         key = hashlib.sha256(server.encode()).hexdigest()[:16]
         self.dir = Path(state_dir) / key
         self.server = server
 
-    def record(self, entries: list[dict]) -> Path:
+    def record(self, entries: list[dict[str, Any]]) -> Path:
         """Durably store [{"irq", "old_mask", "new_cpus"}] and return the journal's path."""
         self.dir.mkdir(parents=True, exist_ok=True)
         path = self.dir / f"{time.time_ns()}.json"
@@ -35,7 +36,7 @@ class Journal:
         os.replace(tmp, path)
         return path
 
-    def latest(self) -> tuple[Path, dict] | None:
+    def latest(self) -> tuple[Path, dict[str, Any]] | None:
         """The newest journal not yet rolled back."""
         for path in sorted(self.dir.glob("*.json"), reverse=True):
             data = json.loads(path.read_text())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from irq_client import IrqClient
+from irq_client import IrqClient, Window
 from irqbalance.types import CpuSpec, IrqLoad
 
 _QUEUE_RE = re.compile(r"\d+(?=(@|$))")  # the queue number in "eth0-TxRx-3", "nvme0q3", "mlx5_comp3@pci"
@@ -24,7 +24,7 @@ def topology(client: IrqClient) -> list[CpuSpec]:
 def loads(client: IrqClient, period: float) -> list[IrqLoad]:
     """Per-IRQ rates over the last `period` seconds, with affinity, node and managed flags."""
     listing = client.irqs()
-    window = client.interrupts_irqs(period=period)
+    window = client.interrupts_irqs(Window(period=period))
     seconds = max(window.span.period_duration_seconds, 1e-9)
     meta = {irq.irq: irq for irq in listing.irqs}
     result = []

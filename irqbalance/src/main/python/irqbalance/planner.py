@@ -20,8 +20,16 @@ import bisect
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TypeAlias
 
 from irqbalance.types import CpuSpec, IrqLoad, Move, Plan, Policy
+
+Cpus: TypeAlias = dict[int, CpuSpec]  # the online CPUs by id
+Loads: TypeAlias = dict[int, float]  # CPU -> interrupts per second
+Movable: TypeAlias = list[tuple[IrqLoad, list[int]]]  # each movable IRQ with its allowed CPUs
+Placement: TypeAlias = dict[int, int]  # IRQ number -> CPU
+Core: TypeAlias = tuple[int | None, int | None] | tuple[str, int]  # (package, core), or its own
+Entry: TypeAlias = tuple[float, int]  # (rate or load, IRQ number or CPU), sortable
 
 _CORE_PENALTY = 0.02  # of the mean load: how much a shared core costs a queue of the same device
 _SPLIT_ITEMS = 12  # two CPUs sharing at most this many IRQs are split exactly (2^n subset sums)
@@ -30,12 +38,12 @@ _LEVEL_ROUNDS = 3  # levelling passes over all CPU pairs once the busiest CPU is
 
 def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy = Policy()) -> Plan:
     """Plan moves that lower the busiest CPU's interrupt rate (see the module docstring)."""
-    loads = sorted(loads, key=lambda i: i.irq)
+    ordered = sorted(loads, key=lambda i: i.irq)
     cpus = {c.cpu: c for c in topology if c.online}
     banned = set(policy.banned_cpus) | {c.cpu for c in cpus.values() if c.isolated or c.nohz_full}
     targets = sorted(c for c in cpus if c not in banned)
-    before = _measured_load(loads, cpus)
-    fixed_load, movable, fixed = _split(loads, cpus, targets, policy)
+    before = _measured_load(ordered, cpus)
+    fixed_load, movable, fixed = _split(ordered, cpus, targets, policy)
     bound, why = lower_bound(fixed_load, movable, targets, cpus)
     current = {irq.irq: _landing_cpu(irq) for irq, _ in movable}
     start = _off_banned(current, fixed_load, movable, cpus)
@@ -66,7 +74,9 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
                 lower_bound=bound, bound_reason=why, fixed=tuple(fixed), note=note)
 
 
-def _plan_for(placement, fixed_load, movable, cpus, before, current, bound, why, fixed) -> Plan:
+def _plan_for(placement: Placement, fixed_load: Loads, movable: Movable, cpus: Cpus,
+              before: Loads, current: Placement, bound: float, why: str,
+              fixed: list[int]) -> Plan:
     moves = tuple(sorted((Move(irq=irq.irq, old_cpus=irq.cpus, new_cpus=(placement[irq.irq],),
                                rate=irq.rate, reason=_reason(irq, placement[irq.irq], cpus,
                                                              before))
@@ -77,16 +87,16 @@ def _plan_for(placement, fixed_load, movable, cpus, before, current, bound, why,
                 lower_bound=bound, bound_reason=why, fixed=tuple(fixed))
 
 
-def lower_bound(fixed_load: dict[int, float], movable: list, targets: list[int],
-                cpus: dict[int, CpuSpec]) -> tuple[float, str]:
+def lower_bound(fixed_load: Loads, movable: Movable, targets: list[int],
+                cpus: Cpus) -> tuple[float, str]:
     """The busiest CPU can be no lighter than any of these; returns the largest and its name."""
     candidates = [(0.0, "no load")]
     movable_total = sum(irq.rate for irq, _ in movable)
     if targets:
         spread = (movable_total + sum(fixed_load.get(c, 0.0) for c in targets)) / len(targets)
         candidates.append((spread, f"all load spread over {len(targets)} allowed CPUs"))
-    by_node = defaultdict(float)
-    node_targets = defaultdict(list)
+    by_node: defaultdict[int | None, float] = defaultdict(float)
+    node_targets: defaultdict[int | None, list[int]] = defaultdict(list)
     for cpu in targets:
         node_targets[cpus[cpu].node].append(cpu)
     for irq, allowed in movable:
@@ -108,7 +118,7 @@ def lower_bound(fixed_load: dict[int, float], movable: list, targets: list[int],
 
 
 # ---- inputs ----------------------------------------------------------------------------------
-def _measured_load(loads: list[IrqLoad], cpus: dict[int, CpuSpec]) -> dict[int, float]:
+def _measured_load(loads: list[IrqLoad], cpus: Cpus) -> Loads:
     load = {c: 0.0 for c in cpus}
     for irq in loads:
         for cpu, rate in irq.per_cpu.items():
@@ -116,7 +126,7 @@ def _measured_load(loads: list[IrqLoad], cpus: dict[int, CpuSpec]) -> dict[int, 
     return load
 
 
-def _allowed(irq: IrqLoad, targets: list[int], cpus: dict[int, CpuSpec], policy: Policy):
+def _allowed(irq: IrqLoad, targets: list[int], cpus: Cpus, policy: Policy) -> list[int]:
     if policy.numa and irq.node is not None:
         local = [c for c in targets if cpus[c].node == irq.node]
         if local:
@@ -124,10 +134,12 @@ def _allowed(irq: IrqLoad, targets: list[int], cpus: dict[int, CpuSpec], policy:
     return targets
 
 
-def _split(loads, cpus, targets, policy):
+def _split(loads: list[IrqLoad], cpus: Cpus, targets: list[int],
+           policy: Policy) -> tuple[Loads, Movable, list[int]]:
     """(fixed load per CPU, [(movable IRQ, allowed CPUs)], fixed IRQ numbers)."""
     fixed_load: dict[int, float] = defaultdict(float)
-    movable, fixed = [], []
+    movable: Movable = []
+    fixed: list[int] = []
     allowed_by_node: dict[int | None, list[int]] = {}
     for irq in loads:
         if irq.node not in allowed_by_node:
@@ -143,7 +155,8 @@ def _split(loads, cpus, targets, policy):
     return dict(fixed_load), movable, fixed
 
 
-def _off_banned(current, fixed_load, movable, cpus) -> dict[int, int]:
+def _off_banned(current: Placement, fixed_load: Loads, movable: Movable,
+                cpus: Cpus) -> Placement:
     """The current placement, with IRQs sitting on CPUs they may not use (banned, isolated,
     off their node) put on their least loaded allowed CPU."""
     placement = dict(current)
@@ -165,28 +178,30 @@ def _landing_cpu(irq: IrqLoad) -> int:
 
 
 # ---- placements: IRQ number -> CPU ------------------------------------------------------------
-def _placed_load(fixed_load, movable, placement, cpus) -> dict[int, float]:
+def _placed_load(fixed_load: Loads, movable: Movable, placement: Placement,
+                 cpus: Cpus) -> Loads:
     load = {c: fixed_load.get(c, 0.0) for c in cpus}
     for irq, _ in movable:
         load[placement[irq.irq]] += irq.rate
     return load
 
 
-def _max_load(fixed_load, movable, placement, cpus) -> float:
+def _max_load(fixed_load: Loads, movable: Movable, placement: Placement, cpus: Cpus) -> float:
     return max(_placed_load(fixed_load, movable, placement, cpus).values(), default=0.0)
 
 
-def _core(cpu: int, cpus: dict[int, CpuSpec]):
-    return cpus[cpu].core if cpus[cpu].core is not None else ("cpu", cpu)
+def _core(cpu: int, cpus: Cpus) -> Core:
+    core = cpus[cpu].core
+    return core if core is not None else ("cpu", cpu)
 
 
-def _lpt(fixed_load, movable, cpus, current) -> dict[int, int]:
+def _lpt(fixed_load: Loads, movable: Movable, cpus: Cpus, current: Placement) -> Placement:
     """Biggest IRQ first, each onto its least loaded allowed CPU (lazy heaps per allowed set)."""
     load = {c: fixed_load.get(c, 0.0) for c in cpus}
     mean = (sum(load.values()) + sum(i.rate for i, _ in movable)) / max(len(cpus), 1)
-    heaps: dict[tuple[int, ...], list] = {}
-    device_cores: dict[str, set] = defaultdict(set)
-    placement = {}
+    heaps: dict[tuple[int, ...], list[Entry]] = {}
+    device_cores: defaultdict[str, set[Core]] = defaultdict(set)
+    placement: Placement = {}
     for irq, allowed in sorted(movable, key=lambda m: (-m[0].rate, m[0].irq)):
         key = tuple(allowed)
         heap = heaps.get(key)
@@ -202,20 +217,22 @@ def _lpt(fixed_load, movable, cpus, current) -> dict[int, int]:
     return placement
 
 
-def _pop_best(heap, load, irq, device_cores, cpus, penalty, current) -> int:
+def _pop_best(heap: list[Entry], load: Loads, irq: IrqLoad,
+              device_cores: defaultdict[str, set[Core]], cpus: Cpus, penalty: float,
+              current: Placement) -> int:
     """Least loaded CPU of `heap` (entries may be stale: loads only grow), preferring a core
     without another queue of the same device, then the IRQ's current CPU."""
-    seen = []
+    seen: list[int] = []
     while heap and len(seen) < 8:
         entry_load, cpu = heapq.heappop(heap)
         if entry_load != load[cpu]:
             heapq.heappush(heap, (load[cpu], cpu))
             continue
         seen.append(cpu)
-    used = device_cores.get(irq.device, ())
+    used = device_cores.get(irq.device, set())
 
-    def cost(cpu):
-        shared = irq.device and _core(cpu, cpus) in used
+    def cost(cpu: int) -> tuple[float, bool, int]:
+        shared = bool(irq.device) and _core(cpu, cpus) in used
         return (load[cpu] + (penalty if shared else 0.0), cpu != current[irq.irq], cpu)
     best = min(seen, key=cost)
     for cpu in seen:
@@ -228,13 +245,14 @@ class _Placement:
     """A placement being improved: loads, and per CPU the IRQs on it grouped by allowed set,
     each group sorted by rate so the best-fitting IRQ is found by bisection."""
 
-    def __init__(self, placement, fixed_load, movable, cpus):
+    def __init__(self, placement: Placement, fixed_load: Loads, movable: Movable,
+                 cpus: Cpus) -> None:
         self.placement = placement
         self.load = _placed_load(fixed_load, movable, placement, cpus)
         sets: dict[tuple[int, ...], frozenset[int]] = {}  # one set per distinct allowed list
         self.by_irq = {irq.irq: (irq, sets.setdefault(tuple(allowed), frozenset(allowed)))
                        for irq, allowed in movable}
-        self.groups: dict[int, dict[frozenset[int], list]] = defaultdict(dict)
+        self.groups: defaultdict[int, dict[frozenset[int], list[Entry]]] = defaultdict(dict)
         for number, cpu in placement.items():
             irq, allowed = self.by_irq[number]
             self.groups[cpu].setdefault(allowed, []).append((irq.rate, number))
@@ -252,8 +270,9 @@ class _Placement:
         self.placement[number] = target
 
 
-def _improve(placement, fixed_load, movable, cpus, max_moves, current, bound,
-             max_steps: int | None = None) -> dict[int, int]:
+def _improve(placement: Placement, fixed_load: Loads, movable: Movable, cpus: Cpus,
+             max_moves: int | None, current: Placement, bound: float,
+             max_steps: int | None = None) -> Placement:
     """Local search on the busiest CPU while it gets lighter (and the move budget lasts)."""
     state = _Placement(placement, fixed_load, movable, cpus)
     moved = sum(placement[i] != current[i] for i in placement)
@@ -281,7 +300,8 @@ def _improve(placement, fixed_load, movable, cpus, max_moves, current, bound,
 def _best_step(busiest: int, state: _Placement) -> list[tuple[int, int]]:
     """The move or swap off `busiest` that most lowers max(busiest, target); [] if none does."""
     load, top = state.load, state.load[busiest]
-    best, best_peak = [], top - 1e-9
+    best: list[tuple[int, int]] = []
+    best_peak = top - 1e-9
     for allowed, members in state.groups[busiest].items():
         if not members:
             continue
@@ -315,7 +335,8 @@ def _best_split(busiest: int, state: _Placement) -> list[tuple[int, int]]:
     number moving either way), over the other CPU that lowers the busiest most; [] if none."""
     top = state.load[busiest]
     partners = {c for allowed in state.groups[busiest] for c in allowed} - {busiest}
-    best, best_peak = [], top - 1e-9
+    best: list[tuple[int, int]] = []
+    best_peak = top - 1e-9
     for other in sorted(partners):
         peak, changes = _split_pair(busiest, other, state)
         if peak < best_peak:
@@ -327,7 +348,7 @@ def _level(busiest: int, state: _Placement) -> list[tuple[int, int]]:
     """Split every pair of the CPUs the busiest one's IRQs may use as evenly as their shared
     IRQs allow (each split lowers the pair's busier CPU, so the pass ends); returns what
     moved, [] if nothing did."""
-    moved = []
+    moved: list[tuple[int, int]] = []
     cpus = sorted({c for allowed in state.groups[busiest] for c in allowed})
     for i, first in enumerate(cpus):
         for second in cpus[i + 1:]:
@@ -349,7 +370,8 @@ def _split_pair(a: int, b: int, state: _Placement) -> tuple[float, list[tuple[in
     total = sum(rate for rate, _ in shared)
     base_a = state.load[a] - sum(rate for rate, n in shared if state.placement[n] == a)
     base_b = state.load[a] + state.load[b] - base_a - total
-    sums = {0.0: ()}  # subset sum -> one subset (IRQ numbers) reaching it, all going to `a`
+    # subset sum -> one subset (IRQ numbers) reaching it, all going to `a`
+    sums: dict[float, tuple[int, ...]] = {0.0: ()}
     for rate, number in shared:
         for reached, members in list(sums.items()):
             sums.setdefault(reached + rate, members + (number,))
@@ -361,7 +383,7 @@ def _split_pair(a: int, b: int, state: _Placement) -> tuple[float, list[tuple[in
     return max(base_a + reached, base_b + total - reached), changes
 
 
-def _reason(irq: IrqLoad, cpu: int, cpus: dict[int, CpuSpec], before: dict[int, float]) -> str:
+def _reason(irq: IrqLoad, cpu: int, cpus: Cpus, before: Loads) -> str:
     old = _landing_cpu(irq)
     text = (f"CPU {old} carries {before.get(old, 0.0):.0f}/s; CPU {cpu} had "
             f"{before.get(cpu, 0.0):.0f}/s")

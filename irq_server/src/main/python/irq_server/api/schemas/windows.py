@@ -64,8 +64,11 @@ class IrqWindowSchema(Schema):
     rate_per_second = fields.Float()
 
 
-class IrqWindowListSchema(SpanSchema):
-    cpus = fields.List(fields.Integer())
+class CpuColumnsSchema(SpanSchema):
+    cpus = fields.List(fields.Integer(), metadata={"description": "CPU of each per-CPU column"})
+
+
+class IrqWindowListSchema(CpuColumnsSchema):
     irqs = fields.List(fields.Nested(IrqWindowSchema))
 
 
@@ -76,8 +79,7 @@ class SoftirqWindowSchema(Schema):
     rate_per_second = fields.Float()
 
 
-class SoftirqWindowListSchema(SpanSchema):
-    cpus = fields.List(fields.Integer())
+class SoftirqWindowListSchema(CpuColumnsSchema):
     softirqs = fields.List(fields.Nested(SoftirqWindowSchema))
 
 

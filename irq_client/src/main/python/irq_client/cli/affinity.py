@@ -1,0 +1,34 @@
+"""irq-client affinity get|set: an IRQ's CPU affinity, read or written."""
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from irq_client import render
+from irq_client.cli.base import Commands, show
+from irq_client.cliargs import UsageError, cpu_list_arg
+from irq_client.client import IrqClient
+
+
+def add_parsers(commands: Commands) -> None:
+    aff = commands.add("affinity", None, help="read or set an IRQ's CPU affinity",
+                       epilog="examples:\n  irq-client affinity get 42\n"
+                              "  irq-client affinity set 42 --cpus 2-3\n"
+                              "  irq-client affinity set 42 0c")
+    actions = commands.nested(aff, "action", metavar="{get,set}")
+    get = actions.add("get", cmd_affinity, help="show the affinity")
+    get.add_argument("irq", type=int)
+    put = actions.add("set", cmd_affinity, help="route the IRQ to other CPUs (write token)")
+    put.add_argument("irq", type=int)
+    put.add_argument("mask", nargs="?", help="hex mask, e.g. 0c or 00000000,0000000c")
+    put.add_argument("--cpus", type=cpu_list_arg, help="CPU list instead of a mask, e.g. 2-3")
+
+
+def cmd_affinity(client: IrqClient, args: argparse.Namespace, out: TextIO) -> int:
+    if args.action == "set":
+        if (args.mask is None) == (args.cpus is None):
+            raise UsageError("give a MASK or --cpus LIST (one of them)")
+        state = client.set_affinity(args.irq, args.mask if args.mask is not None else args.cpus)
+    else:
+        state = client.affinity(args.irq)
+    return show(out, args, state.raw, lambda: render.affinity_line(state))

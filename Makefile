@@ -17,7 +17,7 @@ SOURCES := $(shell find irq_server irq_client irqbalance -path '*/src/main/*' -t
              -not -name '*.pyc' -not -path '*/__pycache__/*') \
            build.py project_build.py irq_server/build.py irq_client/build.py irqbalance/build.py
 
-.PHONY: run test demo dist install dist-check bench clean
+.PHONY: run test demo dev dist install dist-check bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,8 @@ run: install  ## serve this machine's IRQs on 127.0.0.1:5000
 
 demo: install  ## serve a simulated 64-CPU, 2-node, 500-IRQ host on 127.0.0.1:5055
 	$(VENV)/bin/irq-server --simulate 64:2:500 --bind $(DEMO_BIND) --data-dir $(DATA)/demo
+
+dev: install $(DEV_STAMP)  ## the development tools (pytest, mypy, ...) without running anything
 
 test: install $(DEV_STAMP)  ## the whole suite, then the client's and the balancer's types
 	$(PY) -m mypy  # mypy.ini: irq_client and irqbalance, --strict

@@ -348,3 +348,12 @@ def test_help_says_what_record_samples_and_what_top_shows(capsys):
     with pytest.raises(SystemExit):
         cli.main(["top", "--help"])
     assert "not CPU usage" in " ".join(capsys.readouterr().out.split())
+
+
+def test_hosts_names_the_one_flag_that_is_missing(capsys, monkeypatch):
+    monkeypatch.delenv("IRQ_REGISTRY_URL", raising=False)
+    assert cli.main(["hosts", "--registry", "http://127.0.0.1:5999"]) == 2
+    err = capsys.readouterr().err
+    assert "give --partition NAME" in err and "--registry" not in err.split(":")[1]
+    assert cli.main(["hosts", "--partition", "rack1"]) == 2
+    assert "give --registry URL" in capsys.readouterr().err

@@ -44,8 +44,9 @@ def test_a_frame_fits_the_terminal_and_says_what_it_hides(columns, rows):
     lines = render.fitted_frame(IrqList.from_json(listing), IrqWindow.from_json(window), view(),
                                 nodes, columns, rows)
     assert len(lines) <= rows and max(len(line) for line in lines) < columns
-    hidden = next(line for line in lines if line.endswith("CPUs hidden"))
-    irqs_hidden, cpus_hidden = map(int, re.findall(r"\+(\d+)", hidden))
+    hidden = next(line for line in lines if line.startswith("hidden: "))
+    irqs_hidden, cpus_hidden = (int(m[1]) if (m := re.search(rf"(\d+) of \d+ {what}", hidden))
+                                else 0 for what in ("rows", "CPUs"))
     table = lines[lines.index(hidden) + 1:]
     assert table[0].split() == ["IRQ", "TOTAL", "DELTA", "NAME"]
     assert irqs_hidden == IRQS - (len(table) - 1)
@@ -139,3 +140,9 @@ def test_batch_frames_stay_whole_and_label_the_shares():
     lines = out.getvalue().splitlines()
     assert lines[1].startswith("share of interrupts per CPU (not CPU usage): cpu0 ")
     assert len(lines) == 4 + 6 and json.dumps(lines)  # every IRQ: nothing hidden
+
+
+def test_the_hidden_line_names_only_what_is_hidden():
+    assert render.top.hidden_line(488, 505, 0, 64) == "hidden: 488 of 505 rows"
+    assert render.top.hidden_line(0, 10, 3, 64) == "hidden: 3 of 64 CPUs"
+    assert render.top.hidden_line(2, 10, 3, 64) == "hidden: 2 of 10 rows, 3 of 64 CPUs"

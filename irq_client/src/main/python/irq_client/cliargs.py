@@ -91,6 +91,10 @@ def add_registry_flags(parser: argparse.ArgumentParser) -> None:
 def registry_hosts(args: argparse.Namespace, timeout: float) -> Items[RegistryEntry]:
     """The live irq-servers of args.partition in args.registry (UsageError when unset)."""
     if not args.registry or not args.partition:
-        raise UsageError("give --registry URL (or $IRQ_REGISTRY_URL) and --partition")
+        missing = [flag for flag, value in (("--registry URL (or $IRQ_REGISTRY_URL)",
+                                             args.registry), ("--partition NAME", args.partition))
+                   if not value]
+        raise UsageError(f"give {' and '.join(missing)}: the registry's hosts are those of "
+                         "one partition")
     registry = RegistryClient(server_url(args.registry), token=args.token, timeout=timeout)
     return registry.hosts(args.partition, args.match)

@@ -4,8 +4,8 @@ A frame is the header, each CPU's share of the window's interrupts (grouped by N
 wrapped), and the IRQ table. On a terminal of `columns` x `rows` it never has more than
 `rows` lines nor a line of more than `columns - 1` characters (the last column stays free: a
 character there leaves the cursor waiting to wrap, and clearing to the end of that line
-would erase it). What does not fit is left out, least busy first, and said: "+N IRQs, +M
-CPUs hidden". Without a terminal (batch mode) nothing is left out.
+would erase it). What does not fit is left out, least busy first, and said: "hidden: 488 of
+505 rows, 3 of 64 CPUs" (hidden_line). Without a terminal (batch mode) nothing is left out.
 """
 from __future__ import annotations
 
@@ -69,9 +69,18 @@ def fitted_frame(listing: IrqList, window: IrqWindow, view: TopView,
     table = _fitted_table(kept, listing, view, shown_cpus, shares, width)
     lines += cpu_lines
     if len(kept) < len(ordered) or hidden_cpus:
-        lines.append(f"+{len(ordered) - len(kept)} IRQs, +{hidden_cpus} CPUs hidden")
+        lines.append(hidden_line(len(ordered) - len(kept), len(ordered), hidden_cpus,
+                                 len(shares)))
     lines += table.splitlines() if kept or view.headings else []
     return [clip(line, width) for line in lines[:max(1, rows)]]
+
+
+def hidden_line(rows: int, of_rows: int, cpus: int, of_cpus: int) -> str:
+    """What a fitted frame leaves out: "hidden: 488 of 505 rows, 3 of 64 CPUs" (rows are the
+    table's: IRQs, and NMI, LOC, ... when shown; a part that hides nothing is left out)."""
+    parts = [f"{n} of {total} {what}" for n, total, what in
+             ((rows, of_rows, "rows"), (cpus, of_cpus, "CPUs")) if n]
+    return "hidden: " + ", ".join(parts)
 
 
 def _cpu_block(shares: Mapping[int, float], nodes: Mapping[int, int | None], width: int,

@@ -27,7 +27,7 @@ from marshmallow import Schema
 
 from irq_server.api.auth import caller, needs_caller, no_token
 from irq_server.api.blueprint import Blueprint, json_response, path_param
-from irq_server.api.builders import irq_rates, irq_rows, span
+from irq_server.api.builders import irq_rates, irq_rows, per_cpu, span
 from irq_server.api.openapi import BEARER
 from irq_server.api.schemas.runs import (InterruptsQuery, LoginSchema, OldUsageSchema,
                                          RunCreateSchema, RunInterruptsSchema, RunListQuery,
@@ -112,9 +112,8 @@ def interrupts(run_id: int, limit: int) -> dict:
                        f"keeps the interrupts of {here or 'an unnamed host'} only")
     windows: Windows = state().windows
     window = windows.between(run.start_time, run.end_time or windows.clock())
-    rows = irq_rows(window)
-    counts = window.counts[rows].sum(axis=0).tolist()
-    fired = sorted((r for r in irq_rates(window, rows) if r["num_interrupts"] > 0),
+    counts = per_cpu(window)
+    fired = sorted((r for r in irq_rates(window, irq_rows(window)) if r["num_interrupts"] > 0),
                    key=lambda r: -r["num_interrupts"])
     return {"id": run.id, "host": here, **span(window), "cpus": list(window.cpus),
             "num_interrupts_per_cpu": counts, "num_interrupts_all_cpus": sum(counts),

@@ -350,10 +350,11 @@ def test_help_says_what_record_samples_and_what_top_shows(capsys):
     assert "not CPU usage" in " ".join(capsys.readouterr().out.split())
 
 
-def test_hosts_names_the_one_flag_that_is_missing(capsys, monkeypatch):
+@pytest.mark.parametrize("flags, missing", [
+    (["--registry", "http://127.0.0.1:5999"], "give --partition NAME:"),
+    (["--partition", "rack1"], "give --registry URL (or $IRQ_REGISTRY_URL):"),
+    ([], "give --registry URL (or $IRQ_REGISTRY_URL) and --partition NAME:")])
+def test_hosts_names_the_registry_flags_that_are_missing(capsys, monkeypatch, flags, missing):
     monkeypatch.delenv("IRQ_REGISTRY_URL", raising=False)
-    assert cli.main(["hosts", "--registry", "http://127.0.0.1:5999"]) == 2
-    err = capsys.readouterr().err
-    assert "give --partition NAME" in err and "--registry" not in err.split(":")[1]
-    assert cli.main(["hosts", "--partition", "rack1"]) == 2
-    assert "give --registry URL" in capsys.readouterr().err
+    assert cli.main(["hosts", *flags]) == 2
+    assert missing in capsys.readouterr().err

@@ -10,9 +10,15 @@ from pathlib import Path
 
 import pytest
 import requests
+from live_server import (
+    SRC,
+    RunningServer,
+    irq_server_command,
+    processes_mentioning,
+    wait_for,
+)
 
 from irq_client import IrqClient
-from live_server import SRC, RunningServer, irq_server_command, processes_mentioning, wait_for
 
 CLIENT_SRC = Path(__file__).resolve().parents[2] / "main" / "python"
 PASSWORD = "s3cret-password"

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from live_server import wait_for
 
 CLIENT_SRC = Path(__file__).resolve().parents[2] / "main" / "python"

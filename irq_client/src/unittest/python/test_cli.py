@@ -5,13 +5,26 @@ import json
 import pytest
 import requests
 import responses
+from client_payloads import (
+    AFFINITY,
+    CPU_POINTS,
+    CPU_WINDOW,
+    CPUS,
+    CURRENT,
+    IRQS,
+    MEMORY_POINTS,
+    SOFTIRQS,
+    SPAN,
+    STORAGE_POINTS,
+    URL,
+    WINDOW,
+    WINDOW_IRQS,
+    problem,
+)
+from irq_client.cli import top as top_command
 from responses import matchers
 
-from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, IRQS,
-                             MEMORY_POINTS, SOFTIRQS, SPAN, STORAGE_POINTS, URL, WINDOW,
-                             WINDOW_IRQS, problem)
 from irq_client import cli
-from irq_client.cli import top as top_command
 
 
 @pytest.fixture
@@ -358,3 +371,36 @@ def test_hosts_names_the_registry_flags_that_are_missing(capsys, monkeypatch, fl
     monkeypatch.delenv("IRQ_REGISTRY_URL", raising=False)
     assert cli.main(["hosts", *flags]) == 2
     assert missing in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cpus", ["0-99999999999999", "0-9999999", "8192"])
+def test_a_cpu_past_any_kernels_is_a_usage_error_at_once(capsys, cpus):
+    for argv in (["irqs", "-C", cpus], ["affinity", "set", "24", "--cpus", cpus]):
+        with pytest.raises(SystemExit) as exit_:  # argparse's usage error; no request is sent
+            cli.main(["--server", URL, *argv])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert "past the largest a kernel can have (8191)" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("server", ["http://[::1", "http://127.0.0.1:99999", "ftp://h:21",
+                                    "http://"])
+def test_a_server_url_that_is_not_one_is_a_usage_error(capsys, server):
+    assert cli.main(["--server", server, "cpus"]) == 2
+    assert "server URL" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("body", ["[]", "null", "{}", '{"cpus": [{}]}'])
+def test_an_answer_of_another_shape_is_one_line_not_a_traceback(capsys, body):
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{URL}/cpus", body=body, content_type="application/json")
+        assert cli.main(["--server", URL, "cpus"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"the answer of {URL} is not irq-server's" in err
+
+
+def test_json_keeps_the_servers_text_as_sent(mocked):
+    mocked.replace(responses.GET, f"{URL}/irqs/24", json={**IRQS["irqs"][0],
+                                                          "device_name": "é☃😀"})
+    code, text = run("irq", "24", "--json")
+    assert code == 0 and '"device_name": "é☃😀"' in text

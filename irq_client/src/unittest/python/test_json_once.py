@@ -4,11 +4,23 @@ import json
 
 import pytest
 import responses
+from client_payloads import (
+    AFFINITY,
+    CPU_POINTS,
+    CPU_WINDOW,
+    CPUS,
+    CURRENT,
+    IRQS,
+    MEMORY_POINTS,
+    SOFTIRQS,
+    SPAN,
+    STORAGE_POINTS,
+    URL,
+    WINDOW,
+    WINDOW_IRQS,
+)
 from responses import matchers
 
-from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, IRQS,
-                             MEMORY_POINTS, SOFTIRQS, SPAN, STORAGE_POINTS, URL, WINDOW,
-                             WINDOW_IRQS)
 from irq_client import cli
 
 RUN = {"id": 7, "name": "make", "description": "make -j8", "threshold": 50.0, "host": "box",

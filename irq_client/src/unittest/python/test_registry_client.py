@@ -4,11 +4,11 @@ import io
 import pytest
 import requests
 import responses
+from client_payloads import HEALTH, IRQS
+from irq_client.registry import survey, trusted
 from responses import matchers
 
-from client_payloads import HEALTH, IRQS
 from irq_client import RegistryClient, cli
-from irq_client.registry import survey, trusted
 
 REG = "http://registry.test:5100"
 H1, H2 = "http://10.0.0.1:5000", "http://10.0.0.2:5000"

@@ -6,12 +6,12 @@ import threading
 import pytest
 import requests
 import responses
-from responses import matchers
-
 from client_payloads import URL
-from irq_client import IrqClient, Run, TooManyRequests, cli, render
 from irq_client.models import RunInterrupts
 from irq_client.record import CpuMeter, Outbox
+from responses import matchers
+
+from irq_client import IrqClient, Run, TooManyRequests, cli, render
 
 RUN = {"id": 7, "name": "make", "description": "make -j8", "threshold": 50.0, "host": "box",
        "active": False, "start_time": "2026-11-23T08:00:00.000Z",

@@ -5,8 +5,8 @@ import re
 
 import pytest
 import responses
-
 from client_payloads import SPAN, URL
+
 from irq_client import IrqList, IrqWindow, cli, render
 
 CPUS, IRQS = 64, 500

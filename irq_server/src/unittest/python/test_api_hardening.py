@@ -128,3 +128,34 @@ def test_json_no_parser_should_take_is_a_400(make_client, sim, caplog, body):
     assert "Traceback" not in caplog.text
     assert client.get(f"/irqs/{irq}/cpu_affinity").json == \
         make_client(sim.root)[0].get(f"/irqs/{irq}/cpu_affinity").json
+
+
+@pytest.mark.parametrize("path, method", [("/irqs/24/cpu_affinity", "put"),
+                                          ("/api/v1/auth", "post")])
+def test_a_json_body_that_is_not_utf8_is_a_400_not_no_body(make_client, sim, path, method):
+    client, token, _ = make_client(sim.root)
+    before = (sim.root / "proc/irq/24/smp_affinity").read_text()
+    answer = getattr(client, method)(path, data=b'\xff\xfe{"cpu_affinity_list": "2"}',
+                                     headers={**bearer(token),
+                                              "Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    assert answer.get_json()["title"] and "JSON" in answer.get_data(as_text=True)
+    assert (sim.root / "proc/irq/24/smp_affinity").read_text() == before
+
+
+@pytest.mark.parametrize("body", ["cpu_affinity_list=2&cpu_affinity_list=3",
+                                  "cpu_affinity_mask=4&cpu_affinity_mask=8"])
+def test_a_form_field_given_twice_is_refused_not_cut_to_its_first(make_client, sim, body):
+    client, token, _ = make_client(sim.root)
+    before = (sim.root / "proc/irq/24/smp_affinity").read_text()
+    answer = client.put("/irqs/24/cpu_affinity", data=body, headers={
+        **bearer(token), "Content-Type": "application/x-www-form-urlencoded"})
+    assert_problem(answer, 422, field=body.split("=")[0])
+    assert (sim.root / "proc/irq/24/smp_affinity").read_text() == before
+
+
+def test_a_query_parameter_given_twice_is_refused(make_client, sim):
+    client, _, _ = make_client(sim.root)
+    answer = client.get("/interrupts?period_seconds=60&period_seconds=-1")
+    assert_problem(answer, 422, field="period_seconds")
+    assert "given 2 times" in answer.get_json()["detail"]

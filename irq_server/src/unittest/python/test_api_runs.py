@@ -7,6 +7,7 @@ from irq_server.auth.users import UserStore
 from irq_server.history.store import HistoryStore
 from server_fixtures import PASSWORD, Clock, app_with_users, bearer, run_sampled
 
+
 @pytest.fixture
 def tracker(tmp_path, sim):
     """An app over the simulated host with users alice (read), bob (read), root (write)."""
@@ -140,6 +141,22 @@ def test_the_new_dialect_round_trip(tracker):
     assert (stats["active"], stats["duration"], stats["time_above_threshold"]) == (False, 4, 3)
     late = client.post(f"/api/v1/test/{run_id}/usage", headers=auth, json={"cpu_usage": 1})
     assert late.status_code == 409
+
+
+@pytest.mark.parametrize("stop", ["/v1/api/testrun/{}/stop", "/api/v1/test/{}/stop"])
+def test_a_run_started_a_little_ahead_stops_now_at_its_start(tracker, stop):
+    """A run may start up to a minute ahead (clocks differ); stopped "now" before that start
+    comes, it ends where it starts (an end_time given before its start stays a 400)."""
+    client, clock, _ = tracker
+    auth = bearer(token_of(client, "alice"))
+    run = client.post("/api/v1/test", headers=auth, json={
+        "name": "ahead", "start_time": clock.now + 45}).json
+    early = client.post(f"/api/v1/test/{run['id']}/stop", headers=auth,
+                        json={"end_time": clock.now})
+    assert early.status_code == 400 and early.json["errors"].keys() == {"end_time"}
+    stopped = client.post(stop.format(run["id"]), headers=auth)
+    assert stopped.status_code == 200, stopped.json
+    assert stopped.json["end_time"] == run["start_time"] and stopped.json["duration"] == 0.0
 
 
 def test_the_older_dialect_exactly_as_its_client_sends_it(tracker):

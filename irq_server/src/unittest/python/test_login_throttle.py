@@ -8,6 +8,7 @@ from irq_server.auth import users as users_module
 from irq_server.auth.users import source_of
 from server_fixtures import PASSWORD, app_with_users, bearer
 
+
 @pytest.fixture
 def app(tmp_path, sim):
     return app_with_users(sim.root, tmp_path / "data", {"alice": "read", "bob": "read"})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from urllib.parse import urlsplit
 
 from irq_client import render
 from irq_client.models import Items, RegistryEntry
@@ -50,10 +51,20 @@ def columns_arg(text: str) -> tuple[str, ...]:
 
 
 def server_url(text: str | None) -> str | None:
-    """The server URL as given, after checking it names a scheme (UsageError otherwise)."""
-    if text is not None and "://" not in text:
+    """The server URL as given, after checking it is an http(s) URL with a host and a valid
+    port (UsageError saying what is wrong otherwise)."""
+    if text is None:
+        return None
+    if "://" not in text:
         raise UsageError(f"server URL {text!r} has no scheme: use http://{text} "
                          f"(or https://{text} for a TLS server)")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError for a port past 65535 or not a number)
+    except ValueError as exc:
+        raise UsageError(f"server URL {text!r} is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"server URL {text!r} must be http:// or https:// and name a host")
     return text
 
 

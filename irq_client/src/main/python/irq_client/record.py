@@ -17,12 +17,12 @@ measured time.
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from irq_client.client import IrqClient

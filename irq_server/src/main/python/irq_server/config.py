@@ -53,7 +53,9 @@ class Settings:
 
     def app_config(self, root: str) -> dict:
         """The create_app config of a worker."""
-        from irq_server.api.host_header import allowed_hosts  # config is read before the app
+        from irq_server.api.host_header import (
+            allowed_hosts,  # config is read before the app
+        )
         return {"IRQ_ROOT": root, "IRQ_DATA_DIR": self.data_dir, "IRQ_AUTH_READS": self.auth_reads,
                 "IRQ_INTERVAL": self.interval, "IRQ_TIERS": parse_tiers(self.tiers),
                 "IRQ_MAX_BODY": self.max_body, "IRQ_ROLE": self.role,
@@ -99,7 +101,9 @@ def _simulation(text: str) -> None:
 
 
 def _pattern(text: str) -> None:
-    from irq_server.registry.patterns import compile_pattern  # RE2: only for these flags
+    from irq_server.registry.patterns import (
+        compile_pattern,  # RE2: only for these flags
+    )
     compile_pattern(text, "metrics pattern")
 
 

@@ -7,6 +7,7 @@ import sys
 from typing import TextIO
 
 from irq_client import __version__
+from irq_client import client as client_module
 from irq_client.cli import affinity, hosts, interrupts, irqs, runs, top, usage
 from irq_client.cli.base import Commands, Failure
 from irq_client.cliargs import UsageError, positive, server_url
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     for name, default in GLOBAL_DEFAULTS:
         if not hasattr(args, name):
             setattr(args, name, default)
+    url = None
     try:
         url = server_url(args.server or os.environ.get("IRQ_SERVER_URL"))
         client = IrqClient(url, token=args.token, timeout=args.timeout)
@@ -90,6 +92,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except (UsageError, Failure, TransportError) as exc:  # one line; exit 2, 1 or 3
         print(f"irq-client: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 3 if isinstance(exc, TransportError) else 1
+    except (KeyError, TypeError, ValueError) as exc:  # a 200 answer of another shape
+        print(f"irq-client: the answer of {url or client_module.DEFAULT_URL} is not irq-server's "
+              f"({type(exc).__name__}: {exc}); is it an irq-server, and of this version?",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:  # Ctrl-C in top: a clean exit
         return 0
     except BrokenPipeError:  # `irq-client irqs | head`: the reader left, nothing to report

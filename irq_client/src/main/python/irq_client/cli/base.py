@@ -21,7 +21,7 @@ def show(out: TextIO, args: argparse.Namespace, raw: Json, text: Callable[[], st
     """Print a result: with --json the JSON the server answered (`raw`, from the request the
     command made), else its text view; `text` is called only then."""
     if args.json:
-        json.dump(raw, out, indent=2)
+        json.dump(raw, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
         print(text(), file=out)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 _LIST_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+MAX_CPU = 8191  # the largest CPU number a kernel can have (NR_CPUS is at most 8192)
 
 
 def parse_cpu_list(text: str) -> frozenset[int]:
@@ -18,6 +19,9 @@ def parse_cpu_list(text: str) -> frozenset[int]:
         lo, _, hi = part.partition("-")
         if int(hi or lo) < int(lo):
             raise ValueError(f"range {part!r} runs backwards")
+        if int(hi or lo) > MAX_CPU:
+            raise ValueError(f"CPU {int(hi or lo)} is past the largest a kernel can have "
+                             f"({MAX_CPU})")
         cpus.update(range(int(lo), int(hi or lo) + 1))
     return frozenset(cpus)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import orjson
 from flask import Response
 from flask_smorest import Blueprint as _Blueprint
+from marshmallow import ValidationError, fields
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import UnsupportedMediaType
@@ -21,7 +22,24 @@ class Parser(FlaskParser):
     def _raw_load_json(self, req):
         if not is_json_request(req):
             return core.missing
-        return orjson.loads(req.get_data(cache=True))  # JSONDecodeError: webargs says 400
+        data = req.get_data(cache=True)
+        try:
+            return orjson.loads(data)  # JSONDecodeError: webargs says 400 ...
+        except orjson.JSONDecodeError as exc:
+            if data and not exc.doc:  # ... but takes an empty `doc` for "no body", which is
+                self._handle_invalid_json_error(exc, req)  # also what orjson gives bytes
+            raise  # that are not UTF-8: those are not "no body"
+
+    def _makeproxy(self, multidict, schema, *args, **kwargs):
+        """Query strings and forms: a field given twice is a 422 naming it (werkzeug would
+        hand over its first value only, so '?a=1&a=2' would silently mean a=1)."""
+        for key in multidict:
+            field = schema.fields.get(key)
+            if field is not None and not isinstance(field, (fields.List, fields.Tuple)) and \
+                    len(multidict.getlist(key)) > 1:
+                raise ValidationError({key: [f"given {len(multidict.getlist(key))} times: "
+                                             "give it once"]})
+        return super()._makeproxy(multidict, schema, *args, **kwargs)
 
     def load_body(self, req, schema):
         data = req.get_data(cache=True)  # first: werkzeug then parses a form from the cache
@@ -33,7 +51,6 @@ class Parser(FlaskParser):
             except orjson.JSONDecodeError as exc:
                 self._handle_invalid_json_error(exc, req)
         return self.load_form(req, schema) if data else core.missing
-
 
     def load_json_body(self, req, schema):
         """"body", only when it says it is JSON: a web page cannot send that to another

@@ -124,7 +124,9 @@ class RunStore:
         self._not_future(end, "end_time")
         with self.db.write() as db:
             run = self._open_run(db, run_id, owner, "is already stopped")
-            if end < run.start_time:
+            if end_time is None:  # "now", for a run started up to a minute ahead: its start
+                end = max(end, run.start_time)
+            elif end < run.start_time:
                 raise InvalidInput("end_time is before the run's start_time", field="end_time")
             if run.last_ts is not None and end < run.last_ts:  # samples past the end
                 total = time_above(_samples(db, run_id), run.threshold, run.start_time, end)

@@ -9,17 +9,8 @@ from pathlib import Path
 import pytest
 from live_server import SRC, RunningServer, free_port, irq_server_command, wait_for
 
-from irq_client import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    IrqClient,
-    IrqList,
-    NotFound,
-    TransportError,
-    Unauthorized,
-    Window,
-)
+from irq_client import (BadRequest, Conflict, Forbidden, IrqClient, IrqList, NotFound,
+                        TransportError, Unauthorized, Window)
 
 CLIENT_SRC = Path(__file__).resolve().parents[2] / "main" / "python"
 

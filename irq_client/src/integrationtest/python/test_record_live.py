@@ -10,13 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from live_server import (
-    SRC,
-    RunningServer,
-    irq_server_command,
-    processes_mentioning,
-    wait_for,
-)
+from live_server import SRC, RunningServer, irq_server_command, processes_mentioning, wait_for
 
 from irq_client import IrqClient
 

@@ -5,22 +5,8 @@ import json
 import pytest
 import requests
 import responses
-from client_payloads import (
-    AFFINITY,
-    CPU_POINTS,
-    CPU_WINDOW,
-    CPUS,
-    CURRENT,
-    IRQS,
-    MEMORY_POINTS,
-    SOFTIRQS,
-    SPAN,
-    STORAGE_POINTS,
-    URL,
-    WINDOW,
-    WINDOW_IRQS,
-    problem,
-)
+from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, IRQS, MEMORY_POINTS,
+                             SOFTIRQS, SPAN, STORAGE_POINTS, URL, WINDOW, WINDOW_IRQS, problem)
 from irq_client.cli import top as top_command
 from responses import matchers
 

@@ -12,37 +12,13 @@ import irq_client.cli
 import pytest
 import requests
 import responses
-from client_payloads import (
-    AFFINITY,
-    CPU_POINTS,
-    CPU_WINDOW,
-    CPUS,
-    CURRENT,
-    HEALTH,
-    HISTORY,
-    IRQS,
-    MEMORY_POINTS,
-    STORAGE_POINTS,
-    URL,
-    WINDOW,
-    WINDOW_IRQS,
-    problem,
-)
+from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, HEALTH, HISTORY, IRQS,
+                             MEMORY_POINTS, STORAGE_POINTS, URL, WINDOW, WINDOW_IRQS, problem)
 from responses import matchers
 
 import irq_client
-from irq_client import (
-    ApiError,
-    BadRequest,
-    Conflict,
-    Forbidden,
-    IrqClient,
-    NotFound,
-    ServerError,
-    TransportError,
-    Unauthorized,
-    Window,
-)
+from irq_client import (ApiError, BadRequest, Conflict, Forbidden, IrqClient, NotFound, ServerError,
+                        TransportError, Unauthorized, Window)
 
 
 def client(**kwargs):

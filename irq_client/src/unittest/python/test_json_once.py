@@ -4,21 +4,8 @@ import json
 
 import pytest
 import responses
-from client_payloads import (
-    AFFINITY,
-    CPU_POINTS,
-    CPU_WINDOW,
-    CPUS,
-    CURRENT,
-    IRQS,
-    MEMORY_POINTS,
-    SOFTIRQS,
-    SPAN,
-    STORAGE_POINTS,
-    URL,
-    WINDOW,
-    WINDOW_IRQS,
-)
+from client_payloads import (AFFINITY, CPU_POINTS, CPU_WINDOW, CPUS, CURRENT, IRQS, MEMORY_POINTS,
+                             SOFTIRQS, SPAN, STORAGE_POINTS, URL, WINDOW, WINDOW_IRQS)
 from responses import matchers
 
 from irq_client import cli

@@ -2,12 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from irq_server.errors import InvalidMask
-from irq_server.procfs.masks import (
-    format_cpu_list,
-    format_mask,
-    parse_cpu_list,
-    parse_mask,
-)
+from irq_server.procfs.masks import format_cpu_list, format_mask, parse_cpu_list, parse_mask
 
 
 @pytest.mark.parametrize("text,cpus", [

@@ -2,13 +2,7 @@
 import os
 
 import pytest
-from irq_server.procfs import (
-    HostFS,
-    block_backed,
-    parse_mounts,
-    read_filesystems,
-    read_mounts,
-)
+from irq_server.procfs import HostFS, block_backed, parse_mounts, read_filesystems, read_mounts
 from irq_server.procfs.hostfs import STATVFS_FILE
 from server_fixtures import FIXTURES
 

@@ -6,50 +6,14 @@
 """
 __version__ = "0.1.0"  # first: the modules below read it (User-Agent)
 from irq_client.client import IrqClient
-from irq_client.errors import (
-                               ApiError,
-                               BadRequest,
-                               Conflict,
-                               Forbidden,
-                               IrqClientError,
-                               NotFound,
-                               ServerError,
-                               TooManyRequests,
-                               TransportError,
-                               Unauthorized,
-)
-from irq_client.models import (
-                               Affinity,
-                               Cpu,
-                               CpuUsage,
-                               CpuWindow,
-                               Current,
-                               Health,
-                               History,
-                               InterruptWindow,
-                               Irq,
-                               IrqList,
-                               IrqRate,
-                               IrqWindow,
-                               Items,
-                               MemoryPoint,
-                               OtherRow,
-                               PartitionSummary,
-                               RegistryEntry,
-                               RegistryHealth,
-                               RegistryState,
-                               Run,
-                               RunInterrupts,
-                               RunList,
-                               Sampler,
-                               SoftirqRate,
-                               SoftirqWindow,
-                               SpaceAverage,
-                               Span,
-                               StoragePoint,
-                               Token,
-                               UsageRecorded,
-)
+from irq_client.errors import (ApiError, BadRequest, Conflict, Forbidden, IrqClientError, NotFound,
+                               ServerError, TooManyRequests, TransportError, Unauthorized)
+from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Health, History,
+                               InterruptWindow, Irq, IrqList, IrqRate, IrqWindow, Items,
+                               MemoryPoint, OtherRow, PartitionSummary, RegistryEntry,
+                               RegistryHealth, RegistryState, Run, RunInterrupts, RunList, Sampler,
+                               SoftirqRate, SoftirqWindow, SpaceAverage, Span, StoragePoint, Token,
+                               UsageRecorded)
 from irq_client.registry import HostStatus, RegistryClient
 from irq_client.window import Window
 

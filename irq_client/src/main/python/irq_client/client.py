@@ -21,39 +21,13 @@ from urllib3.util.retry import Retry
 
 from irq_client import __version__
 from irq_client.errors import TransportError, error_from_response, transport_error
-from irq_client.models import (
-    Affinity,
-    Cpu,
-    CpuUsage,
-    CpuWindow,
-    Current,
-    Health,
-    History,
-    InterruptWindow,
-    Irq,
-    IrqList,
-    IrqWindow,
-    Items,
-    ItemsBy,
-    Json,
-    MemoryPoint,
-    Run,
-    RunInterrupts,
-    RunList,
-    SoftirqWindow,
-    SpaceAverage,
-    StoragePoint,
-    Token,
-    UsageRecorded,
-)
+from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Health, History,
+                               InterruptWindow, Irq, IrqList, IrqWindow, Items, ItemsBy, Json,
+                               MemoryPoint, Run, RunInterrupts, RunList, SoftirqWindow,
+                               SpaceAverage, StoragePoint, Token, UsageRecorded)
 from irq_client.models.base import obj
 from irq_client.models.cpus import cpu_list
-from irq_client.models.usage import (
-    cpu_series,
-    memory_series,
-    storage_by_mount,
-    storage_series,
-)
+from irq_client.models.usage import cpu_series, memory_series, storage_by_mount, storage_series
 from irq_client.window import Instant, WindowArg, instant_text, window_of
 
 DEFAULT_URL = "http://127.0.0.1:5000"

@@ -12,15 +12,8 @@ from datetime import datetime
 from irq_server import __version__
 from irq_server.auth.tokens import SCOPES, TokenStore
 from irq_server.auth.users import UserStore
-from irq_server.config import (
-    add_data_dir_flag,
-    add_log_level_flag,
-    add_registry_flags,
-    add_sampling_flags,
-    add_serve_flags,
-    env,
-    settings_from_args,
-)
+from irq_server.config import (add_data_dir_flag, add_log_level_flag, add_registry_flags,
+                               add_sampling_flags, add_serve_flags, env, settings_from_args)
 from irq_server.datadir import PRIVATE_UMASK
 from irq_server.errors import IrqServerError
 from irq_server.history.tiers import parse_tiers

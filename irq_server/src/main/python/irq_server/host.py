@@ -12,39 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, ParamSpec, TypeVar
 
-from irq_server.errors import (
-    InvalidMask,
-    IrqNotMovable,
-    NotFound,
-    affinity_write_error,
-    host_error,
-)
+from irq_server.errors import InvalidMask, IrqNotMovable, NotFound, affinity_write_error, host_error
 from irq_server.history.snapshot import read_snapshot
-from irq_server.procfs import (
-    HostFS,
-    format_cpu_list,
-    format_mask,
-    list_irqs,
-    parse_cpu_list,
-    parse_mask,
-    read_filesystems,
-    read_interrupts,
-    read_irq_settings,
-    read_meminfo,
-    read_stat,
-    read_topology,
-)
-from irq_server.types import (
-    AffinityState,
-    CpuInfo,
-    FsUsage,
-    InterruptRow,
-    Interrupts,
-    IrqSettings,
-    Memory,
-    Snapshot,
-    Topology,
-)
+from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, parse_cpu_list,
+                               parse_mask, read_filesystems, read_interrupts, read_irq_settings,
+                               read_meminfo, read_stat, read_topology)
+from irq_server.types import (AffinityState, CpuInfo, FsUsage, InterruptRow, Interrupts,
+                              IrqSettings, Memory, Snapshot, Topology)
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("irq_server.audit")

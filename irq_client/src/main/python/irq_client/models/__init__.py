@@ -20,31 +20,13 @@ from irq_client.models.base import Items, ItemsBy, Json, Model
 from irq_client.models.cpus import Cpu
 from irq_client.models.health import Health, Sampler
 from irq_client.models.irqs import Affinity, Irq, IrqList, OtherRow
-from irq_client.models.registry import (
-                                        PartitionSummary,
-                                        RegistryEntry,
-                                        RegistryHealth,
-                                        RegistryState,
-)
+from irq_client.models.registry import (PartitionSummary, RegistryEntry, RegistryHealth,
+                                        RegistryState)
 from irq_client.models.runs import Run, RunInterrupts, RunList, Token, UsageRecorded
-from irq_client.models.usage import (
-                                        CPU_SHARES,
-                                        CpuUsage,
-                                        Current,
-                                        MemoryPoint,
-                                        SpaceAverage,
-                                        StoragePoint,
-)
-from irq_client.models.windows import (
-                                        CpuWindow,
-                                        History,
-                                        InterruptWindow,
-                                        IrqRate,
-                                        IrqWindow,
-                                        SoftirqRate,
-                                        SoftirqWindow,
-                                        Span,
-)
+from irq_client.models.usage import (CPU_SHARES, CpuUsage, Current, MemoryPoint, SpaceAverage,
+                                     StoragePoint)
+from irq_client.models.windows import (CpuWindow, History, InterruptWindow, IrqRate, IrqWindow,
+                                       SoftirqRate, SoftirqWindow, Span)
 
 __all__ = [
     "Affinity", "CPU_SHARES", "Cpu", "CpuUsage", "CpuWindow", "Current", "Health", "History",

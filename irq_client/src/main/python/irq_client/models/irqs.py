@@ -3,16 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from irq_client.models.base import (
-    Json,
-    Model,
-    bool_or_none,
-    int_or_none,
-    ints,
-    ints_or_none,
-    obj,
-    strs,
-)
+from irq_client.models.base import (Json, Model, bool_or_none, int_or_none, ints, ints_or_none, obj,
+                                    strs)
 
 
 @dataclass(frozen=True)

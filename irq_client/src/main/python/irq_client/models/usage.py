@@ -6,17 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from irq_client.models.base import (
-    Items,
-    ItemsBy,
-    Json,
-    Model,
-    instant,
-    int_or_none,
-    obj,
-    required_instant,
-    seq,
-)
+from irq_client.models.base import (Items, ItemsBy, Json, Model, instant, int_or_none, obj,
+                                    required_instant, seq)
 
 CPU_SHARES = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest",
               "guest_nice")  # percent of the interval, as top's %Cpu line

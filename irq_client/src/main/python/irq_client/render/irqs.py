@@ -6,18 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from irq_client.models import (
-    Affinity,
-    Cpu,
-    CpuWindow,
-    InterruptWindow,
-    Irq,
-    IrqList,
-    IrqWindow,
-    OtherRow,
-    SoftirqWindow,
-    Span,
-)
+from irq_client.models import (Affinity, Cpu, CpuWindow, InterruptWindow, Irq, IrqList, IrqWindow,
+                               OtherRow, SoftirqWindow, Span)
 from irq_client.render.text import cpu_list, dash, fields, pair_lines, table, yes_no
 
 

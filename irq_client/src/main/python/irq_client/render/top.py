@@ -13,14 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from irq_client.models import IrqList, IrqWindow
-from irq_client.render.irqs import (
-    IrqRow,
-    cpu_share_row,
-    cpu_shares,
-    irq_rows,
-    irq_table,
-    sorted_rows,
-)
+from irq_client.render.irqs import (IrqRow, cpu_share_row, cpu_shares, irq_rows, irq_table,
+                                    sorted_rows)
 from irq_client.render.text import clip
 
 SHARE_LABEL = "share of interrupts per CPU (not CPU usage)"

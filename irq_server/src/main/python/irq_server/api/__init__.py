@@ -8,22 +8,8 @@ import time
 from flask import Flask
 
 from irq_server import __version__
-from irq_server.api import (
-    auth,
-    cpus,
-    health,
-    history,
-    host_header,
-    irqs,
-    metrics,
-    problems,
-    registry,
-    request_body,
-    runs,
-    state,
-    ui,
-    usage,
-)
+from irq_server.api import (auth, cpus, health, history, host_header, irqs, metrics, problems,
+                            registry, request_body, runs, state, ui, usage)
 from irq_server.api.openapi import Api, open_operations
 from irq_server.api.window_cache import WindowCache
 from irq_server.exposition import MetricsOptions

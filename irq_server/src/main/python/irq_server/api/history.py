@@ -5,23 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from irq_server.api.blueprint import Blueprint, json_response, path_param
-from irq_server.api.builders import (
-    irq_rates,
-    irq_rows,
-    per_cpu,
-    row_rates,
-    span,
-    window_of,
-)
-from irq_server.api.schemas.windows import (
-    CpuWindowSchema,
-    HistorySchema,
-    IrqWindowListSchema,
-    IrqWindowQuery,
-    SoftirqWindowListSchema,
-    WindowQuery,
-    WindowSchema,
-)
+from irq_server.api.builders import irq_rates, irq_rows, per_cpu, row_rates, span, window_of
+from irq_server.api.schemas.windows import (CpuWindowSchema, HistorySchema, IrqWindowListSchema,
+                                            IrqWindowQuery, SoftirqWindowListSchema, WindowQuery,
+                                            WindowSchema)
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.api.window_cache import window_route

@@ -6,12 +6,8 @@ from flask import g
 
 from irq_server.api.auth import caller
 from irq_server.api.blueprint import Blueprint, json_response, path_number, path_param
-from irq_server.api.schemas.irqs import (
-    AffinitySchema,
-    AffinityWriteSchema,
-    IrqListSchema,
-    IrqSchema,
-)
+from irq_server.api.schemas.irqs import (AffinitySchema, AffinityWriteSchema, IrqListSchema,
+                                         IrqSchema)
 from irq_server.api.state import state
 from irq_server.api.window_cache import cached_answer
 from irq_server.host import Host, cpus_from_request

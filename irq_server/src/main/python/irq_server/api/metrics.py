@@ -19,13 +19,8 @@ import math
 import os
 
 from flask import Flask, Response, current_app, g, request
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    disable_created_metrics,
-    generate_latest,
-    values,
-)
+from prometheus_client import (CollectorRegistry, Counter, disable_created_metrics, generate_latest,
+                               values)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 

@@ -33,23 +33,11 @@ from irq_server import __version__
 from irq_server.api.auth import caller, open_publish, reads_only
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.health import disk_reasons, summary
-from irq_server.api.schemas.registry import (
-    PARTITION,
-    PARTITION_RE,
-    CountSchema,
-    EntryListSchema,
-    FoundSchema,
-    LookupSchema,
-    PartitionSchema,
-    PublishSchema,
-    RegistryHealthSchema,
-    RegistrySchema,
-    RetractSchema,
-    TargetGroupSchema,
-    TypedLookupQuery,
-    TypedPublishSchema,
-    TypedRetractSchema,
-)
+from irq_server.api.schemas.registry import (PARTITION, PARTITION_RE, CountSchema, EntryListSchema,
+                                             FoundSchema, LookupSchema, PartitionSchema,
+                                             PublishSchema, RegistryHealthSchema, RegistrySchema,
+                                             RetractSchema, TargetGroupSchema, TypedLookupQuery,
+                                             TypedPublishSchema, TypedRetractSchema)
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.api.ui import SECURITY_HEADERS

@@ -29,20 +29,10 @@ from irq_server.api.auth import caller, needs_caller, no_token
 from irq_server.api.blueprint import Blueprint, json_response, path_param
 from irq_server.api.builders import irq_rates, irq_rows, per_cpu, span
 from irq_server.api.openapi import BEARER
-from irq_server.api.schemas.runs import (
-    InterruptsQuery,
-    LoginSchema,
-    OldUsageSchema,
-    RunCreateSchema,
-    RunInterruptsSchema,
-    RunListQuery,
-    RunListSchema,
-    RunSchema,
-    StopSchema,
-    TokenSchema,
-    UsageAnswerSchema,
-    UsageSchema,
-)
+from irq_server.api.schemas.runs import (InterruptsQuery, LoginSchema, OldUsageSchema,
+                                         RunCreateSchema, RunInterruptsSchema, RunListQuery,
+                                         RunListSchema, RunSchema, StopSchema, TokenSchema,
+                                         UsageAnswerSchema, UsageSchema)
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.auth.users import UserStore

@@ -11,21 +11,10 @@ from dataclasses import asdict
 
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.builders import bounds, window_of
-from irq_server.api.schemas.usage import (
-    ROOT,
-    CpuAverageSchema,
-    CpuPointSchema,
-    CpuQuery,
-    CurrentSchema,
-    MemoryAverageSchema,
-    MemoryPointSchema,
-    MountQuery,
-    SeriesQuery,
-    StorageAverageSchema,
-    StoragePointSchema,
-    StorageQuery,
-    UsageQuery,
-)
+from irq_server.api.schemas.usage import (ROOT, CpuAverageSchema, CpuPointSchema, CpuQuery,
+                                          CurrentSchema, MemoryAverageSchema, MemoryPointSchema,
+                                          MountQuery, SeriesQuery, StorageAverageSchema,
+                                          StoragePointSchema, StorageQuery, UsageQuery)
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.api.window_cache import window_route

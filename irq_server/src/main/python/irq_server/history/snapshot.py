@@ -17,15 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from irq_server.history.layout import remap
-from irq_server.procfs import (
-    HostFS,
-    read_boot_id,
-    read_filesystems,
-    read_interrupts,
-    read_meminfo,
-    read_softirqs,
-    read_stat,
-)
+from irq_server.procfs import (HostFS, read_boot_id, read_filesystems, read_interrupts,
+                               read_meminfo, read_softirqs, read_stat)
 from irq_server.types import CPU_FIELDS, Snapshot
 
 WRAP = 1 << 32

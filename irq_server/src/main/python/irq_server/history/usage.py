@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from irq_server.history.snapshot import (
-    FS_FIELDS,
-    FS_PREFIX,
-    MEM_FIELDS,
-    MEM_PREFIX,
-    STAT_KEYS,
-    fs_key,
-)
+from irq_server.history.snapshot import (FS_FIELDS, FS_PREFIX, MEM_FIELDS, MEM_PREFIX, STAT_KEYS,
+                                         fs_key)
 from irq_server.types import CPU_FIELDS, Window
 
 _TOP_FIELDS = 8  # guest and guest_nice are already counted in user and nice

@@ -4,19 +4,9 @@ from irq_server.procfs.cpu_topology import read_node_cpus, read_topology
 from irq_server.procfs.hostfs import HostFS
 from irq_server.procfs.interrupts import parse_interrupts, read_interrupts
 from irq_server.procfs.irq_dir import list_irqs, read_irq_settings
-from irq_server.procfs.masks import (
-    format_cpu_list,
-    format_mask,
-    parse_cpu_list,
-    parse_mask,
-)
+from irq_server.procfs.masks import format_cpu_list, format_mask, parse_cpu_list, parse_mask
 from irq_server.procfs.meminfo import parse_meminfo, read_meminfo
-from irq_server.procfs.mounts import (
-    block_backed,
-    parse_mounts,
-    read_filesystems,
-    read_mounts,
-)
+from irq_server.procfs.mounts import block_backed, parse_mounts, read_filesystems, read_mounts
 from irq_server.procfs.softirqs import parse_softirqs, read_softirqs
 from irq_server.procfs.stat import parse_stat, read_stat
 

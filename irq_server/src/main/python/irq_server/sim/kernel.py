@@ -12,13 +12,7 @@ from irq_server.errors import HostUnavailable, InvalidMask
 from irq_server.host import (
     SIMULATED as MARKER,  # the simulated tree's static description
 )
-from irq_server.procfs import (
-    HostFS,
-    format_cpu_list,
-    format_mask,
-    parse_cpu_list,
-    parse_mask,
-)
+from irq_server.procfs import HostFS, format_cpu_list, format_mask, parse_cpu_list, parse_mask
 
 
 class SimKernelFS(HostFS):

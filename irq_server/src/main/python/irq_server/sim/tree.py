@@ -19,13 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from irq_server.errors import InvalidInput
-from irq_server.procfs import (
-    format_cpu_list,
-    format_mask,
-    parse_cpu_list,
-    parse_mask,
-    parse_stat,
-)
+from irq_server.procfs import format_cpu_list, format_mask, parse_cpu_list, parse_mask, parse_stat
 from irq_server.procfs.hostfs import STATVFS_FILE
 from irq_server.procfs.interrupts import parse_interrupts
 from irq_server.sim.kernel import MARKER, SimKernelFS

@@ -1,14 +1,7 @@
 """The connection registry: its old bodies (unknown keys ignored) and the typed twins."""
 from __future__ import annotations
 
-from marshmallow import (
-    EXCLUDE,
-    Schema,
-    ValidationError,
-    fields,
-    validate,
-    validates_schema,
-)
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from irq_server.registry import IRQ_SERVER, server_url_problem
 

@@ -120,3 +120,31 @@ def test_journals_are_per_host(tmp_path):
                                          ("timer", ""), ("acpi", "")])
 def test_device_family_of_queue_names(name, device):
     assert device_of(name) == device
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_token_stops_the_host_at_its_first_write(mocked, tmp_path, status):
+    """One request refused, not one per IRQ; and the journal of an apply that changed
+    nothing is not left for rollback to 'restore'."""
+    journal = Journal(tmp_path, URL)
+    for irq in (24, 25, 26):
+        expect_get(mocked, irq)
+    expect_put(mocked, 24, {"cpu_affinity_list": "1"}, status=status)
+    with pytest.raises(ApplyError) as failed:
+        apply_plan(IrqClient(URL, retries=0, token="t"), plan_of((24, 1), (25, 2), (26, 3)),
+                   journal)
+    assert "needs a write token" in failed.value.detail and failed.value.restored == []
+    assert [c.request.method for c in mocked.calls].count("PUT") == 1
+    assert journal.latest() is None
+
+
+def test_rollback_with_a_refused_token_asks_once_and_says_what_to_do(mocked, tmp_path):
+    journal = Journal(tmp_path, URL)
+    journal.record([{"irq": i, "old_mask": "f", "new_cpus": [1]} for i in (24, 25, 26)])
+    mocked.put(f"{URL}/irqs/26/cpu_affinity", status=401,
+               json={"title": "Unauthorized", "status": 401, "detail": "no token"})
+    with pytest.raises(ApplyError) as failed:
+        rollback(IrqClient(URL, retries=0), journal)
+    assert "needs a write token" in failed.value.detail
+    assert sorted(failed.value.unrestored) == [24, 25, 26] and failed.value.restored == []
+    assert len(mocked.calls) == 1 and journal.latest() is not None  # kept for a real rollback

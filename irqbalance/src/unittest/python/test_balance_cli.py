@@ -180,3 +180,27 @@ def test_without_server_or_partition_it_plans_the_local_default(tmp_path, monkey
         host_payloads(local, rsps)
         code, out = run("plan", state_dir=tmp_path)
     assert code == 0 and out.startswith(f"== {local}\n")
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["plan", "--registry", "http://reg.test:5100"], "--registry needs --partition NAME"),
+    (["apply", "--registry=http://reg.test:5100"], "--registry needs --partition NAME"),
+    (["apply"], "apply changes IRQ affinity: name the host"),
+    (["rollback"], "rollback changes IRQ affinity: name the host"),
+    (["watch", "--iterations", "1"], "watch changes IRQ affinity: name the host")])
+def test_what_writes_or_names_a_registry_must_name_its_hosts(tmp_path, monkeypatch, capsys,
+                                                              argv, said):
+    monkeypatch.delenv("IRQ_SERVER_URL", raising=False)
+    monkeypatch.delenv("IRQ_REGISTRY_URL", raising=False)
+    with responses.RequestsMock():  # nothing registered: any request would fail the test
+        code, _ = run(*argv, state_dir=tmp_path)
+    assert code == 2 and said in capsys.readouterr().err
+
+
+def test_apply_takes_its_host_from_the_environment(tmp_path, monkeypatch):
+    host = "http://env.test:5000"
+    monkeypatch.setenv("IRQ_SERVER_URL", host)
+    with responses.RequestsMock() as rsps:
+        host_payloads(host, rsps)
+        code, out = run("plan", state_dir=tmp_path)
+    assert code == 0 and host in out

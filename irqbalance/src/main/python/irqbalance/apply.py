@@ -3,13 +3,24 @@ write by read-back, and on any failure restore everything this run changed."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from dataclasses import dataclass, field
 
-from irq_client import IrqClient, IrqClientError
+from irq_client import ApiError, IrqClient, IrqClientError
 from irqbalance.journal import Journal
 from irqbalance.types import Plan
 
 log = logging.getLogger(__name__)
+REFUSED_TOKEN = (401, 403)  # the host refuses the caller: the next write would be refused too
+
+
+def token_refused(exc: Exception) -> str | None:
+    """What to do, when `exc` is the host refusing the token (None for any other error)."""
+    if not isinstance(exc, ApiError) or exc.status not in REFUSED_TOKEN:
+        return None
+    return (f"the host refused the token ({exc.status} {exc.title}): changing affinity needs "
+            "a write token of that host (--token or $IRQ_TOKEN; on the host: irq-server token "
+            "create --scope write)")
 
 
 class ApplyError(Exception):
@@ -57,9 +68,11 @@ def apply_plan(client: IrqClient, plan: Plan, journal: Journal) -> ApplyResult:
                 raise _Mismatch(f"read back CPUs {list(state.cpu_affinity_list)} instead of "
                                 f"{list(move.new_cpus)}")
         except (IrqClientError, _Mismatch) as exc:
-            detail = getattr(exc, "detail", None) or str(exc)
+            detail = token_refused(exc) or getattr(exc, "detail", None) or str(exc)
             written = [(move.irq, old_mask)] if isinstance(exc, _Mismatch) else []
             restored, unrestored = _restore(client, done + written)
+            if not unrestored:  # the host is as it was: nothing for a rollback to undo
+                journal.mark_rolled_back(Path(result.journal))
             raise ApplyError(move.irq, detail, restored, unrestored) from exc
         done.append((move.irq, old_mask))
         result.written.append(move.irq)
@@ -72,10 +85,12 @@ def rollback(client: IrqClient, journal: Journal) -> list[int]:
     if latest is None:
         return []
     path, data = latest
-    restored, unrestored = _restore(client, [(e["irq"], e["old_mask"]) for e in data["entries"]])
+    refused: list[str] = []
+    restored, unrestored = _restore(client, [(e["irq"], e["old_mask"]) for e in data["entries"]],
+                                    refused)
     if unrestored:
-        raise ApplyError(unrestored[0], "the host refused to restore some masks", restored,
-                         unrestored)
+        raise ApplyError(unrestored[0], refused[0] if refused else
+                         "the host refused to restore some masks", restored, unrestored)
     journal.mark_rolled_back(path)
     return restored
 
@@ -84,13 +99,24 @@ class _Mismatch(Exception):
     pass
 
 
-def _restore(client: IrqClient, entries: list[tuple[int, str]]) -> tuple[list[int], list[int]]:
+def _restore(client: IrqClient, entries: list[tuple[int, str]],
+             refused: list[str] | None = None) -> tuple[list[int], list[int]]:
+    """Put `entries` back, newest first. A host that refuses the token is asked no more (its
+    IRQs all count as unrestored; what to do is appended to `refused`)."""
     restored, unrestored = [], []
-    for irq, mask in reversed(entries):
+    pending = list(reversed(entries))
+    for k, (irq, mask) in enumerate(pending):
         try:
             client.set_affinity(irq, mask)
             restored.append(irq)
         except IrqClientError as exc:
+            why = token_refused(exc)
+            if why is not None:
+                log.error("could not restore IRQ %d to %s: %s", irq, mask, why)
+                if refused is not None:
+                    refused.append(why)
+                unrestored += [i for i, _ in pending[k:]]
+                break
             log.error("could not restore IRQ %d to %s: %s", irq, mask, exc)
             unrestored.append(irq)
     return restored, unrestored

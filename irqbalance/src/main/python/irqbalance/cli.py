@@ -32,10 +32,11 @@ EPILOG = """examples:
   irq-balance rollback --server http://db7:5000              put the journaled masks back
   irq-balance plan --server http://a:5000 --server http://b:5000 --json
   irq-balance apply --banned-cpus 0-1 --ban-irq 24 --period 30 --max-moves 20
-  irq-balance watch --interval 60                            re-balance when it pays off
+  irq-balance watch --server http://db7:5000 --interval 60   re-balance when it pays off
   irq-balance plan --registry http://reg:5100 --partition rack1 --match '^db'
 
-environment: IRQ_SERVER_URL (when no --server nor --partition; default http://127.0.0.1:5000),
+environment: IRQ_SERVER_URL (when no --server nor --partition; plan's default otherwise is
+             http://127.0.0.1:5000, apply/watch/rollback refuse to guess),
              IRQ_TOKEN, IRQ_REGISTRY_URL
 exit codes: 0 every host ok, 1 some host failed, 2 usage
 """
@@ -52,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--server", action="append", dest="servers", metavar="URL",
                         help="irq-server URL; repeat for a fleet (default, without "
-                             f"--partition: $IRQ_SERVER_URL, else {DEFAULT_SERVER})")
+                             f"--partition: $IRQ_SERVER_URL; plan only: else {DEFAULT_SERVER}; "
+                             "apply, watch and rollback need a host named)")
     common.add_argument("--token", help="bearer token (default $IRQ_TOKEN): apply, rollback "
                         "and watch write, so they need a write token; plan only reads: a "
                         "read token does, or none when the servers' reads are open")
@@ -193,12 +195,35 @@ def report(outcomes: list[Outcome], as_json: bool, out: TextIO) -> None:
                   + (f"; failed: {', '.join(failed)}" if failed else "") + "\n")
 
 
+WRITES = ("apply", "watch", "rollback")  # the commands that change the hosts they reach
+
+
+def target_problem(args: argparse.Namespace, given: list[str], argv: list[str]) -> str | None:
+    """Why the hosts to act on are not named clearly enough, if they are not: a --registry
+    without --partition (it would fall back to this machine), or a writing command with no
+    --server, $IRQ_SERVER_URL or partition (it would change this machine's IRQs)."""
+    if any(a == "--registry" or a.startswith("--registry=") for a in argv) and \
+            not args.partition:
+        return ("--registry needs --partition NAME: the hosts are those of one partition "
+                "(without it irq-balance would act on " + DEFAULT_SERVER + ")")
+    if args.command in WRITES and not given and not args.partition and \
+            not os.environ.get("IRQ_SERVER_URL"):
+        return (f"{args.command} changes IRQ affinity: name the host (--server URL, "
+                "$IRQ_SERVER_URL, or --registry URL --partition NAME); it does not default to "
+                f"{DEFAULT_SERVER}")
+    return None
+
+
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="irq-balance: %(message)s")
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # retries are reported per host
     given = list(args.servers or [])
+    problem = target_problem(args, given, sys.argv[1:] if argv is None else argv)
+    if problem:
+        print(f"irq-balance: {problem}", file=sys.stderr)
+        return 2
     if not given and not args.partition:
         given = [os.environ.get("IRQ_SERVER_URL", DEFAULT_SERVER)]
     if args.max_moves is not None and args.max_moves < 1:

@@ -204,3 +204,20 @@ def test_apply_takes_its_host_from_the_environment(tmp_path, monkeypatch):
         host_payloads(host, rsps)
         code, out = run("plan", state_dir=tmp_path)
     assert code == 0 and host in out
+
+
+def test_a_host_with_no_cpu_left_fails_instead_of_saying_balanced(tmp_path):
+    with responses.RequestsMock() as rsps:
+        host_payloads(A, rsps)
+        code, out = run("plan", "--server", A, "--banned-cpus", "0-3", state_dir=tmp_path)
+    assert code == 1 and "no CPU is left to place IRQs on" in out and "balanced" not in out
+
+
+def test_bans_naming_what_the_host_lacks_are_warned_per_host(tmp_path):
+    with responses.RequestsMock() as rsps:
+        host_payloads(A, rsps)
+        code, out = run("plan", "--server", A, "--banned-cpus", "3-999", "--ban-irq", "99999",
+                        "--ban-irq", "31", state_dir=tmp_path)
+    assert code == 0
+    assert "warning: --banned-cpus: this host has no CPU 4-999 (CPUs 0-3)" in out
+    assert "warning: --ban-irq: this host has no IRQ 99999" in out and "IRQ 31" not in out

@@ -24,7 +24,7 @@ from irqbalance import __version__, measure
 from irqbalance.apply import ApplyError, apply_plan, rollback
 from irqbalance.journal import Journal, default_state_dir
 from irqbalance.planner import plan as make_plan
-from irqbalance.types import Plan, Policy
+from irqbalance.types import CpuSpec, IrqLoad, Plan, Policy
 
 EPILOG = """examples:
   irq-balance plan --server http://db7:5000                  explain what would move and why
@@ -102,6 +102,7 @@ class Outcome(TypedDict, total=False):
     written: list[int]  # apply, watch: IRQs moved
     skipped: list[int]  # apply, watch: already where the plan wants them
     journal: str | None  # apply, watch: the journal written
+    warnings: list[str]  # what was asked of this host that it cannot have (unknown CPUs, IRQs)
 
 
 def run_host(server: str, args: argparse.Namespace) -> Outcome:
@@ -115,7 +116,17 @@ def run_host(server: str, args: argparse.Namespace) -> Outcome:
             return outcome
         policy = Policy(banned_cpus=args.banned_cpus, banned_irqs=frozenset(args.ban_irq),
                         numa=args.numa, min_gain=args.min_gain, max_moves=args.max_moves)
-        result = make_plan(measure.loads(client, args.period), measure.topology(client), policy)
+        loads, topology = measure.loads(client, args.period), measure.topology(client)
+        warnings = unknown_bans(policy, loads, topology)
+        if warnings:
+            outcome["warnings"] = warnings
+        if not any(c.online and not (c.isolated or c.nohz_full or c.cpu in policy.banned_cpus)
+                   for c in topology):
+            outcome["ok"] = False
+            outcome["error"] = ("no CPU is left to place IRQs on: every online CPU is banned "
+                                "(--banned-cpus), isolated or nohz_full")
+            return outcome
+        result = make_plan(loads, topology, policy)
         outcome["plan"] = result
         if args.command in ("apply", "watch") and result.moves:
             applied = apply_plan(client, result, journal)
@@ -137,6 +148,20 @@ def run_host(server: str, args: argparse.Namespace) -> Outcome:
     return outcome
 
 
+def unknown_bans(policy: Policy, loads: list[IrqLoad], topology: list[CpuSpec]) -> list[str]:
+    """Bans naming CPUs or IRQs this host does not have (a typo, or another host's numbers)."""
+    cpus = {c.cpu for c in topology}
+    irqs = {irq.irq for irq in loads}
+    warnings = []
+    if set(policy.banned_cpus) - cpus:
+        warnings.append(f"--banned-cpus: this host has no CPU "
+                        f"{cpu_list(set(policy.banned_cpus) - cpus)} (CPUs {cpu_list(cpus)})")
+    if set(policy.banned_irqs) - irqs:
+        warnings.append(f"--ban-irq: this host has no IRQ "
+                        f"{', '.join(map(str, sorted(set(policy.banned_irqs) - irqs)))}")
+    return warnings
+
+
 def run_all(args: argparse.Namespace) -> list[Outcome]:
     with ThreadPoolExecutor(max_workers=min(16, len(args.servers))) as pool:
         return list(pool.map(lambda s: run_host(s, args), args.servers))
@@ -154,7 +179,7 @@ def plan_json(result: Plan) -> dict[str, object]:
 
 
 def host_text(outcome: Outcome) -> str:
-    lines = [f"== {outcome['server']}"]
+    lines = [f"== {outcome['server']}"] + [f"warning: {w}" for w in outcome.get("warnings", [])]
     if not outcome["ok"]:
         return "\n".join(lines + [f"FAILED: {outcome['error']}"])
     if "restored" in outcome:

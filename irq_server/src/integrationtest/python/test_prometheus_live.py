@@ -80,7 +80,10 @@ def test_server_counters_are_summed_over_every_worker(start_server):
     for _ in range(30):
         assert session.get(f"{server.url}/cpus", timeout=5).ok
     for _ in range(5):  # whichever worker answers the scrape, the count is every worker's
-        text = requests.get(f"{server.url}/metrics", timeout=5).text
-        line = next(line for line in text.splitlines()
-                    if line.startswith("irq_http_requests_total") and 'route="/cpus"' in line)
+        answer = requests.get(f"{server.url}/metrics", timeout=5)
+        assert answer.status_code == 200, answer.text
+        lines = [line for line in answer.text.splitlines()
+                 if line.startswith("irq_http_requests_total") and 'route="/cpus"' in line]
+        assert len(lines) == 1, (server.output()[-3000:], answer.text[:3000])
+        line = lines[0]
         assert float(line.rsplit(" ", 1)[1]) == 30

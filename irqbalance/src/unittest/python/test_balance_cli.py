@@ -185,6 +185,7 @@ def test_without_server_or_partition_it_plans_the_local_default(tmp_path, monkey
 @pytest.mark.parametrize("argv, said", [
     (["plan", "--registry", "http://reg.test:5100"], "--registry needs --partition NAME"),
     (["apply", "--registry=http://reg.test:5100"], "--registry needs --partition NAME"),
+    (["plan", "--regis", "http://reg.test:5100"], "--registry needs --partition NAME"),
     (["apply"], "apply changes IRQ affinity: name the host"),
     (["rollback"], "rollback changes IRQ affinity: name the host"),
     (["watch", "--iterations", "1"], "watch changes IRQ affinity: name the host")])

@@ -70,7 +70,7 @@ def apply_plan(client: IrqClient, plan: Plan, journal: Journal) -> ApplyResult:
         except (IrqClientError, _Mismatch) as exc:
             detail = token_refused(exc) or getattr(exc, "detail", None) or str(exc)
             written = [(move.irq, old_mask)] if isinstance(exc, _Mismatch) else []
-            restored, unrestored = _restore(client, done + written)
+            restored, unrestored, _ = _restore(client, done + written)
             if not unrestored:  # the host is as it was: nothing for a rollback to undo
                 journal.mark_rolled_back(Path(result.journal))
             raise ApplyError(move.irq, detail, restored, unrestored) from exc
@@ -85,12 +85,11 @@ def rollback(client: IrqClient, journal: Journal) -> list[int]:
     if latest is None:
         return []
     path, data = latest
-    refused: list[str] = []
-    restored, unrestored = _restore(client, [(e["irq"], e["old_mask"]) for e in data["entries"]],
-                                    refused)
+    restored, unrestored, refused = _restore(
+        client, [(e["irq"], e["old_mask"]) for e in data["entries"]])
     if unrestored:
-        raise ApplyError(unrestored[0], refused[0] if refused else
-                         "the host refused to restore some masks", restored, unrestored)
+        raise ApplyError(unrestored[0], refused or "the host refused to restore some masks",
+                         restored, unrestored)
     journal.mark_rolled_back(path)
     return restored
 
@@ -99,11 +98,13 @@ class _Mismatch(Exception):
     pass
 
 
-def _restore(client: IrqClient, entries: list[tuple[int, str]],
-             refused: list[str] | None = None) -> tuple[list[int], list[int]]:
-    """Put `entries` back, newest first. A host that refuses the token is asked no more (its
-    IRQs all count as unrestored; what to do is appended to `refused`)."""
-    restored, unrestored = [], []
+def _restore(client: IrqClient, entries: list[tuple[int, str]]
+             ) -> tuple[list[int], list[int], str | None]:
+    """Put `entries` back, newest first: (restored, unrestored, what to do when the host
+    refused the token). A host that refuses the token is asked no more: its IRQs all count
+    as unrestored."""
+    restored: list[int] = []
+    unrestored: list[int] = []
     pending = list(reversed(entries))
     for k, (irq, mask) in enumerate(pending):
         try:
@@ -113,10 +114,7 @@ def _restore(client: IrqClient, entries: list[tuple[int, str]],
             why = token_refused(exc)
             if why is not None:
                 log.error("could not restore IRQ %d to %s: %s", irq, mask, why)
-                if refused is not None:
-                    refused.append(why)
-                unrestored += [i for i, _ in pending[k:]]
-                break
+                return restored, unrestored + [i for i, _ in pending[k:]], why
             log.error("could not restore IRQ %d to %s: %s", irq, mask, exc)
             unrestored.append(irq)
-    return restored, unrestored
+    return restored, unrestored, None

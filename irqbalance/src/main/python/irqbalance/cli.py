@@ -223,12 +223,12 @@ def report(outcomes: list[Outcome], as_json: bool, out: TextIO) -> None:
 WRITES = ("apply", "watch", "rollback")  # the commands that change the hosts they reach
 
 
-def target_problem(args: argparse.Namespace, given: list[str], argv: list[str]) -> str | None:
+def target_problem(args: argparse.Namespace, given: list[str]) -> str | None:
     """Why the hosts to act on are not named clearly enough, if they are not: a --registry
     without --partition (it would fall back to this machine), or a writing command with no
     --server, $IRQ_SERVER_URL or partition (it would change this machine's IRQs)."""
-    if any(a == "--registry" or a.startswith("--registry=") for a in argv) and \
-            not args.partition:
+    named = args.registry is not None and args.registry != os.environ.get("IRQ_REGISTRY_URL")
+    if args.registry and not args.partition and (named or not given):
         return ("--registry needs --partition NAME: the hosts are those of one partition "
                 "(without it irq-balance would act on " + DEFAULT_SERVER + ")")
     if args.command in WRITES and not given and not args.partition and \
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="irq-balance: %(message)s")
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # retries are reported per host
     given = list(args.servers or [])
-    problem = target_problem(args, given, sys.argv[1:] if argv is None else argv)
+    problem = target_problem(args, given)
     if problem:
         print(f"irq-balance: {problem}", file=sys.stderr)
         return 2

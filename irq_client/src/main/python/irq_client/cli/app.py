@@ -7,11 +7,10 @@ import sys
 from typing import TextIO
 
 from irq_client import __version__
-from irq_client import client as client_module
 from irq_client.cli import affinity, hosts, interrupts, irqs, runs, top, usage
 from irq_client.cli.base import Commands, Failure
 from irq_client.cliargs import UsageError, positive, server_url
-from irq_client.client import IrqClient
+from irq_client.client import DEFAULT_URL, IrqClient
 from irq_client.errors import ApiError, TransportError
 
 EPILOG = """examples:
@@ -93,7 +92,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         print(f"irq-client: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 3 if isinstance(exc, TransportError) else 1
     except (KeyError, TypeError, ValueError) as exc:  # a 200 answer of another shape
-        print(f"irq-client: the answer of {url or client_module.DEFAULT_URL} is not irq-server's "
+        print(f"irq-client: the answer of {url or DEFAULT_URL} is not irq-server's "
               f"({type(exc).__name__}: {exc}); is it an irq-server, and of this version?",
               file=sys.stderr)
         return 1

@@ -88,7 +88,7 @@ def window_route(blp, rule: str, query, answer, *, headers: dict | None = None,
     """A GET route answering over a window of counters: `query` read from the query string,
     the answer (documented as `answer`, with `headers`) cached while it cannot change."""
     def decorate(view):
-        view = blp.response(200, answer, **({"headers": headers} if headers else {}))(view)
+        view = blp.response(200, answer, headers=headers)(view)
         return blp.route(rule, parameters=parameters)(
             cached_window(blp.arguments(query, location="query")(view)))
     return decorate

@@ -54,10 +54,15 @@ def test_apply_balances_a_skewed_host_and_rollback_restores_it(start_server, tmp
     again = irq_balance("apply", "--server", server.url, "--period", "2",
                         token=server.admin_token, state_dir=tmp_path)
     assert again.returncode == 0 and "no moves" in again.stdout
+    refused = irq_balance("apply", "--server", server.url, "--period", "2", "--banned-cpus",
+                          "0-3", token="not-a-token", state_dir=tmp_path)
+    assert refused.returncode == 1 and "needs a write token" in refused.stdout
 
+    # rollback undoes the apply that changed something, not the refused one
+    moved = sum(masks(server.url)[irq] != mask for irq, mask in original.items())
     undone = irq_balance("rollback", "--server", server.url, token=server.admin_token,
                          state_dir=tmp_path)
-    assert undone.returncode == 0 and "restored" in undone.stdout
+    assert undone.returncode == 0 and f"restored {moved} IRQ(s)" in undone.stdout
     assert masks(server.url) == original
 
 

@@ -1,4 +1,5 @@
-"""apply/rollback against mocked HTTP: journal first, verify, restore on the k-th failure."""
+"""apply/rollback against mocked HTTP: journal each write first, verify, restore on the k-th
+failure; rollback restores what the server confirmed."""
 import json
 
 import pytest
@@ -14,9 +15,21 @@ from irqbalance.types import Move, Plan
 URL = "http://host.test:5000"
 
 
-def state(irq, cpus, mask):
-    return {"irq_num": str(irq), "cpu_affinity": mask, "cpu_affinity_list": cpus,
+def state(irq, cpus, mask, changed=None):
+    body = {"irq_num": str(irq), "cpu_affinity": mask, "cpu_affinity_list": cpus,
             "effective_affinity_list": cpus[:1], "managed": False}
+    return body if changed is None else {**body, "changed": changed}
+
+
+def journaled(journal, *writes):
+    """A journal of an apply that made `writes` [(irq, old_mask, changed)]."""
+    record = journal.new()
+    for irq, mask, changed in writes:
+        record.before_write(irq, mask, [1])
+        if changed is not None:
+            record.answered(irq, changed)
+    record.close()
+    return record.path
 
 
 def plan_of(*moves):
@@ -49,15 +62,23 @@ def test_apply_journals_then_writes_and_verifies(mocked, tmp_path):
     seen_journal = []
 
     def check_journal_first(request):
-        seen_journal.append(journal.latest() is not None)
-        return 200, {}, json.dumps(state(24, [1], "2"))
+        seen_journal.append([(e.irq, e.changed) for _, es in journal.pending() for e in es])
+        return 200, {}, json.dumps(state(24, [1], "2", changed=True))
     mocked.add_callback(responses.PUT, f"{URL}/irqs/24/cpu_affinity", callback=check_journal_first)
-    expect_put(mocked, 25, {"cpu_affinity_list": "2"}, state(25, [2], "4"))
+    expect_put(mocked, 25, {"cpu_affinity_list": "2"}, state(25, [2], "4", changed=True))
     result = apply_plan(IrqClient(URL, retries=0, token="t"), plan_of((24, 1), (25, 2)), journal)
-    assert result.written == [24, 25] and seen_journal == [True]
-    entries = json.loads(open(result.journal).read())["entries"]
-    assert entries == [{"irq": 24, "old_mask": "f", "new_cpus": [1]},
-                       {"irq": 25, "old_mask": "f", "new_cpus": [2]}]
+    assert result.written == [24, 25] and seen_journal == [[(24, None)]]  # 25 not yet noted
+    lines = [json.loads(line) for line in open(result.journal)]
+    assert lines[1:] == [{"irq": 24, "old_mask": "f", "new_cpus": [1]}, {"irq": 24, "changed": True},
+                         {"irq": 25, "old_mask": "f", "new_cpus": [2]}, {"irq": 25, "changed": True}]
+
+
+def test_a_write_the_server_says_changed_nothing_is_not_counted_as_moved(mocked, tmp_path):
+    expect_get(mocked, 24)
+    expect_put(mocked, 24, {"cpu_affinity_list": "1"}, state(24, [1], "2", changed=False))
+    result = apply_plan(IrqClient(URL, retries=0, token="t"), plan_of((24, 1)),
+                        Journal(tmp_path, URL))
+    assert result.written == [] and result.skipped == [24]
 
 
 def test_irqs_already_in_place_are_not_written(mocked, tmp_path):
@@ -70,7 +91,7 @@ def test_irqs_already_in_place_are_not_written(mocked, tmp_path):
 def test_failure_on_the_kth_write_restores_what_this_run_changed(mocked, tmp_path, k):
     moves = [(24, 1), (25, 2), (26, 3)]
     masks = {24: "f", 25: "3", 26: "c"}
-    for irq, _ in moves:
+    for irq, _ in moves[:k]:  # each mask is read just before its write
         expect_get(mocked, irq, mask=masks[irq])
     for i, (irq, cpu) in enumerate(moves[:k], start=1):
         if i < k:
@@ -98,21 +119,47 @@ def test_a_write_that_reads_back_wrong_is_undone(mocked, tmp_path):
     assert "read back" in err.value.detail and err.value.restored == [24]
 
 
-def test_rollback_restores_the_last_journal_once(mocked, tmp_path):
+def test_rollback_restores_the_last_journal_once_and_counts_what_the_server_confirmed(
+        mocked, tmp_path):
     journal = Journal(tmp_path, URL)
-    journal.record([{"irq": 24, "old_mask": "f", "new_cpus": [1]},
-                    {"irq": 25, "old_mask": "3", "new_cpus": [2]}])
-    expect_put(mocked, 25, {"cpu_affinity_mask": "3"}, state(25, [0, 1], "3"))
-    expect_put(mocked, 24, {"cpu_affinity_mask": "f"}, state(24, [0, 1, 2, 3], "f"))
+    # 26 has no answer line (the apply died mid-write): it may have been written
+    journaled(journal, (24, "f", True), (25, "3", True), (26, "c", None))
+    expect_put(mocked, 26, {"cpu_affinity_mask": "c"}, state(26, [2, 3], "c", changed=False))
+    expect_put(mocked, 25, {"cpu_affinity_mask": "3"}, state(25, [0, 1], "3", changed=True))
+    expect_put(mocked, 24, {"cpu_affinity_mask": "f"}, state(24, [0, 1, 2, 3], "f", changed=True))
     client = IrqClient(URL, retries=0, token="t")
-    assert rollback(client, journal) == [25, 24]
-    assert rollback(client, journal) == []  # already rolled back
+    back = rollback(client, journal)
+    assert back.changed == [25, 24] and back.same == [26]
+    assert rollback(client, journal).restored == []  # already rolled back
+
+
+def test_rollback_skips_an_apply_whose_writes_were_all_refused(mocked, tmp_path):
+    """The first apply changed 24; a second one was refused at its first write: rollback
+    undoes the first, not the one that changed nothing."""
+    journal = Journal(tmp_path, URL)
+    journaled(journal, (24, "f", True))
+    journaled(journal, (24, "2", False))
+    expect_put(mocked, 24, {"cpu_affinity_mask": "f"}, state(24, [0, 1, 2, 3], "f", changed=True))
+    assert rollback(IrqClient(URL, retries=0, token="t"), journal).changed == [24]
+    assert journal.pending() == []
+
+
+def test_a_torn_last_line_and_an_earlier_versions_journal_are_read(tmp_path):
+    journal = Journal(tmp_path, URL)
+    path = journaled(journal, (24, "f", True))
+    with open(path, "a") as f:
+        f.write('{"irq": 25, "old_m')  # the crash came mid-append
+    old = journal.dir / "1000000000000000000.json"
+    old.write_text(json.dumps({"server": URL, "entries": [
+        {"irq": 7, "old_mask": "3", "new_cpus": [1]}], "rolled_back": False}))
+    assert [[(e.irq, e.changed) for e in es] for _, es in journal.pending()] == [
+        [(24, True)], [(7, None)]]
 
 
 def test_journals_are_per_host(tmp_path):
     a, b = Journal(tmp_path, "http://a:5000"), Journal(tmp_path, "http://b:5000")
-    a.record([{"irq": 1, "old_mask": "1", "new_cpus": [0]}])
-    assert a.latest() is not None and b.latest() is None
+    journaled(a, (1, "1", True))
+    assert a.pending() and not b.pending()
 
 
 @pytest.mark.parametrize("name,device", [("eth0-TxRx-3", "eth0-TxRx-"), ("nvme0q12", "nvme0q"),
@@ -127,24 +174,39 @@ def test_a_refused_token_stops_the_host_at_its_first_write(mocked, tmp_path, sta
     """One request refused, not one per IRQ; and the journal of an apply that changed
     nothing is not left for rollback to 'restore'."""
     journal = Journal(tmp_path, URL)
-    for irq in (24, 25, 26):
-        expect_get(mocked, irq)
+    expect_get(mocked, 24)
     expect_put(mocked, 24, {"cpu_affinity_list": "1"}, status=status)
     with pytest.raises(ApplyError) as failed:
         apply_plan(IrqClient(URL, retries=0, token="t"), plan_of((24, 1), (25, 2), (26, 3)),
                    journal)
     assert "needs a write token" in failed.value.detail and failed.value.restored == []
     assert [c.request.method for c in mocked.calls].count("PUT") == 1
-    assert journal.latest() is None
+    assert journal.pending() == []
 
 
 def test_rollback_with_a_refused_token_asks_once_and_says_what_to_do(mocked, tmp_path):
     journal = Journal(tmp_path, URL)
-    journal.record([{"irq": i, "old_mask": "f", "new_cpus": [1]} for i in (24, 25, 26)])
+    journaled(journal, *[(i, "f", True) for i in (24, 25, 26)])
     mocked.put(f"{URL}/irqs/26/cpu_affinity", status=401,
                json={"title": "Unauthorized", "status": 401, "detail": "no token"})
     with pytest.raises(ApplyError) as failed:
         rollback(IrqClient(URL, retries=0), journal)
     assert "needs a write token" in failed.value.detail
     assert sorted(failed.value.unrestored) == [24, 25, 26] and failed.value.restored == []
-    assert len(mocked.calls) == 1 and journal.latest() is not None  # kept for a real rollback
+    assert len(mocked.calls) == 1 and journal.pending()  # kept for a real rollback
+
+
+def test_a_write_with_no_answer_is_put_back_too(mocked, tmp_path):
+    """The connection broke during the PUT: it may have been written, so it is restored."""
+    import requests
+    for irq in (24, 25):
+        expect_get(mocked, irq)
+    expect_put(mocked, 24, {"cpu_affinity_list": "1"}, state(24, [1], "2", changed=True))
+    mocked.put(f"{URL}/irqs/25/cpu_affinity", body=requests.ConnectionError("reset by peer"),
+               match=[matchers.json_params_matcher({"cpu_affinity_list": "2"})])
+    for irq in (25, 24):
+        expect_put(mocked, irq, {"cpu_affinity_mask": "f"}, state(irq, [0, 1, 2, 3], "f"))
+    with pytest.raises(ApplyError) as failed:
+        apply_plan(IrqClient(URL, retries=0, token="t"), plan_of((24, 1), (25, 2)),
+                   Journal(tmp_path, URL))
+    assert failed.value.irq == 25 and failed.value.restored == [25, 24]

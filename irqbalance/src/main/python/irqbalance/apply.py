@@ -1,9 +1,9 @@
-"""Applying a plan through irq_client: journal first, write only what changes, verify each
-write by read-back, and on any failure restore everything this run changed."""
+"""Applying a plan through irq_client: journal each old mask just before its write, write
+only what changes, verify each write by read-back, and on any failure restore everything
+this run changed."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from dataclasses import dataclass, field
 
 from irq_client import ApiError, IrqClient, IrqClientError
@@ -36,85 +36,109 @@ class ApplyError(Exception):
 
 @dataclass
 class ApplyResult:
-    written: list[int] = field(default_factory=list)  # IRQs moved
+    written: list[int] = field(default_factory=list)  # IRQs the server confirmed it moved
     skipped: list[int] = field(default_factory=list)  # already where the plan wants them
-    journal: str | None = None  # path of the journal written (None when nothing to do)
+    journal: str | None = None  # path of the journal written (None when nothing was written)
+
+
+@dataclass
+class Restored:
+    """What putting journaled masks back did."""
+
+    changed: list[int] = field(default_factory=list)  # the server confirmed a write
+    same: list[int] = field(default_factory=list)  # already had its old mask
+    failed: list[int] = field(default_factory=list)  # the host refused, or was not asked
+    refusal: str | None = None  # what to do, when the host refused the token
+
+    @property
+    def restored(self) -> list[int]:
+        return self.changed + self.same
 
 
 def apply_plan(client: IrqClient, plan: Plan, journal: Journal) -> ApplyResult:
-    """Carry out `plan` on the host behind `client`.
+    """Carry out `plan` on the host behind `client`: each IRQ's mask is read, journaled
+    and written in turn, and the write is verified by read-back.
 
     Raises:
-        ApplyError: a write failed or read back wrong; every change of this run was undone
-            (`unrestored` lists any the host refused to take back).
+        ApplyError: a read or write failed, or read back wrong; every change of this run was
+            undone (`unrestored` lists any the host refused to take back).
     """
     result = ApplyResult()
-    todo = []
-    for move in plan.moves:
-        state = client.affinity(move.irq)
-        if tuple(state.cpu_affinity_list) == tuple(move.new_cpus):
-            result.skipped.append(move.irq)
-        else:
-            todo.append((move, state.cpu_affinity))
-    if not todo:
-        return result
-    result.journal = str(journal.record([{"irq": m.irq, "old_mask": old,
-                                          "new_cpus": list(m.new_cpus)} for m, old in todo]))
-    done: list[tuple[int, str]] = []
-    for move, old_mask in todo:
-        try:
-            state = client.set_affinity(move.irq, move.new_cpus)
-            if tuple(state.cpu_affinity_list) != tuple(move.new_cpus):
-                raise _Mismatch(f"read back CPUs {list(state.cpu_affinity_list)} instead of "
-                                f"{list(move.new_cpus)}")
-        except (IrqClientError, _Mismatch) as exc:
-            detail = token_refused(exc) or getattr(exc, "detail", None) or str(exc)
-            written = [(move.irq, old_mask)] if isinstance(exc, _Mismatch) else []
-            restored, unrestored, _ = _restore(client, done + written)
-            if not unrestored:  # the host is as it was: nothing for a rollback to undo
-                journal.mark_rolled_back(Path(result.journal))
-            raise ApplyError(move.irq, detail, restored, unrestored) from exc
-        done.append((move.irq, old_mask))
-        result.written.append(move.irq)
+    record = journal.new()
+    done: list[tuple[int, str]] = []  # (IRQ, old mask) of every write that may have happened
+    irq = None
+    try:
+        for move in plan.moves:
+            irq = move.irq
+            state = client.affinity(irq)
+            if tuple(state.cpu_affinity_list) == tuple(move.new_cpus):
+                result.skipped.append(irq)
+                continue
+            record.before_write(irq, state.cpu_affinity, list(move.new_cpus))
+            result.journal = str(record.path)
+            try:
+                written = client.set_affinity(irq, move.new_cpus)
+            except ApiError:  # the server answered: nothing was written
+                record.answered(irq, False)
+                raise
+            except IrqClientError:  # no answer: it may have been written
+                done.append((irq, state.cpu_affinity))
+                raise
+            done.append((irq, state.cpu_affinity))
+            record.answered(irq, written.changed is not False)
+            if tuple(written.cpu_affinity_list) != tuple(move.new_cpus):
+                raise _Mismatch(f"read back CPUs {list(written.cpu_affinity_list)} instead "
+                                f"of {list(move.new_cpus)}")
+            (result.written if written.changed is not False else result.skipped).append(irq)
+    except (IrqClientError, _Mismatch) as exc:
+        detail = token_refused(exc) or getattr(exc, "detail", None) or str(exc)
+        back = _restore(client, done)
+        if not back.failed and record.path is not None:  # as it was: nothing to roll back
+            record.close()
+            journal.mark_rolled_back(record.path)
+        raise ApplyError(irq or 0, detail, back.restored, back.failed) from exc
+    finally:
+        record.close()
     return result
 
 
-def rollback(client: IrqClient, journal: Journal) -> list[int]:
-    """Put back the masks of the newest journal; returns the IRQs restored."""
-    latest = journal.latest()
-    if latest is None:
-        return []
-    path, data = latest
-    restored, unrestored, refused = _restore(
-        client, [(e["irq"], e["old_mask"]) for e in data["entries"]])
-    if unrestored:
-        raise ApplyError(unrestored[0], refused or "the host refused to restore some masks",
-                         restored, unrestored)
-    journal.mark_rolled_back(path)
-    return restored
+def rollback(client: IrqClient, journal: Journal) -> Restored:
+    """Put back the masks of the newest apply that wrote something (journals whose writes
+    the server all refused are set aside)."""
+    for path, entries in journal.pending():
+        writes = [(e.irq, e.old_mask) for e in entries if e.changed is not False]
+        if not writes:
+            journal.mark_rolled_back(path)
+            continue
+        back = _restore(client, writes)
+        if back.failed:
+            raise ApplyError(back.failed[0], back.refusal or "the host refused to restore "
+                             "some masks", back.restored, back.failed)
+        journal.mark_rolled_back(path)
+        return back
+    return Restored()
 
 
 class _Mismatch(Exception):
     pass
 
 
-def _restore(client: IrqClient, entries: list[tuple[int, str]]
-             ) -> tuple[list[int], list[int], str | None]:
-    """Put `entries` back, newest first: (restored, unrestored, what to do when the host
-    refused the token). A host that refuses the token is asked no more: its IRQs all count
-    as unrestored."""
-    restored: list[int] = []
-    unrestored: list[int] = []
+def _restore(client: IrqClient, entries: list[tuple[int, str]]) -> Restored:
+    """Put `entries` back, newest first. A host that refuses the token is asked no more:
+    its IRQs all count as failed."""
+    back = Restored()
     pending = list(reversed(entries))
     for k, (irq, mask) in enumerate(pending):
         try:
-            client.set_affinity(irq, mask)
-            restored.append(irq)
+            state = client.set_affinity(irq, mask)
         except IrqClientError as exc:
             why = token_refused(exc)
+            log.error("could not restore IRQ %d to %s: %s", irq, mask, why or exc)
             if why is not None:
-                log.error("could not restore IRQ %d to %s: %s", irq, mask, why)
-                return restored, unrestored + [i for i, _ in pending[k:]], why
-            log.error("could not restore IRQ %d to %s: %s", irq, mask, exc)
-            unrestored.append(irq)
-    return restored, unrestored, None
+                back.failed += [i for i, _ in pending[k:]]
+                back.refusal = why
+                return back
+            back.failed.append(irq)
+            continue
+        (back.same if state.changed is False else back.changed).append(irq)
+    return back

@@ -97,7 +97,8 @@ class Outcome(TypedDict, total=False):
     server: str  # the host's irq-server URL
     ok: bool  # the command worked there
     error: str  # why not
-    restored: list[int]  # rollback: the IRQs put back
+    restored: list[int]  # rollback: the IRQs put back (the server confirmed a write)
+    unchanged: list[int]  # rollback: journaled IRQs that already had their old mask
     plan: Plan  # plan, apply, watch: the plan
     written: list[int]  # apply, watch: IRQs moved
     skipped: list[int]  # apply, watch: already where the plan wants them
@@ -112,7 +113,9 @@ def run_host(server: str, args: argparse.Namespace) -> Outcome:
     outcome: Outcome = {"server": server, "ok": True}
     try:
         if args.command == "rollback":
-            outcome["restored"] = rollback(client, journal)
+            back = rollback(client, journal)
+            outcome["restored"] = back.changed
+            outcome["unchanged"] = back.same
             return outcome
         policy = Policy(banned_cpus=args.banned_cpus, banned_irqs=frozenset(args.ban_irq),
                         numa=args.numa, min_gain=args.min_gain, max_moves=args.max_moves)
@@ -183,9 +186,11 @@ def host_text(outcome: Outcome) -> str:
     if not outcome["ok"]:
         return "\n".join(lines + [f"FAILED: {outcome['error']}"])
     if "restored" in outcome:
-        restored = outcome["restored"]
-        return "\n".join(lines + [f"restored {len(restored)} IRQ(s): {restored}" if restored
-                                  else "nothing to roll back"])
+        restored, same = outcome["restored"], outcome.get("unchanged", [])
+        if not restored and not same:
+            return "\n".join(lines + ["nothing to roll back"])
+        return "\n".join(lines + [f"restored {len(restored)} IRQ(s): {restored}"
+                                  + (f"; {len(same)} already had their old mask" if same else "")])
     result = outcome["plan"]
     if result.moves:
         width = max(len(str(m.irq)) for m in result.moves)

@@ -1,18 +1,76 @@
-"""Per-host journals of the masks an apply is about to change, written before the first write,
-so that `rollback` (or a failed apply) can put them back."""
+"""Per-host journals of the affinity writes of an apply, so that `rollback` (or a failed
+apply) can put the old masks back.
+
+A journal is one JSON-lines file per apply. Each write adds two lines: its old mask, durably,
+just before the write is sent (`{"irq", "old_mask", "new_cpus"}`), then what the server
+answered (`{"irq", "changed"}`: true, false when it wrote nothing or refused). A write with
+no answer line (the process died, the connection broke) may or may not have happened, and
+counts as done. A journal rolled back is renamed `*.rolled-back`; a torn last line (a crash
+mid-append) is ignored.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 def default_state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
     return Path(base) / "irq-balance"
+
+
+@dataclass
+class Entry:
+    """One journaled write."""
+
+    irq: int
+    old_mask: str  # what to write back
+    new_cpus: list[int]
+    changed: bool | None = None  # what the server answered (None: no answer recorded)
+
+
+@dataclass
+class Record:
+    """The journal of one apply, created at its first write."""
+
+    dir: Path
+    server: str
+    path: Path | None = None
+    entries: list[Entry] = field(default_factory=list)
+    _file: IO[str] | None = None
+
+    def before_write(self, irq: int, old_mask: str, new_cpus: list[int]) -> None:
+        """Durably note `irq`'s old mask; returns once it is on disk."""
+        if self._file is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.path = self.dir / f"{time.time_ns()}.jsonl"
+            self._file = open(self.path, "x")
+            self._append({"server": self.server, "created": time.time()})
+        self._append({"irq": irq, "old_mask": old_mask, "new_cpus": new_cpus}, durable=True)
+        self.entries.append(Entry(irq, old_mask, new_cpus))
+
+    def answered(self, irq: int, changed: bool) -> None:
+        """What the server said of the write just noted (not fsynced: an entry without its
+        answer counts as written, which is the safe side)."""
+        self._append({"irq": irq, "changed": changed})
+        self.entries[-1].changed = changed
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _append(self, line: dict[str, Any], durable: bool = False) -> None:
+        assert self._file is not None
+        self._file.write(json.dumps(line) + "\n")
+        self._file.flush()
+        if durable:
+            os.fsync(self._file.fileno())
 
 
 class Journal:
@@ -23,30 +81,36 @@ class Journal:
         self.dir = Path(state_dir) / key
         self.server = server
 
-    def record(self, entries: list[dict[str, Any]]) -> Path:
-        """Durably store [{"irq", "old_mask", "new_cpus"}] and return the journal's path."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        path = self.dir / f"{time.time_ns()}.json"
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w") as f:
-            json.dump({"server": self.server, "created": time.time(), "entries": entries,
-                       "rolled_back": False}, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        return path
+    def new(self) -> Record:
+        """The journal of a new apply (nothing is written before its first write)."""
+        return Record(self.dir, self.server)
 
-    def latest(self) -> tuple[Path, dict[str, Any]] | None:
-        """The newest journal not yet rolled back."""
-        for path in sorted(self.dir.glob("*.json"), reverse=True):
-            data = json.loads(path.read_text())
-            if not data.get("rolled_back"):
-                return path, data
-        return None
+    def pending(self) -> list[tuple[Path, list[Entry]]]:
+        """The journals not yet rolled back, newest first."""
+        paths = sorted([*self.dir.glob("*.jsonl"), *self.dir.glob("*.json")],
+                       key=lambda p: p.name, reverse=True)  # named by creation time (ns)
+        return [(p, read_entries(p)) for p in paths]
 
     def mark_rolled_back(self, path: Path) -> None:
-        data = json.loads(path.read_text())
-        data["rolled_back"] = True
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1))
-        os.replace(tmp, path)
+        os.replace(path, path.with_name(path.name + ".rolled-back"))
+
+
+def read_entries(path: Path) -> list[Entry]:
+    """The writes a journal holds (also the single-object `.json` journals of earlier
+    versions, whose writes all count as done)."""
+    text = path.read_text()
+    if path.suffix == ".json":
+        old = json.loads(text)
+        return [] if old.get("rolled_back") else [
+            Entry(e["irq"], e["old_mask"], e["new_cpus"]) for e in old["entries"]]
+    entries: list[Entry] = []
+    for line in text.splitlines():
+        try:
+            data = json.loads(line)
+        except ValueError:  # a torn last line: the crash came mid-append
+            break
+        if "old_mask" in data:
+            entries.append(Entry(data["irq"], data["old_mask"], data["new_cpus"]))
+        elif "changed" in data and entries and entries[-1].irq == data["irq"]:
+            entries[-1].changed = bool(data["changed"])
+    return entries

@@ -79,3 +79,23 @@ def test_a_fleet_with_one_host_down(start_server, tmp_path):
     assert not hosts[down]["ok"] and "cannot reach" in hosts[down]["error"]
     assert hosts[server.url]["ok"] and hosts[server.url]["written"]
     assert masks(server.url) != original
+
+
+def test_watch_converges_then_stays_put_with_an_interval_shorter_than_its_period(
+        start_server, tmp_path):
+    """The demo's flapping: rounds every 1 s over a 4 s period. Each round after the apply
+    measures only what came after it settled, so once balanced the host stays (no dwell
+    needed: --min-dwell 0)."""
+    server = start_server("--simulate", "16:1:100", "--interval", "0.5")
+    wait_for(lambda: requests.get(server.url + "/history", timeout=5).json()["samples"] >= 9)
+    watched = irq_balance("watch", "--server", server.url, "--period", "4", "--interval", "1",
+                          "--iterations", "8", "--min-dwell", "0", token=server.admin_token,
+                          state_dir=tmp_path)
+    assert watched.returncode == 0, watched.stdout + watched.stderr
+    rounds = watched.stdout.split(f"== {server.url}")[1:]
+    moves = [int(r.split("applied ")[1].split()[0]) if "applied " in r else 0 for r in rounds]
+    assert len(rounds) == 8 and moves[0] > 10 and moves[1:] == [0] * 7, watched.stdout
+    assert "no sample after it yet" in rounds[1] or "since the last apply settled" in rounds[1]
+    assert all("no moves" in r for r in rounds[-3:])
+    after = per_cpu_rates(server.url)
+    assert max(after) / (sum(after) / len(after)) <= 1.1, after

@@ -103,8 +103,9 @@ def test_help_has_examples(capsys):
     assert "irq-balance rollback --server" in capsys.readouterr().out
 
 
-def test_watch_applies_then_stays_quiet(tmp_path):
-    """Two rounds: the first applies (journaled, verified); the host then reads as balanced."""
+def test_watch_applies_waits_for_it_to_settle_then_stays_quiet(tmp_path):
+    """Round 1 applies (journaled, verified); round 2 comes before the apply has settled and
+    measures nothing; round 3 measures only the time since, and finds the host balanced."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         host_payloads(A, rsps)
         moved = {}
@@ -114,7 +115,7 @@ def test_watch_applies_then_stays_quiet(tmp_path):
             cpu = int(json.loads(request.body)["cpu_affinity_list"])
             moved[irq] = cpu
             return 200, {}, json.dumps({"irq_num": str(irq), "cpu_affinity": format(1 << cpu, "x"),
-                                        "cpu_affinity_list": [cpu],
+                                        "cpu_affinity_list": [cpu], "changed": True,
                                         "effective_affinity_list": [cpu], "managed": False})
         rsps.add_callback(responses.PUT, re.compile(f"{A}/irqs/\\d+/cpu_affinity"), callback=put)
         rsps.add_callback(responses.GET, re.compile(f"{A}/irqs/\\d+/cpu_affinity"),
@@ -122,23 +123,66 @@ def test_watch_applies_then_stays_quiet(tmp_path):
                               "irq_num": "0", "cpu_affinity": "f", "cpu_affinity_list": [0, 1, 2, 3],
                               "effective_affinity_list": [0], "managed": False})))
         first_window = rsps.registered()[2]
+        ends = iter(range(60, 6000, 60))  # each round's windows end a minute later
+        asked, end_of = [], [0]
 
         def window(request):
+            start = request.params.get("start")
+            end = next(ends) if start is None else end_of[0]
+            end_of[0] = end
+            asked.append(start)
+            seconds = 60.0 if start is None else end - (int(start[14:16]) * 60 + int(start[17:19]))
             return 200, {}, json.dumps({
-                "start": "2026-11-23T08:00:00Z", "end": "2026-11-23T08:01:00Z",
-                "period_duration_seconds": 60.0, "partial": False, "cpus": [0, 1, 2, 3],
+                "start": "2026-11-23T08:00:00Z" if start is None else start,
+                "end": f"2026-11-23T08:{end // 60:02d}:00Z",
+                "period_duration_seconds": seconds, "partial": False, "cpus": [0, 1, 2, 3],
                 "irqs": [{"irq_num": str(30 + i), "num_interrupts_per_cpu":
-                          [60000 if c == moved.get(30 + i, 0) else 0 for c in range(4)],
-                          "num_interrupts": 60000, "rate_per_second": 1000.0}
+                          [1000 * seconds if c == moved.get(30 + i, 0) else 0 for c in range(4)],
+                          "num_interrupts": 1000 * seconds, "rate_per_second": 1000.0}
                          for i in range(8)]})
         rsps.remove(first_window)
         rsps.add_callback(responses.GET, f"{A}/interrupts/irqs", callback=window)
+        rsps.get(f"{A}/healthz", json={  # newest sample when the apply ended: 08:01:00
+            "status": "ok", "version": "t", "simulated": True, "reasons": [], "reason": None,
+            "sampler": {"last_sample": "2026-11-23T08:01:00Z", "interval_seconds": 45,
+                        "stale": False}})
         code, out = run("watch", "--server", A, "--token", "t", "--interval", "0.01",
-                        "--iterations", "2", state_dir=tmp_path)
+                        "--iterations", "3", state_dir=tmp_path)
     assert code == 0
-    first, second = out.split(f"== {A}")[1:]
+    first, second, third = out.split(f"== {A}")[1:]
     assert "applied 6 move(s), verified by read-back" in first
-    assert "no moves: balanced" in second
+    assert "no moves: the last apply settles at 08:02:30 UTC: no sample after it yet" in second
+    assert "measured the 30 s since the last apply settled" in third
+    assert "no moves: balanced" in third
+    assert asked == [None, None, None, "2026-11-23T08:02:30Z"]
+
+
+def test_irqs_moved_less_than_min_dwell_ago_stay(tmp_path):
+    """An apply moves 6 of 8 IRQs; something puts them back on CPU 0: within --min-dwell the
+    next plan leaves those 6 there, and says so; with --min-dwell 0 it moves them again."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps)
+        rsps.add_callback(responses.GET, re.compile(f"{A}/irqs/\\d+/cpu_affinity"),
+                          callback=lambda r: (200, {}, json.dumps({
+                              "irq_num": "0", "cpu_affinity": "f", "cpu_affinity_list": [0, 1, 2, 3],
+                              "effective_affinity_list": [0], "managed": False})))
+        rsps.add_callback(responses.PUT, re.compile(f"{A}/irqs/\\d+/cpu_affinity"),
+                          callback=lambda r: (200, {}, json.dumps({
+                              "irq_num": "0", "cpu_affinity": "x", "changed": True,
+                              "cpu_affinity_list": [int(json.loads(r.body)["cpu_affinity_list"])],
+                              "effective_affinity_list": [0], "managed": False})))
+        rsps.get(f"{A}/healthz", json={
+            "status": "ok", "version": "t", "simulated": True, "reasons": [], "reason": None,
+            "sampler": {"last_sample": None, "interval_seconds": 1, "stale": False}})
+        assert run("apply", "--server", A, "--token", "t", state_dir=tmp_path)[0] == 0
+        code, out = run("plan", "--server", A, "--json", state_dir=tmp_path)
+        held = json.loads(out)[0]["plan"]
+        moved = {m["irq"] for m in held["moves"]}
+        assert code == 0 and len(held["held_irqs"]) == 6 and not moved & set(held["held_irqs"])
+        assert len(moved) == 2  # the two the apply had left on CPU 0 may move
+        assert "6 IRQ(s) moved less than --min-dwell ago stay put" in held["note"]
+        code, out = run("plan", "--server", A, "--min-dwell", "0", state_dir=tmp_path)
+        assert code == 0 and "busiest CPU: 8000/s now, 2000/s after" in out
 
 
 def test_version_and_a_server_without_scheme(capsys):

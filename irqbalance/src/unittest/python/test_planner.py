@@ -106,6 +106,21 @@ def test_max_moves_caps_the_plan():
     assert len(result.moves) == 5 and result.max_after < result.max_before
 
 
+def test_max_moves_says_the_budget_was_reached():
+    assert "--max-moves 5 reached" in plan(all_on_cpu0([1000] * 30), cpus(8),
+                                           Policy(max_moves=5)).note
+
+
+def test_irqs_within_their_dwell_stay_unless_on_a_cpu_they_may_not_use():
+    loads = all_on_cpu0([1000] * 8)
+    held = frozenset({100, 101, 102})
+    result = plan(loads, cpus(4), Policy(held_irqs=held))
+    assert not held & set(assigned(result)) and result.held == (100, 101, 102)
+    assert "3 IRQ(s) moved less than --min-dwell ago stay put" in result.note
+    banned = plan(loads, cpus(4), Policy(held_irqs=held, banned_cpus=frozenset({0})))
+    assert held <= set(assigned(banned)) and banned.held == ()  # CPU 0 is off limits
+
+
 def test_deterministic_whatever_the_input_order():
     rng = random.Random(5)
     loads = all_on_cpu0([rng.uniform(10, 9000) for _ in range(60)])

@@ -12,6 +12,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from datetime import datetime
 from typing import TextIO, TypedDict
 
 from irq_client import IrqClient, IrqClientError
@@ -22,7 +23,9 @@ from irq_client.registry import trusted
 from irq_client.render import cpu_list
 from irqbalance import __version__, measure
 from irqbalance.apply import ApplyError, apply_plan, rollback
+from irqbalance.dwell import DEFAULT_MIN_DWELL, held
 from irqbalance.journal import Journal, default_state_dir
+from irqbalance.memory import HostMemory
 from irqbalance.planner import plan as make_plan
 from irqbalance.types import CpuSpec, IrqLoad, Plan, Policy
 
@@ -49,6 +52,13 @@ def fraction(text: str) -> float:
     return value
 
 
+def non_negative(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be 0 or more seconds")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--server", action="append", dest="servers", metavar="URL",
@@ -68,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--min-gain", type=fraction, default=0.05,
                         help="act only if the busiest CPU gets this much lighter "
                              "(default %(default)s)")
-    common.add_argument("--max-moves", type=int, help="at most N moves per host")
+    common.add_argument("--max-moves", type=int, help="at most N moves per host and round")
+    common.add_argument("--min-dwell", type=non_negative, default=DEFAULT_MIN_DWELL,
+                        metavar="S", help="an IRQ moved less than S seconds ago stays, unless "
+                        "it is on a CPU it may not use (default %(default)s)")
     common.add_argument("--no-numa", dest="numa", action="store_false",
                         help="allow IRQs off their device's NUMA node")
     common.add_argument("--state-dir", default=str(default_state_dir()),
@@ -104,12 +117,16 @@ class Outcome(TypedDict, total=False):
     skipped: list[int]  # apply, watch: already where the plan wants them
     journal: str | None  # apply, watch: the journal written
     warnings: list[str]  # what was asked of this host that it cannot have (unknown CPUs, IRQs)
+    settling: str  # watch: why this round measured nothing (the last apply has not settled)
+    window_seconds: float  # watch: the window measured, when the last apply shortened it
 
 
-def run_host(server: str, args: argparse.Namespace) -> Outcome:
-    """One host, one command; never raises (a failing host must not stop the others)."""
+def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = None) -> Outcome:
+    """One host, one command; never raises (a failing host must not stop the others).
+    `memory` is what a watch loop keeps of the host between rounds."""
     client = IrqClient(server, token=args.token, timeout=args.timeout)
     journal = Journal(args.state_dir, server)
+    memory = memory or HostMemory()
     outcome: Outcome = {"server": server, "ok": True}
     try:
         if args.command == "rollback":
@@ -117,9 +134,20 @@ def run_host(server: str, args: argparse.Namespace) -> Outcome:
             outcome["restored"] = back.changed
             outcome["unchanged"] = back.same
             return outcome
+        measured = measure.loads(client, args.period, memory.settled_at)
+        if measured.settling:
+            outcome["settling"] = (f"the last apply settles at {_utc(memory.settled_at)}: "
+                                   "no sample after it yet, nothing measured this round")
+            return outcome
+        if memory.settled_at is not None and measured.span.start >= memory.settled_at:
+            outcome["window_seconds"] = round(measured.span.period_duration_seconds, 1)
+        topology = measure.topology(client)
+        now = time.time()
         policy = Policy(banned_cpus=args.banned_cpus, banned_irqs=frozenset(args.ban_irq),
-                        numa=args.numa, min_gain=args.min_gain, max_moves=args.max_moves)
-        loads, topology = measure.loads(client, args.period), measure.topology(client)
+                        numa=args.numa, min_gain=args.min_gain, max_moves=args.max_moves,
+                        held_irqs=held(journal.moved_since(now - args.min_dwell), now,
+                                       args.min_dwell))
+        loads = memory.smoother.update(measured.loads)
         warnings = unknown_bans(policy, loads, topology)
         if warnings:
             outcome["warnings"] = warnings
@@ -136,6 +164,8 @@ def run_host(server: str, args: argparse.Namespace) -> Outcome:
             outcome["written"] = applied.written
             outcome["skipped"] = applied.skipped
             outcome["journal"] = applied.journal
+            if applied.written:
+                memory.applied(client)
     except ApplyError as exc:
         outcome["ok"] = False
         outcome["error"] = (f"IRQ {exc.irq} failed: {exc.detail}; restored "
@@ -149,6 +179,10 @@ def run_host(server: str, args: argparse.Namespace) -> Outcome:
         outcome["error"] = (f"{server} answered what no irq-server would "
                             f"({type(exc).__name__}: {exc})")
     return outcome
+
+
+def _utc(instant: datetime | None) -> str:
+    return instant.strftime("%H:%M:%S UTC") if instant else "?"
 
 
 def unknown_bans(policy: Policy, loads: list[IrqLoad], topology: list[CpuSpec]) -> list[str]:
@@ -165,9 +199,13 @@ def unknown_bans(policy: Policy, loads: list[IrqLoad], topology: list[CpuSpec]) 
     return warnings
 
 
-def run_all(args: argparse.Namespace) -> list[Outcome]:
+def run_all(args: argparse.Namespace,
+            memory: dict[str, HostMemory] | None = None) -> list[Outcome]:
+    """Every host of args.servers, concurrently; `memory` (watch) is kept per host."""
+    memory = {} if memory is None else memory
     with ThreadPoolExecutor(max_workers=min(16, len(args.servers))) as pool:
-        return list(pool.map(lambda s: run_host(s, args), args.servers))
+        return list(pool.map(lambda s: run_host(s, args, memory.setdefault(s, HostMemory())),
+                             args.servers))
 
 
 def plan_json(result: Plan) -> dict[str, object]:
@@ -178,7 +216,7 @@ def plan_json(result: Plan) -> dict[str, object]:
             "lower_bound": round(result.lower_bound, 3), "bound_reason": result.bound_reason,
             "ratio_before": round(result.ratio_before, 4),
             "ratio_after": round(result.ratio_after, 4), "fixed_irqs": list(result.fixed),
-            "note": result.note}
+            "held_irqs": list(result.held), "note": result.note}
 
 
 def host_text(outcome: Outcome) -> str:
@@ -191,6 +229,11 @@ def host_text(outcome: Outcome) -> str:
             return "\n".join(lines + ["nothing to roll back"])
         return "\n".join(lines + [f"restored {len(restored)} IRQ(s): {restored}"
                                   + (f"; {len(same)} already had their old mask" if same else "")])
+    if "settling" in outcome:
+        return "\n".join(lines + [f"no moves: {outcome['settling']}"])
+    if "window_seconds" in outcome:
+        lines.append(f"measured the {outcome['window_seconds']:g} s since the last apply "
+                     "settled (shorter than --period)")
     result = outcome["plan"]
     if result.moves:
         width = max(len(str(m.irq)) for m in result.moves)
@@ -198,6 +241,8 @@ def host_text(outcome: Outcome) -> str:
         for m in result.moves:
             lines.append(f"{m.irq:>{max(width, 3)}} {m.rate:>9.0f} {cpu_list(m.old_cpus):>8} "
                          f"{m.new_cpus[0]:>4}  {m.reason}")
+        if result.note:
+            lines.append(f"note: {result.note}")
     else:
         lines.append(f"no moves: {result.note}")
     lines.append(f"busiest CPU: {result.max_before:.0f}/s now, {result.max_after:.0f}/s after; "
@@ -270,6 +315,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except IrqClientError as exc:
         print(f"irq-balance: registry: {exc}", file=sys.stderr)
         return 1
+    memory: dict[str, HostMemory] = {}
     try:
         iteration = 0
         while True:
@@ -287,7 +333,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
                       file=sys.stderr)
                 outcomes = []
             else:
-                outcomes = run_all(args)
+                outcomes = run_all(args, memory)
                 report(outcomes, args.json, out)
             out.flush()
             iteration += 1

@@ -91,6 +91,18 @@ class Journal:
                        key=lambda p: p.name, reverse=True)  # named by creation time (ns)
         return [(p, read_entries(p)) for p in paths]
 
+    def moved_since(self, after: float) -> dict[int, float]:
+        """IRQ -> when an apply or a rollback last wrote it, for those written after `after`
+        (epoch seconds; a journal's change time is its last write, or its rollback)."""
+        moved: dict[int, float] = {}
+        for path in self.dir.glob("*.json*"):
+            at = path.stat().st_ctime
+            if at >= after:
+                for entry in read_entries(path):
+                    if entry.changed is not False:
+                        moved[entry.irq] = max(at, moved.get(entry.irq, at))
+        return moved
+
     def mark_rolled_back(self, path: Path) -> None:
         os.replace(path, path.with_name(path.name + ".rolled-back"))
 
@@ -99,7 +111,7 @@ def read_entries(path: Path) -> list[Entry]:
     """The writes a journal holds (also the single-object `.json` journals of earlier
     versions, whose writes all count as done)."""
     text = path.read_text()
-    if path.suffix == ".json":
+    if path.name.removesuffix(".rolled-back").endswith(".json"):
         old = json.loads(text)
         return [] if old.get("rolled_back") else [
             Entry(e["irq"], e["old_mask"], e["new_cpus"]) for e in old["entries"]]

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from irq_client import IrqClient, Window
+from irq_client.models import Span
 from irqbalance.types import CpuSpec, IrqLoad
 
 _QUEUE_RE = re.compile(r"\d+(?=(@|$))")  # the queue number in "eth0-TxRx-3", "nvme0q3", "mlx5_comp3@pci"
@@ -21,10 +24,22 @@ def topology(client: IrqClient) -> list[CpuSpec]:
             for c in client.cpus()]
 
 
-def loads(client: IrqClient, period: float) -> list[IrqLoad]:
-    """Per-IRQ rates over the last `period` seconds, with affinity, node and managed flags."""
+@dataclass(frozen=True)
+class Measured:
+    loads: list[IrqLoad]
+    span: Span  # the window covered
+    settling: bool = False  # no sample follows `since` yet: nothing to measure
+
+
+def loads(client: IrqClient, period: float, since: datetime | None = None) -> Measured:
+    """Per-IRQ rates over the last `period` seconds, but from `since` on when that is later
+    (the window is then shorter), with affinity, node and managed flags."""
     listing = client.irqs()
     window = client.interrupts_irqs(Window(period=period))
+    if since is not None and window.span.start < since:
+        if since >= window.span.end:
+            return Measured([], window.span, settling=True)
+        window = client.interrupts_irqs(Window(start=since))
     seconds = max(window.span.period_duration_seconds, 1e-9)
     meta = {irq.irq: irq for irq in listing.irqs}
     result = []
@@ -39,4 +54,4 @@ def loads(client: IrqClient, period: float) -> list[IrqLoad]:
                               cpus=irq.cpu_affinity_list or (), node=irq.node,
                               managed=bool(irq.managed), device=device_of(irq.device_name),
                               name=irq.device_name))
-    return result
+    return Measured(result, window.span)

@@ -3,7 +3,8 @@
 Goal: minimise the busiest CPU's interrupt rate. Each movable IRQ gets a single-CPU mask (what
 the kernel will really do), chosen among its allowed CPUs: online, not banned (isolated,
 nohz_full, --banned-cpus), on the IRQ's NUMA node when it has one. Managed IRQs, --ban-irq
-IRQs and IRQs with no allowed CPU stay put and count as fixed load.
+IRQs, IRQs with no allowed CPU and IRQs moved less than --min-dwell ago (`Policy.held_irqs`,
+unless they sit on a CPU they may not use) stay put and count as fixed load.
 
 Two candidates are built and the better kept: a longest-processing-time placement from
 scratch, and a move-by-move improvement of the current placement (fewer moves, honours
@@ -20,6 +21,7 @@ import bisect
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TypeAlias
 
 from irqbalance.types import CpuSpec, IrqLoad, Move, Plan, Policy
@@ -44,6 +46,9 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
     targets = sorted(c for c in cpus if c not in banned)
     before = _measured_load(ordered, cpus)
     fixed_load, movable, fixed = _split(ordered, cpus, targets, policy)
+    held = tuple(n for n in fixed if n in policy.held_irqs)
+    fixed = [n for n in fixed if n not in policy.held_irqs]
+    dwell = f"{len(held)} IRQ(s) moved less than --min-dwell ago stay put" if held else ""
     bound, why = lower_bound(fixed_load, movable, targets, cpus)
     current = {irq.irq: _landing_cpu(irq) for irq, _ in movable}
     start = _off_banned(current, fixed_load, movable, cpus)
@@ -62,7 +67,10 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
     result = _plan_for(best, fixed_load, movable, cpus, before, current, bound, why, fixed)
     gain = result.max_before - result.max_after
     if result.moves and gain >= policy.min_gain * result.max_before:
-        return result
+        budget = (f"--max-moves {policy.max_moves} reached; the next round goes on"
+                  if policy.max_moves is not None and len(result.moves) >= policy.max_moves
+                  else "")
+        return replace(result, held=held, note="; ".join(filter(None, (budget, dwell))))
     # not worth it: keep what is, except IRQs on CPUs they may not use (those always move)
     note = ("balanced: no move lowers the busiest CPU" if gain <= 0 else
             f"balanced enough: the best plan lowers the busiest CPU by only "
@@ -70,8 +78,7 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
     forced = _plan_for(start, fixed_load, movable, cpus, before, current, bound, why, fixed)
     if forced.moves:
         note += f"; {len(forced.moves)} IRQ(s) moved off CPUs they may not use"
-    return Plan(moves=forced.moves, load_before=before, load_after=forced.load_after,
-                lower_bound=bound, bound_reason=why, fixed=tuple(fixed), note=note)
+    return replace(forced, held=held, note="; ".join(filter(None, (note, dwell))))
 
 
 def _plan_for(placement: Placement, fixed_load: Loads, movable: Movable, cpus: Cpus,
@@ -145,7 +152,9 @@ def _split(loads: list[IrqLoad], cpus: Cpus, targets: list[int],
         if irq.node not in allowed_by_node:
             allowed_by_node[irq.node] = _allowed(irq, targets, cpus, policy)
         allowed = allowed_by_node[irq.node]
-        if irq.managed or irq.irq in policy.banned_irqs or not allowed or irq.rate <= 0:
+        dwelling = irq.irq in policy.held_irqs and _landing_cpu(irq) in allowed
+        if irq.managed or irq.irq in policy.banned_irqs or dwelling or not allowed \
+                or irq.rate <= 0:
             for cpu, rate in irq.per_cpu.items():
                 fixed_load[cpu] += rate
             if irq.rate > 0:

@@ -39,6 +39,8 @@ class Policy:
     numa: bool = True  # keep IRQs with a node on that node's CPUs
     min_gain: float = 0.05  # move only if the busiest CPU gets this much lighter (fraction)
     max_moves: int | None = None  # at most this many moves
+    held_irqs: frozenset[int] = frozenset()  # moved too recently (--min-dwell): they stay,
+    #                                          unless on a CPU they may not use
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Plan:
     lower_bound: float  # no placement can make the busiest CPU lighter than this
     bound_reason: str  # which constraint sets the lower bound
     fixed: tuple[int, ...] = ()  # IRQs that could not move (managed, banned, no allowed CPU)
+    held: tuple[int, ...] = ()  # IRQs kept in place by --min-dwell
     note: str = ""  # why the plan is empty, when it is
 
     @property

@@ -96,9 +96,46 @@ def test_irq_detail(mocked):
 
 def test_cpus_table(mocked):
     code, out = run("cpus")
-    assert out == ("CPU ONLINE NODE PACKAGE CORE CACHE-CPUS ISOLATED NOHZ\n"
-                   "  0 yes       0       0    0 0-1        no       no\n"
-                   "  1 yes       0       0    1 0-1        yes      yes\n")
+    assert out == ("CPU ONLINE NODE PACKAGE CORE CACHE-CPUS ISOLATED NOHZ BANNED\n"
+                   "  0 yes       0       0    0 0-1        no       no   -\n"
+                   "  1 yes       0       0    1 0-1        yes      yes  -\n")
+
+
+HOST = {"hostname": "db7", "kernel_release": "6.1.0-13-amd64", "boot_time": "2026-11-30T06:00:00Z",
+        "simulated": False, "irqbalance": {"running": True, "pid": 812, "banned_cpus": [2, 3],
+                                           "banned_irqs": [], "config": "/etc/default/irqbalance",
+                                           "problems": []}}
+VIOLATION = {"irq_num": "40", "device_name": "nvme0q2", "banned_cpus": [2], "reasons": ["isolated"],
+             "effective_affinity_list": [2], "movable": False,
+             "why": "managed by the kernel: ... isolcpus=managed_irq,2-3 ..."}
+
+
+def test_host_says_whether_irqbalance_runs(mocked):
+    mocked.get(f"{URL}/host", json=HOST)
+    code, out = run("host")
+    assert code == 0 and "irqbalance:  running (pid 812)" in out and "banned CPUs: 2-3" in out
+    assert "booted:      2026-11-30 06:00:00 UTC" in out
+
+
+@pytest.mark.parametrize("movable,code", [(False, 0), (True, 1)])
+def test_compliance_exits_1_only_when_something_movable_violates(mocked, movable, code):
+    mocked.get(f"{URL}/compliance", json={
+        "banned_cpus": {"2": ["isolated"], "3": ["isolated"]}, "compliant": False,
+        "movable_violations": int(movable), "unmovable_violations": 1,
+        "violations": [VIOLATION] + ([{**VIOLATION, "irq_num": "41", "movable": True,
+                                       "device_name": "eth0-TxRx-1"}] if movable else [])})
+    got, out = run("compliance")
+    assert got == code and "banned CPUs: 2: isolated; 3: isolated" in out
+    assert "managed: managed by the kernel: ... isolcpus=managed_irq,2-3" in out
+    assert f"{int(movable)} movable, 1 kernel-managed" in out
+
+
+def test_compliance_of_a_host_without_bans(mocked):
+    mocked.get(f"{URL}/compliance", json={"banned_cpus": {}, "compliant": True,
+                                          "movable_violations": 0, "unmovable_violations": 0,
+                                          "violations": []})
+    assert run("compliance") == (0, "no CPU is banned (isolated, nohz_full, irqbalance config, "
+                                    "default_smp_affinity)\n")
 
 
 def test_interrupts_per_cpu_and_one_cpu(mocked):

@@ -62,7 +62,8 @@ def test_openapi_documents_every_route(make_client, sim, prefix):
     client, _, _ = make_client(sim.root)
     spec = client.get(f"{prefix}/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/healthz", "/cpus", "/irqs", "/irqs/{irq}", "/irqs/{irq}/cpu_affinity"):
+    for path in ("/healthz", "/host", "/compliance", "/cpus", "/irqs", "/irqs/{irq}",
+                 "/irqs/{irq}/cpu_affinity"):
         assert path in spec["paths"] and "/api/v1" + path in spec["paths"]
     put = spec["paths"]["/irqs/{irq}/cpu_affinity"]["put"]
     assert "requestBody" in put
@@ -74,7 +75,7 @@ def test_cpus_topology(make_client, sim, prefix):
     cpus = client.get(f"{prefix}/cpus").get_json()["cpus"]
     assert [c["cpu"] for c in cpus] == list(range(8))
     assert set(cpus[0]) == {"cpu", "online", "node", "package", "core", "cache_cpus",
-                            "isolated", "nohz_full"}
+                            "isolated", "nohz_full", "banned"}
     assert cpus[7]["node"] == 1 and cpus[7]["cache_cpus"] == [4, 5, 6, 7]
 
 
@@ -82,7 +83,7 @@ def test_cpus_of_bare_capture_come_from_interrupts_header(make_client):
     client, _, _ = make_client(FIXTURES / "android-mt6589-4cpu-1online")
     assert client.get("/cpus").get_json()["cpus"] == [
         {"cpu": 0, "online": True, "node": None, "package": None, "core": None,
-         "cache_cpus": [], "isolated": False, "nohz_full": False}]
+         "cache_cpus": [], "isolated": False, "nohz_full": False, "banned": []}]
 
 
 @pytest.mark.parametrize("machine", ["firecracker-kvm-2cpu", "statscollect-intel-knl-272cpu",

@@ -99,3 +99,31 @@ def test_watch_converges_then_stays_put_with_an_interval_shorter_than_its_period
     assert all("no moves" in r for r in rounds[-3:])
     after = per_cpu_rates(server.url)
     assert max(after) / (sum(after) / len(after)) <= 1.1, after
+
+
+def test_the_hosts_own_policy_is_honoured(start_server, tmp_path):
+    """irqbalance's ban list (as cri-o or tuned write it) keeps IRQs off CPUs 0-3; a running
+    irqbalance daemon makes apply refuse the host unless --force."""
+    server = start_server("--simulate", "8:1:40", "--interval", "0.5")
+    root = server.data_dir / "simhost"
+    (root / "etc/sysconfig").mkdir(parents=True)
+    (root / "etc/sysconfig/irqbalance").write_text('IRQBALANCE_BANNED_CPULIST="0-3"\n')
+    wait_for(lambda: requests.get(server.url + "/history", timeout=5).json()["samples"] >= 6)
+    before = requests.get(server.url + "/compliance", timeout=5).json()
+    assert before["movable_violations"] > 0
+    applied = irq_balance("apply", "--server", server.url, "--period", "2",
+                          token=server.admin_token, state_dir=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    after = requests.get(server.url + "/compliance", timeout=5).json()
+    assert after["movable_violations"] == 0, after
+    assert f"{after['unmovable_violations']} IRQ(s) stay on banned CPUs" in applied.stdout \
+        or after["unmovable_violations"] == 0
+
+    from irq_server.sim import SimHost
+    SimHost(root).start_irqbalance()
+    refused = irq_balance("apply", "--server", server.url, "--period", "2", "--banned-cpus",
+                          "4", token=server.admin_token, state_dir=tmp_path)
+    assert refused.returncode == 1 and "irqbalance daemon runs on this host" in refused.stdout
+    forced = irq_balance("apply", "--server", server.url, "--period", "2", "--banned-cpus",
+                         "4", "--force", token=server.admin_token, state_dir=tmp_path)
+    assert forced.returncode == 0 and "applied" in forced.stdout, forced.stdout

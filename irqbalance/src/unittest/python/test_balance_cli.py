@@ -12,8 +12,16 @@ from irqbalance import cli
 A, B = "http://a.test:5000", "http://b.test:5000"
 
 
-def host_payloads(url, rsps, on_cpu=0):
+def host_json(running=False, banned_irqs=()):
+    return {"hostname": "h", "kernel_release": "6.1", "boot_time": None, "simulated": True,
+            "irqbalance": {"running": running, "pid": 812 if running else None,
+                           "banned_cpus": [], "banned_irqs": list(banned_irqs), "config": None,
+                           "problems": []}}
+
+
+def host_payloads(url, rsps, on_cpu=0, host=None):
     """A 4-CPU host whose 8 IRQs all land on `on_cpu` at 1000/s each."""
+    rsps.get(f"{url}/host", json=host or host_json())
     irqs = [{"irq_num": str(30 + i), "irq_type": "IR-PCI-MSI-edge",
              "device_name": f"eth0-TxRx-{i}", "cpu_affinity": "f",
              "num_interrupts_per_cpu": [0, 0, 0, 0], "total": 0, "chip": "IR-PCI-MSI",
@@ -122,7 +130,7 @@ def test_watch_applies_waits_for_it_to_settle_then_stays_quiet(tmp_path):
                           callback=lambda r: (200, {}, json.dumps({
                               "irq_num": "0", "cpu_affinity": "f", "cpu_affinity_list": [0, 1, 2, 3],
                               "effective_affinity_list": [0], "managed": False})))
-        first_window = rsps.registered()[2]
+        first_window = next(r for r in rsps.registered() if r.url.endswith("/interrupts/irqs"))
         ends = iter(range(60, 6000, 60))  # each round's windows end a minute later
         asked, end_of = [], [0]
 
@@ -185,6 +193,29 @@ def test_irqs_moved_less_than_min_dwell_ago_stay(tmp_path):
         assert code == 0 and "busiest CPU: 8000/s now, 2000/s after" in out
 
 
+def test_a_host_running_irqbalance_is_refused_unless_forced_and_plan_warns(tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps, host=host_json(running=True, banned_irqs=[30]))
+        code, out = run("apply", "--server", A, "--token", "t", state_dir=tmp_path)
+        assert code == 1 and "irqbalance daemon runs on this host (pid 812)" in out
+        assert "systemctl disable --now irqbalance" in out and "--force" in out
+        assert not [c for c in rsps.calls if c.request.method == "PUT"]
+        code, out = run("plan", "--server", A, "--json", state_dir=tmp_path)
+        (host,) = json.loads(out)
+        assert code == 0 and "irqbalance daemon runs" in host["warnings"][0]
+        assert 30 in host["plan"]["fixed_irqs"]  # its --banirq is honoured
+        assert 30 not in {m["irq"] for m in host["plan"]["moves"]}
+
+
+def test_a_server_without_the_host_route_is_still_balanced(tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps)
+        rsps.replace(responses.GET, f"{A}/host", status=404, json={
+            "title": "Not Found", "status": 404, "detail": "no such route"})
+        code, out = run("plan", "--server", A, state_dir=tmp_path)
+    assert code == 0 and "busiest CPU: 8000/s now, 2000/s after" in out
+
+
 def test_version_and_a_server_without_scheme(capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["--version"])
@@ -196,7 +227,7 @@ def test_version_and_a_server_without_scheme(capsys):
 def test_a_host_answering_nonsense_fails_alone_and_the_summary_still_comes(tmp_path):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         host_payloads(A, rsps)
-        for path in ("irqs", "cpus", "interrupts/irqs"):
+        for path in ("host", "irqs", "cpus", "interrupts/irqs"):
             rsps.get(f"{B}/{path}", json={"status": "ok"})  # not an irq-server
         code, out = run("plan", "--json", "--server", A, "--server", B, state_dir=tmp_path)
     assert code == 1

@@ -121,6 +121,15 @@ def test_irqs_within_their_dwell_stay_unless_on_a_cpu_they_may_not_use():
     assert held <= set(assigned(banned)) and banned.held == ()  # CPU 0 is off limits
 
 
+def test_the_hosts_own_bans_are_honoured_and_what_must_stay_is_counted():
+    topology = [CpuSpec(cpu=c, banned_by=("irqbalance-config",) if c in (0, 1) else ())
+                for c in range(4)]
+    loads = all_on_cpu0([1000] * 6) + [on(1, 500, 200, managed=True)]
+    result = plan(loads, topology)
+    assert set(assigned(result).values()) <= {2, 3} and len(result.moves) == 6
+    assert result.violations_left == (200,)  # managed: the kernel keeps it on CPU 1
+
+
 def test_deterministic_whatever_the_input_order():
     rng = random.Random(5)
     loads = all_on_cpu0([rng.uniform(10, 9000) for _ in range(60)])

@@ -21,9 +21,9 @@ from urllib3.util.retry import Retry
 
 from irq_client import __version__
 from irq_client.errors import TransportError, error_from_response, transport_error
-from irq_client.models import (Affinity, Cpu, CpuUsage, CpuWindow, Current, Health, History,
-                               InterruptWindow, Irq, IrqList, IrqWindow, Items, ItemsBy, Json,
-                               MemoryPoint, Run, RunInterrupts, RunList, SoftirqWindow,
+from irq_client.models import (Affinity, Compliance, Cpu, CpuUsage, CpuWindow, Current, Health,
+                               History, HostInfo, InterruptWindow, Irq, IrqList, IrqWindow,
+                               Items, ItemsBy, Json, MemoryPoint, Run, RunInterrupts, RunList, SoftirqWindow,
                                SpaceAverage, StoragePoint, Token, UsageRecorded)
 from irq_client.models.base import obj
 from irq_client.models.cpus import cpu_list
@@ -144,6 +144,14 @@ class IrqClient(HttpClient):
 
     def cpus(self) -> Items[Cpu]:
         return cpu_list(self.get_json("/cpus"))
+
+    def host(self) -> HostInfo:
+        """Hostname, kernel, boot time and the irqbalance daemon (NotFound: an older server)."""
+        return HostInfo.from_json(self.get_json("/host"))
+
+    def compliance(self) -> Compliance:
+        """The IRQs routed to CPUs the host's policy bans, and whether each can move."""
+        return Compliance.from_json(self.get_json("/compliance"))
 
     def irqs(self) -> IrqList:
         """Every IRQ with counts since boot and affinity."""

@@ -11,6 +11,7 @@ Exported (prometheus-client text exposition):
     irq_cpu_irq_interrupts_total{irq,cpu}        counter, --metrics-per-cpu only
     irq_cpu_mode_seconds_total{cpu,mode}         counter, --metrics-per-cpu only
     irq_memory_bytes{kind}, irq_filesystem_bytes{mountpoint,kind}   gauges, read now
+    irq_compliance_violations{movable}           gauge, IRQs on CPUs the host's policy bans
 Which IRQs get series: --metrics-include/--metrics-exclude (RE2 on "IRQ device") and
 --metrics-top N (the N busiest by their rate between the two newest samples). Affinity is
 deliberately not a label (`irq_affinity_info{cpus}` would churn a series at every move).
@@ -18,10 +19,11 @@ deliberately not a label (`irq_affinity_info{cpus}` would churn a series at ever
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from irq_server.compliance import Violation
 from irq_server.history.snapshot import HOST, STAT_KEYS
 from irq_server.registry.patterns import compile_pattern
 from irq_server.types import CPU_FIELDS, FsUsage, Interrupts, Memory, Snapshot
@@ -46,6 +48,7 @@ class HostState:
     table: Interrupts  # live /proc/interrupts: names, chips, the named rows
     memory: Memory | None
     filesystems: list[FsUsage]
+    violations: list[Violation] = field(default_factory=list)  # compliance.violations
 
 
 def chosen_rows(state: HostState, options: MetricsOptions) -> list[tuple[int, str, str, str]]:
@@ -144,6 +147,13 @@ def families(state: HostState, options: MetricsOptions) -> Iterable:
                             ("used", m.used)):
             memory.add_metric([kind], value)
         yield memory
+    compliance = GaugeMetricFamily("irq_compliance_violations", "IRQs routed to a CPU that "
+                                   "the host's policy bans (GET /compliance); movable=false: "
+                                   "kernel-managed", labels=["movable"])
+    movable = sum(v.movable for v in state.violations)
+    compliance.add_metric(["true"], movable)
+    compliance.add_metric(["false"], len(state.violations) - movable)
+    yield compliance
     if state.filesystems:
         space = GaugeMetricFamily("irq_filesystem_bytes", "Filesystem space now (as df: used "
                                   "= blocks - free)", labels=["mountpoint", "kind"])

@@ -8,7 +8,7 @@ import functools
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, ParamSpec, TypeVar
 
@@ -17,6 +17,7 @@ from irq_server.history.snapshot import read_snapshot
 from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, parse_cpu_list,
                                parse_mask, read_filesystems, read_interrupts, read_irq_settings,
                                read_meminfo, read_stat, read_topology)
+from irq_server.procfs.host_policy import IrqbalanceDaemon, cpu_bans, find_irqbalance
 from irq_server.types import (AffinityState, CpuInfo, FsUsage, InterruptRow, Interrupts,
                               IrqSettings, Memory, Snapshot, Topology)
 
@@ -189,11 +190,22 @@ class Host:
             return None
 
     def topology(self) -> Topology:
-        """CPU topology; a tree without /sys gets the CPUs named by /proc/interrupts, online."""
+        """CPU topology with each CPU's bans (procfs.host_policy); a tree without /sys gets
+        the CPUs named by /proc/interrupts, online."""
         topo = read_topology(self.fs)
-        if topo.cpus:
-            return topo
-        return Topology(cpus=tuple(CpuInfo(cpu=c, online=True) for c in self.interrupts().cpus))
+        cpus = topo.cpus or tuple(CpuInfo(cpu=c, online=True) for c in self.interrupts().cpus)
+        bans = cpu_bans(self.fs, frozenset(c.cpu for c in cpus),
+                        frozenset(c.cpu for c in cpus if c.isolated),
+                        frozenset(c.cpu for c in cpus if c.nohz_full))
+        return Topology(cpus=tuple(replace(c, banned=bans.get(c.cpu, ())) for c in cpus))
+
+    def irqbalance(self) -> IrqbalanceDaemon:
+        """The irqbalance daemon, if one runs on the host, and what it bans."""
+        return find_irqbalance(self.fs)
+
+    def kernel_release(self) -> str | None:
+        """`uname -r` of the host (/proc/sys/kernel/osrelease), None when the tree does not say."""
+        return self.fs.read_optional("proc/sys/kernel/osrelease") or None
 
     @host_errors
     def irq_table(self) -> IrqTable:

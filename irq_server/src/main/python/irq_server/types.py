@@ -79,6 +79,7 @@ class CpuInfo:
     cache_cpus: tuple[int, ...] = ()  # CPUs sharing this CPU's last-level cache
     isolated: bool = False  # listed in /sys/devices/system/cpu/isolated
     nohz_full: bool = False  # listed in /sys/devices/system/cpu/nohz_full
+    banned: tuple[str, ...] = ()  # why no IRQ belongs here (procfs.host_policy.BAN_REASONS)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ class Topology:
     def online(self) -> frozenset[int]:
         """Ids of online CPUs."""
         return frozenset(c.cpu for c in self.cpus if c.online)
+
+    @property
+    def banned(self) -> frozenset[int]:
+        """Ids of CPUs that some policy keeps IRQs off."""
+        return frozenset(c.cpu for c in self.cpus if c.banned)
 
     @property
     def known(self) -> frozenset[int]:

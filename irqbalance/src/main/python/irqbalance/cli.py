@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import TextIO, TypedDict
 
@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="allow IRQs off their device's NUMA node")
     common.add_argument("--state-dir", default=str(default_state_dir()),
                         help="where journals live (default %(default)s)")
+    common.add_argument("--force", action="store_true", help="apply and watch even where the "
+                        "irqbalance daemon runs (it will undo the moves)")
     common.add_argument("--timeout", type=positive, default=10.0, help="seconds per request")
     common.add_argument("--json", action="store_true", help="machine-readable output")
     parser = argparse.ArgumentParser(prog="irq-balance", epilog=EPILOG,
@@ -134,6 +136,16 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
             outcome["restored"] = back.changed
             outcome["unchanged"] = back.same
             return outcome
+        daemon = measure.irqbalance(client)
+        if daemon is not None and daemon.running:
+            why = (f"the irqbalance daemon runs on this host (pid {daemon.pid}) and would undo "
+                   "these moves within seconds: stop it first (systemctl disable --now "
+                   "irqbalance)")
+            if args.command in ("apply", "watch") and not args.force:
+                outcome["ok"] = False
+                outcome["error"] = f"{why}, or pass --force"
+                return outcome
+            outcome.setdefault("warnings", []).append(why)
         measured = measure.loads(client, args.period, memory.settled_at)
         if measured.settling:
             outcome["settling"] = (f"the last apply settles at {_utc(memory.settled_at)}: "
@@ -143,19 +155,23 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
             outcome["window_seconds"] = round(measured.span.period_duration_seconds, 1)
         topology = measure.topology(client)
         now = time.time()
-        policy = Policy(banned_cpus=args.banned_cpus, banned_irqs=frozenset(args.ban_irq),
+        host_bans = frozenset(daemon.banned_irqs) if daemon is not None else frozenset()
+        policy = Policy(banned_cpus=args.banned_cpus,
+                        banned_irqs=frozenset(args.ban_irq) | host_bans,
                         numa=args.numa, min_gain=args.min_gain, max_moves=args.max_moves,
                         held_irqs=held(journal.moved_since(now - args.min_dwell), now,
                                        args.min_dwell))
         loads = memory.smoother.update(measured.loads)
-        warnings = unknown_bans(policy, loads, topology)
+        warnings = unknown_bans(replace(policy, banned_irqs=frozenset(args.ban_irq)), loads,
+                                topology)
         if warnings:
-            outcome["warnings"] = warnings
-        if not any(c.online and not (c.isolated or c.nohz_full or c.cpu in policy.banned_cpus)
-                   for c in topology):
+            outcome.setdefault("warnings", []).extend(warnings)
+        if not any(c.online and not (c.isolated or c.nohz_full or c.banned_by
+                                     or c.cpu in policy.banned_cpus) for c in topology):
             outcome["ok"] = False
             outcome["error"] = ("no CPU is left to place IRQs on: every online CPU is banned "
-                                "(--banned-cpus), isolated or nohz_full")
+                                "(--banned-cpus, or the host's own bans: see irq-client cpus), "
+                                "isolated or nohz_full")
             return outcome
         result = make_plan(loads, topology, policy)
         outcome["plan"] = result
@@ -216,7 +232,8 @@ def plan_json(result: Plan) -> dict[str, object]:
             "lower_bound": round(result.lower_bound, 3), "bound_reason": result.bound_reason,
             "ratio_before": round(result.ratio_before, 4),
             "ratio_after": round(result.ratio_after, 4), "fixed_irqs": list(result.fixed),
-            "held_irqs": list(result.held), "note": result.note}
+            "held_irqs": list(result.held), "violations_left": list(result.violations_left),
+            "note": result.note}
 
 
 def host_text(outcome: Outcome) -> str:
@@ -250,6 +267,10 @@ def host_text(outcome: Outcome) -> str:
                  f"max/bound {result.ratio_before:.2f} -> {result.ratio_after:.2f}")
     if result.fixed:
         lines.append(f"fixed (managed, banned or unplaceable): {len(result.fixed)} IRQ(s)")
+    if result.violations_left:
+        lines.append(f"{len(result.violations_left)} IRQ(s) stay on banned CPUs (kernel-managed or "
+                     f"--ban-irq; see irq-client compliance): "
+                     f"{', '.join(map(str, result.violations_left))}")
     if "written" in outcome:
         lines.append(f"applied {len(outcome['written'])} move(s), verified by read-back"
                      + (f"; journal {outcome['journal']}" if outcome.get("journal") else ""))

@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from irq_client import IrqClient, Window
-from irq_client.models import Span
+from irq_client import IrqClient, NotFound, Window
+from irq_client.models import Irqbalance, Span
 from irqbalance.types import CpuSpec, IrqLoad
 
 _QUEUE_RE = re.compile(r"\d+(?=(@|$))")  # the queue number in "eth0-TxRx-3", "nvme0q3", "mlx5_comp3@pci"
@@ -20,7 +20,8 @@ def device_of(name: str) -> str:
 
 def topology(client: IrqClient) -> list[CpuSpec]:
     return [CpuSpec(cpu=c.cpu, node=c.node, core=(c.package, c.core) if c.core is not None
-                    else None, isolated=c.isolated, nohz_full=c.nohz_full, online=c.online)
+                    else None, isolated=c.isolated, nohz_full=c.nohz_full, online=c.online,
+                    banned_by=tuple(r for r in c.banned if r not in ("isolated", "nohz_full")))
             for c in client.cpus()]
 
 
@@ -29,6 +30,14 @@ class Measured:
     loads: list[IrqLoad]
     span: Span  # the window covered
     settling: bool = False  # no sample follows `since` yet: nothing to measure
+
+
+def irqbalance(client: IrqClient) -> Irqbalance | None:
+    """The host's irqbalance daemon; None from a server too old to say (no GET /host)."""
+    try:
+        return client.host().irqbalance
+    except NotFound:
+        return None
 
 
 def loads(client: IrqClient, period: float, since: datetime | None = None) -> Measured:

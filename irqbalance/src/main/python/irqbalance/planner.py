@@ -42,13 +42,16 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
     """Plan moves that lower the busiest CPU's interrupt rate (see the module docstring)."""
     ordered = sorted(loads, key=lambda i: i.irq)
     cpus = {c.cpu: c for c in topology if c.online}
-    banned = set(policy.banned_cpus) | {c.cpu for c in cpus.values() if c.isolated or c.nohz_full}
+    banned = set(policy.banned_cpus) | {c.cpu for c in cpus.values()
+                                        if c.isolated or c.nohz_full or c.banned_by}
     targets = sorted(c for c in cpus if c not in banned)
     before = _measured_load(ordered, cpus)
     fixed_load, movable, fixed = _split(ordered, cpus, targets, policy)
     held = tuple(n for n in fixed if n in policy.held_irqs)
     fixed = [n for n in fixed if n not in policy.held_irqs]
     dwell = f"{len(held)} IRQ(s) moved less than --min-dwell ago stay put" if held else ""
+    still = set(fixed)
+    stuck = tuple(irq.irq for irq in ordered if irq.irq in still and set(irq.per_cpu) & banned)
     bound, why = lower_bound(fixed_load, movable, targets, cpus)
     current = {irq.irq: _landing_cpu(irq) for irq, _ in movable}
     start = _off_banned(current, fixed_load, movable, cpus)
@@ -70,7 +73,8 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
         budget = (f"--max-moves {policy.max_moves} reached; the next round goes on"
                   if policy.max_moves is not None and len(result.moves) >= policy.max_moves
                   else "")
-        return replace(result, held=held, note="; ".join(filter(None, (budget, dwell))))
+        return replace(result, held=held, violations_left=stuck,
+                       note="; ".join(filter(None, (budget, dwell))))
     # not worth it: keep what is, except IRQs on CPUs they may not use (those always move)
     note = ("balanced: no move lowers the busiest CPU" if gain <= 0 else
             f"balanced enough: the best plan lowers the busiest CPU by only "
@@ -78,7 +82,8 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
     forced = _plan_for(start, fixed_load, movable, cpus, before, current, bound, why, fixed)
     if forced.moves:
         note += f"; {len(forced.moves)} IRQ(s) moved off CPUs they may not use"
-    return replace(forced, held=held, note="; ".join(filter(None, (note, dwell))))
+    return replace(forced, held=held, violations_left=stuck,
+                   note="; ".join(filter(None, (note, dwell))))
 
 
 def _plan_for(placement: Placement, fixed_load: Loads, movable: Movable, cpus: Cpus,
@@ -152,9 +157,10 @@ def _split(loads: list[IrqLoad], cpus: Cpus, targets: list[int],
         if irq.node not in allowed_by_node:
             allowed_by_node[irq.node] = _allowed(irq, targets, cpus, policy)
         allowed = allowed_by_node[irq.node]
-        dwelling = irq.irq in policy.held_irqs and _landing_cpu(irq) in allowed
-        if irq.managed or irq.irq in policy.banned_irqs or dwelling or not allowed \
-                or irq.rate <= 0:
+        stays = _landing_cpu(irq) in allowed
+        dwelling = irq.irq in policy.held_irqs and stays
+        idle = irq.rate <= 0 and stays  # an idle IRQ on a CPU it may not use moves off too
+        if irq.managed or irq.irq in policy.banned_irqs or dwelling or idle or not allowed:
             for cpu, rate in irq.per_cpu.items():
                 fixed_load[cpu] += rate
             if irq.rate > 0:

@@ -14,6 +14,7 @@ class CpuSpec:
     isolated: bool = False  # kernel isolcpus: never a target by default
     nohz_full: bool = False  # tickless CPU: never a target by default
     online: bool = True  # offline CPUs are never targets
+    banned_by: tuple[str, ...] = ()  # the host's own bans (irqbalance config, default affinity...)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Plan:
     bound_reason: str  # which constraint sets the lower bound
     fixed: tuple[int, ...] = ()  # IRQs that could not move (managed, banned, no allowed CPU)
     held: tuple[int, ...] = ()  # IRQs kept in place by --min-dwell
+    violations_left: tuple[int, ...] = ()  # IRQs that stay on a CPU they may not use
+    #                                        (managed, --ban-irq): the kernel keeps them there
     note: str = ""  # why the plan is empty, when it is
 
     @property

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from irq_client import __version__
-from irq_client.cli import affinity, hosts, interrupts, irqs, runs, top, usage
+from irq_client.cli import affinity, host, hosts, interrupts, irqs, runs, top, usage
 from irq_client.cli.base import Commands, Failure
 from irq_client.cliargs import UsageError, positive, server_url
 from irq_client.client import DEFAULT_URL, IrqClient
@@ -20,6 +20,8 @@ EPILOG = """examples:
   irq-client irqs -S                               softirqs per CPU
   irq-client irq 42
   irq-client cpus
+  irq-client host                                  is the irqbalance daemon running here?
+  irq-client compliance                            IRQs on isolated/banned CPUs (exit 1: movable)
   irq-client interrupts --period 10 --cpu 3        CPU 3 over the last 10 s
   irq-client interrupts --start 2026-11-23T08:00:00Z --end 2026-11-23T09:00:00Z --per-irq
   irq-client affinity get 42
@@ -38,7 +40,7 @@ environment: IRQ_SERVER_URL (default http://127.0.0.1:5000), IRQ_TOKEN, IRQ_PASS
 exit codes: 0 ok, 1 API error, 2 usage, 3 server unreachable (record: the command's own)
 """
 
-GROUPS = (irqs, interrupts, affinity, usage, runs, hosts, top)  # in the order help lists them
+GROUPS = (irqs, interrupts, affinity, host, usage, runs, hosts, top)  # in the order help lists them
 
 
 def connection_flags() -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
 """The client's own wire types: frozen dataclasses built from the server's JSON, one module
-per resource (health, cpus, irqs, windows, usage, runs, registry; base holds what they share).
+per resource (health, host, cpus, irqs, windows, usage, runs, registry; base holds what they
+share).
 
 Counts are ints, instants are timezone-aware datetimes, CPU lists are tuples of ints.
 
@@ -19,6 +20,7 @@ which face unknown hosts, catch exactly these three). A field that may be null i
 from irq_client.models.base import Items, ItemsBy, Json, Model
 from irq_client.models.cpus import Cpu
 from irq_client.models.health import Health, Sampler
+from irq_client.models.host import Compliance, HostInfo, Irqbalance, Violation
 from irq_client.models.irqs import Affinity, Irq, IrqList, OtherRow
 from irq_client.models.registry import (PartitionSummary, RegistryEntry, RegistryHealth,
                                         RegistryState)
@@ -29,9 +31,10 @@ from irq_client.models.windows import (CpuWindow, History, InterruptWindow, IrqR
                                        SoftirqRate, SoftirqWindow, Span)
 
 __all__ = [
-    "Affinity", "CPU_SHARES", "Cpu", "CpuUsage", "CpuWindow", "Current", "Health", "History",
-    "InterruptWindow", "Irq", "IrqList", "IrqRate", "IrqWindow", "Items", "ItemsBy", "Json",
+    "Affinity", "CPU_SHARES", "Compliance", "Cpu", "CpuUsage", "CpuWindow", "Current", "Health", "History",
+    "HostInfo", "InterruptWindow", "Irq", "IrqList", "IrqRate", "IrqWindow", "Irqbalance", "Items", "ItemsBy", "Json",
     "MemoryPoint", "Model", "OtherRow", "PartitionSummary", "RegistryEntry", "RegistryHealth",
     "RegistryState", "Run", "RunInterrupts", "RunList", "Sampler", "SoftirqRate",
     "SoftirqWindow", "Span", "SpaceAverage", "StoragePoint", "Token", "UsageRecorded",
+    "Violation",
 ]

@@ -7,7 +7,9 @@ front-end (`irq-client`'s commands, `top`, `record`):
     usage   `usage` and the cpu/memory/storage series
     runs    runs, one run, record's summary
     hosts   a registry partition's hosts
+    host    one host, its irqbalance daemon, isolation compliance
 """
+from irq_client.render.host import compliance_text, host_text
 from irq_client.render.hosts import hosts_table
 from irq_client.render.irqs import (COLUMNS, DEFAULT_COLUMNS, SORT_KEYS, IrqRow, affinity_line,
                                     cpu_share_row, cpu_shares, cpu_window_line, cpus_table,
@@ -23,9 +25,9 @@ from irq_client.render.usage import (Series, cpu_series, memory_series, series_t
 
 __all__ = [
     "COLUMNS", "DEFAULT_COLUMNS", "SORT_KEYS", "SPARKS", "IrqRow", "Series", "TopView",
-    "affinity_line", "batch_frame", "clip", "cpu_list", "cpu_series", "cpu_share_row",
+    "affinity_line", "batch_frame", "clip", "compliance_text", "cpu_list", "cpu_series", "cpu_share_row",
     "cpu_shares", "cpu_window_line", "cpus_table", "dash", "fields", "fitted_frame",
-    "hosts_table", "human_bytes", "interrupts_table", "irq_detail", "irq_name", "irq_rows",
+    "host_text", "hosts_table", "human_bytes", "interrupts_table", "irq_detail", "irq_name", "irq_rows",
     "irq_table", "memory_series", "pair_lines", "parse_columns", "parse_cpu_list",
     "per_irq_table", "printable", "run_detail", "run_summary", "runs_table", "series_text",
     "softirq_table", "sorted_rows", "span_text", "sparkline", "storage_series", "table",

@@ -154,8 +154,10 @@ def irq_detail(irq: Irq) -> str:
 
 def cpus_table(cpus: Sequence[Cpu]) -> str:
     rows = [[c.cpu, yes_no(c.online), dash(c.node), dash(c.package), dash(c.core),
-             cpu_list(c.cache_cpus), yes_no(c.isolated), yes_no(c.nohz_full)] for c in cpus]
-    headers = ["CPU", "ONLINE", "NODE", "PACKAGE", "CORE", "CACHE-CPUS", "ISOLATED", "NOHZ"]
+             cpu_list(c.cache_cpus), yes_no(c.isolated), yes_no(c.nohz_full),
+             ",".join(c.banned) or "-"] for c in cpus]
+    headers = ["CPU", "ONLINE", "NODE", "PACKAGE", "CORE", "CACHE-CPUS", "ISOLATED", "NOHZ",
+               "BANNED"]
     return table(headers, rows, right=["CPU", "NODE", "PACKAGE", "CORE"])
 
 

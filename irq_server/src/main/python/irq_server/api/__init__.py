@@ -8,8 +8,8 @@ import time
 from flask import Flask
 
 from irq_server import __version__
-from irq_server.api import (auth, cpus, health, history, host_header, irqs, metrics, problems,
-                            registry, request_body, runs, state, ui, usage)
+from irq_server.api import (auth, cpus, health, history, host, host_header, irqs, metrics,
+                            problems, registry, request_body, runs, state, ui, usage)
 from irq_server.api.openapi import Api, open_operations
 from irq_server.api.window_cache import WindowCache
 from irq_server.exposition import MetricsOptions
@@ -20,7 +20,7 @@ from irq_server.host import Host
 from irq_server.registry.store import DEFAULT_TTL, RegistryStore
 from irq_server.runs.store import RunStore
 
-BLUEPRINTS = (health.blp, cpus.blp, irqs.blp, history.blp, usage.blp)  # at / and /api/v1
+BLUEPRINTS = (health.blp, host.blp, cpus.blp, irqs.blp, history.blp, usage.blp)  # at / and /api/v1
 CONTRACT_BLUEPRINTS = (runs.tracker, runs.testrun, metrics.blp)  # at their own paths only
 API_PREFIX = "/api/v1"
 

@@ -30,6 +30,7 @@ from irq_server.api.state import state
 from irq_server.errors import StoreUnavailable
 from irq_server.exposition import HostState, families
 from irq_server.history.window import Windows
+from irq_server.compliance import violations
 from irq_server.host import Host
 
 disable_created_metrics()  # no *_created series: one series per counter, not two
@@ -78,8 +79,10 @@ def host_state() -> HostState:
             if windows.has_history() else None
     except StoreUnavailable:  # --metrics-top then ranks by counts since boot
         previous = None
-    return HostState(snapshot=snapshot, previous=previous, table=host.interrupts(),
-                     memory=host.memory(), filesystems=host.filesystems())
+    table = host.irq_table()
+    return HostState(snapshot=snapshot, previous=previous, table=table.interrupts,
+                     memory=host.memory(), filesystems=host.filesystems(),
+                     violations=violations(table.interrupts, table.settings, host.topology()))
 
 
 def server_families():

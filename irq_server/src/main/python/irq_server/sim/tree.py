@@ -110,6 +110,7 @@ class SimHost:
         w = self.fs.write_atomic
         w("proc/sys/kernel/random/boot_id", _boot_id(spec.seed))
         w("proc/sys/kernel/hostname", f"sim-{spec.cpus}x{spec.nodes}x{spec.irqs}\n")
+        w("proc/sys/kernel/osrelease", "6.1.0-sim\n")
         w("proc/irq/default_smp_affinity", format_mask(range(spec.cpus), spec.cpus) + "\n")
         for irq in self.irqs:
             self._write_irq(irq)
@@ -176,6 +177,18 @@ class SimHost:
         (cpus.add if online else cpus.discard)(cpu)
         self._write_topology(frozenset(cpus))
         self._write_counters()
+
+    def start_irqbalance(self, pid: int = 4242, args: tuple[str, ...] = ("--foreground",),
+                         environ: dict[str, str] | None = None) -> None:
+        """Fake a running irqbalance daemon: /proc/<pid>/{comm,cmdline,environ}."""
+        w = self.fs.write_atomic
+        w(f"proc/{pid}/environ", "".join(f"{k}={v}\0" for k, v in (environ or {}).items()))
+        w(f"proc/{pid}/cmdline", "\0".join(("/usr/sbin/irqbalance", *args)) + "\0")
+        w(f"proc/{pid}/comm", "irqbalance\n")
+
+    def stop_irqbalance(self, pid: int = 4242) -> None:
+        for name in ("comm", "cmdline", "environ"):
+            self.fs.path(f"proc/{pid}/{name}").unlink(missing_ok=True)
 
     def reboot(self) -> None:
         """Restart the host: a new boot_id and every counter back to zero."""

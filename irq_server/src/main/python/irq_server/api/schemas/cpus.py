@@ -1,7 +1,9 @@
 """GET /cpus."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from irq_server.procfs.host_policy import BAN_REASONS
 
 
 class CpuSchema(Schema):
@@ -13,6 +15,11 @@ class CpuSchema(Schema):
     cache_cpus = fields.List(fields.Integer())
     isolated = fields.Boolean()
     nohz_full = fields.Boolean()
+    banned = fields.List(fields.String(validate=validate.OneOf(BAN_REASONS)), metadata={
+        "description": "why no IRQ belongs on this CPU (empty: none): isolated, nohz_full, "
+                       "irqbalance-config (IRQBALANCE_BANNED_CPULIST/_CPUS in "
+                       "/etc/sysconfig/irqbalance or /etc/default/irqbalance), "
+                       "default_smp_affinity (outside /proc/irq/default_smp_affinity)"})
 
 
 class CpuListSchema(Schema):

@@ -2,7 +2,8 @@
 
 Goal: minimise the busiest CPU's interrupt rate. Each movable IRQ gets a single-CPU mask (what
 the kernel will really do), chosen among its allowed CPUs: online, not banned (isolated,
-nohz_full, --banned-cpus), on the IRQ's NUMA node when it has one. Managed IRQs, --ban-irq
+nohz_full, the host's own bans in CpuSpec.banned_by, --banned-cpus), on the IRQ's NUMA node
+when it has one. Managed IRQs, --ban-irq
 IRQs, IRQs with no allowed CPU and IRQs moved less than --min-dwell ago (`Policy.held_irqs`,
 unless they sit on a CPU they may not use) stay put and count as fixed load.
 

@@ -46,6 +46,11 @@ def test_apply_balances_a_skewed_host_and_rollback_restores_it(start_server, tmp
                           token=server.admin_token, state_dir=tmp_path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "verified by read-back" in applied.stdout
+    # at once, over a window that still holds the minute before the apply: the IRQs are
+    # where the apply put them, not where the window saw them
+    overlapping = irq_balance("plan", "--server", server.url, "--period", "60",
+                              "--min-dwell", "0", token=server.admin_token, state_dir=tmp_path)
+    assert "no moves" in overlapping.stdout, overlapping.stdout
 
     time.sleep(3)  # let the simulated host deliver on the new CPUs, the sampler record it
     after = per_cpu_rates(server.url)

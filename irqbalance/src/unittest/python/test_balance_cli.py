@@ -19,17 +19,23 @@ def host_json(running=False, banned_irqs=()):
                            "problems": []}}
 
 
-def host_payloads(url, rsps, on_cpu=0, host=None):
-    """A 4-CPU host whose 8 IRQs all land on `on_cpu` at 1000/s each."""
+def host_payloads(url, rsps, on_cpu=0, host=None, landing=None):
+    """A 4-CPU host whose 8 IRQs all land on `on_cpu` at 1000/s each; `landing` (IRQ -> CPU,
+    read at each request) says where the listing shows them delivered now."""
     rsps.get(f"{url}/host", json=host or host_json())
-    irqs = [{"irq_num": str(30 + i), "irq_type": "IR-PCI-MSI-edge",
-             "device_name": f"eth0-TxRx-{i}", "cpu_affinity": "f",
-             "num_interrupts_per_cpu": [0, 0, 0, 0], "total": 0, "chip": "IR-PCI-MSI",
-             "hwirq": i, "trigger": "edge", "node": None, "cpu_affinity_list": [0, 1, 2, 3],
-             "effective_affinity_list": [on_cpu], "affinity_hint": None, "managed": False,
-             "actions": [f"eth0-TxRx-{i}"]} for i in range(8)]
-    rsps.get(f"{url}/irqs", json={"cpus": [0, 1, 2, 3], "irqs": irqs, "other": [], "totals": {
-        "num_interrupts_all_cpus": 0, "num_interrupts_per_cpu": [0, 0, 0, 0]}})
+
+    def listing(request):
+        irqs = [{"irq_num": str(30 + i), "irq_type": "IR-PCI-MSI-edge",
+                 "device_name": f"eth0-TxRx-{i}", "cpu_affinity": "f",
+                 "num_interrupts_per_cpu": [0, 0, 0, 0], "total": 0, "chip": "IR-PCI-MSI",
+                 "hwirq": i, "trigger": "edge", "node": None, "cpu_affinity_list": [0, 1, 2, 3],
+                 "effective_affinity_list": [(landing or {}).get(30 + i, on_cpu)],
+                 "affinity_hint": None, "managed": False, "actions": [f"eth0-TxRx-{i}"]}
+                for i in range(8)]
+        return 200, {}, json.dumps({"cpus": [0, 1, 2, 3], "irqs": irqs, "other": [],
+                                    "totals": {"num_interrupts_all_cpus": 0,
+                                               "num_interrupts_per_cpu": [0, 0, 0, 0]}})
+    rsps.add_callback(responses.GET, f"{url}/irqs", callback=listing)
     rsps.get(f"{url}/cpus", json={"cpus": [{"cpu": c, "online": True, "node": 0, "package": 0,
                                             "core": c, "cache_cpus": [0, 1, 2, 3],
                                             "isolated": False, "nohz_full": False}
@@ -75,7 +81,7 @@ def test_plan_json_for_a_fleet_with_one_host_down(tmp_path):
 
 def test_balanced_host_plans_nothing(tmp_path):
     with responses.RequestsMock() as rsps:
-        host_payloads(A, rsps)
+        host_payloads(A, rsps, landing={30 + i: i % 4 for i in range(8)})
         rsps.replace(responses.GET, f"{A}/interrupts/irqs", json={
             "start": "2026-11-23T08:00:00Z", "end": "2026-11-23T08:01:00Z",
             "period_duration_seconds": 60.0, "partial": False, "cpus": [0, 1, 2, 3],
@@ -115,8 +121,8 @@ def test_watch_applies_waits_for_it_to_settle_then_stays_quiet(tmp_path):
     """Round 1 applies (journaled, verified); round 2 comes before the apply has settled and
     measures nothing; round 3 measures only the time since, and finds the host balanced."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        host_payloads(A, rsps)
         moved = {}
+        host_payloads(A, rsps, landing=moved)
 
         def put(request):
             irq = int(request.url.rsplit("/", 2)[-2])

@@ -121,6 +121,12 @@ def test_irqs_within_their_dwell_stay_unless_on_a_cpu_they_may_not_use():
     assert held <= set(assigned(banned)) and banned.held == ()  # CPU 0 is off limits
 
 
+def test_a_host_held_back_by_the_dwell_is_not_called_balanced():
+    result = plan(all_on_cpu0([1000] * 8), cpus(4), Policy(held_irqs=frozenset(range(100, 108))))
+    assert result.moves == () and "balanced" not in result.note
+    assert "while 8 IRQ(s) moved less than --min-dwell ago stay put (--min-dwell 0" in result.note
+
+
 def test_the_hosts_own_bans_are_honoured_and_what_must_stay_is_counted():
     topology = [CpuSpec(cpu=c, banned_by=("irqbalance-config",) if c in (0, 1) else ())
                 for c in range(4)]

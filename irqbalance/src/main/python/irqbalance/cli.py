@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--period", type=positive, default=60.0,
                         help="measure rates over the last S seconds (default %(default)s)")
     common.add_argument("--banned-cpus", type=cpu_list_arg, default=frozenset(),
-                        help="never route IRQs here (isolated and nohz_full CPUs always are)")
+                        help="never route IRQs here (added to the host's own bans: isolated, "
+                             "nohz_full, irqbalance's ban list, default_smp_affinity)")
     common.add_argument("--ban-irq", type=int, action="append", default=[], metavar="IRQ",
                         help="never move this IRQ (repeatable)")
     common.add_argument("--min-gain", type=fraction, default=0.05,
@@ -151,7 +152,8 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
             outcome["settling"] = (f"the last apply settles at {_utc(memory.settled_at)}: "
                                    "no sample after it yet, nothing measured this round")
             return outcome
-        if memory.settled_at is not None and measured.span.start >= memory.settled_at:
+        if memory.settled_at is not None and measured.span.start >= memory.settled_at \
+                and measured.span.period_duration_seconds < args.period - 0.5:
             outcome["window_seconds"] = round(measured.span.period_duration_seconds, 1)
         topology = measure.topology(client)
         now = time.time()
@@ -186,7 +188,8 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
         outcome["ok"] = False
         outcome["error"] = (f"IRQ {exc.irq} failed: {exc.detail}; restored "
                             f"{len(exc.restored)} IRQ(s)"
-                            + (f", could not restore {exc.unrestored}" if exc.unrestored else ""))
+                            + (f", could not restore {len(exc.unrestored)}: "
+                               f"{_some(exc.unrestored)}" if exc.unrestored else ""))
     except IrqClientError as exc:
         outcome["ok"] = False
         outcome["error"] = str(exc)
@@ -195,6 +198,12 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
         outcome["error"] = (f"{server} answered what no irq-server would "
                             f"({type(exc).__name__}: {exc})")
     return outcome
+
+
+def _some(irqs: list[int], shown: int = 12) -> str:
+    """IRQ numbers for a line: the first `shown`, then how many more (--json lists all)."""
+    text = ", ".join(map(str, irqs[:shown]))
+    return text + (f" and {len(irqs) - shown} more" if len(irqs) > shown else "")
 
 
 def _utc(instant: datetime | None) -> str:
@@ -244,7 +253,7 @@ def host_text(outcome: Outcome) -> str:
         restored, same = outcome["restored"], outcome.get("unchanged", [])
         if not restored and not same:
             return "\n".join(lines + ["nothing to roll back"])
-        return "\n".join(lines + [f"restored {len(restored)} IRQ(s): {restored}"
+        return "\n".join(lines + [f"restored {len(restored)} IRQ(s): {_some(restored)}"
                                   + (f"; {len(same)} already had their old mask" if same else "")])
     if "settling" in outcome:
         return "\n".join(lines + [f"no moves: {outcome['settling']}"])

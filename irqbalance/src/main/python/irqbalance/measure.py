@@ -32,6 +32,16 @@ class Measured:
     settling: bool = False  # no sample follows `since` yet: nothing to measure
 
 
+def now_on(effective: tuple[int, ...] | None, per_cpu: dict[int, float]) -> dict[int, float]:
+    """Where an IRQ's rate lands from now on. The window may still hold its interrupts from
+    before a move (another run's apply or rollback, another tool's write): when some landed
+    outside the CPUs it is delivered to now, its whole rate is put there (split evenly)."""
+    if not effective or not per_cpu or set(per_cpu) <= set(effective):
+        return per_cpu
+    total = sum(per_cpu.values())
+    return {cpu: total / len(effective) for cpu in effective}
+
+
 def irqbalance(client: IrqClient) -> Irqbalance | None:
     """The host's irqbalance daemon; None from a server too old to say (no GET /host)."""
     try:
@@ -49,6 +59,8 @@ def loads(client: IrqClient, period: float, since: datetime | None = None) -> Me
         if since >= window.span.end:
             return Measured([], window.span, settling=True)
         window = client.interrupts_irqs(Window(start=since))
+        if window.span.period_duration_seconds <= 0:
+            return Measured([], window.span, settling=True)
     seconds = max(window.span.period_duration_seconds, 1e-9)
     meta = {irq.irq: irq for irq in listing.irqs}
     result = []
@@ -56,9 +68,9 @@ def loads(client: IrqClient, period: float, since: datetime | None = None) -> Me
         irq = meta.get(rate.irq)
         if irq is None:  # appeared after the listing: next run will see it
             continue
-        per_cpu = {cpu: count / seconds for cpu, count in zip(window.cpus,
-                                                              rate.num_interrupts_per_cpu)
-                   if count}
+        per_cpu = now_on(irq.effective_affinity_list, {
+            cpu: count / seconds for cpu, count in zip(window.cpus, rate.num_interrupts_per_cpu)
+            if count})
         result.append(IrqLoad(irq=irq.irq, rate=rate.num_interrupts / seconds, per_cpu=per_cpu,
                               cpus=irq.cpu_affinity_list or (), node=irq.node,
                               managed=bool(irq.managed), device=device_of(irq.device_name),

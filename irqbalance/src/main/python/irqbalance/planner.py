@@ -77,9 +77,14 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
         return replace(result, held=held, violations_left=stuck,
                        note="; ".join(filter(None, (budget, dwell))))
     # not worth it: keep what is, except IRQs on CPUs they may not use (those always move)
-    note = ("balanced: no move lowers the busiest CPU" if gain <= 0 else
-            f"balanced enough: the best plan lowers the busiest CPU by only "
-            f"{100 * gain / result.max_before:.1f}% (< --min-gain {100 * policy.min_gain:g}%)")
+    if held and gain <= 0 and result.max_before > (1 + policy.min_gain) * bound:  # held back
+        note, dwell = (f"no move lowers the busiest CPU while {dwell} (--min-dwell 0 lets "
+                       "them move)"), ""
+    else:
+        note = ("balanced: no move lowers the busiest CPU" if gain <= 0 else
+                f"balanced enough: the best plan lowers the busiest CPU by only "
+                f"{100 * gain / result.max_before:.1f}% (< --min-gain "
+                f"{100 * policy.min_gain:g}%)")
     forced = _plan_for(start, fixed_load, movable, cpus, before, current, bound, why, fixed)
     if forced.moves:
         note += f"; {len(forced.moves)} IRQ(s) moved off CPUs they may not use"

@@ -77,7 +77,8 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
         return replace(result, held=held, violations_left=stuck,
                        note="; ".join(filter(None, (budget, dwell))))
     # not worth it: keep what is, except IRQs on CPUs they may not use (those always move)
-    if held and gain <= 0 and result.max_before > (1 + policy.min_gain) * bound:  # held back
+    spread = sum(before.values()) / max(len(targets), 1)  # what even CPUs would carry
+    if held and gain <= 0 and result.max_before > (1 + policy.min_gain) * spread:  # held back
         note, dwell = (f"no move lowers the busiest CPU while {dwell} (--min-dwell 0 lets "
                        "them move)"), ""
     else:

@@ -109,3 +109,33 @@ def test_cpus_compliance_and_metrics_follow_the_bans(make_client, sim):
                       headers=bearer(write)).status_code == 200
     after = client.get("/compliance", headers=bearer(read)).get_json()
     assert after["movable_violations"] == body["movable_violations"] - 1
+
+
+def test_hostile_files_ban_nothing_and_never_block(tmp_path, make_client, sim):
+    """A FIFO config (would block a reader), /dev/zero as a daemon's cmdline (would fill
+    memory), digits that are not ASCII, absurd IRQ numbers, an overlong list, "(null)" in
+    nohz_full: every route still answers 200."""
+    import os
+    os.mkfifo(sim.root / "etc-fifo")
+    (sim.root / "etc/default").mkdir(parents=True)
+    os.symlink(sim.root / "etc-fifo", sim.root / "etc/default/irqbalance")
+    sim.start_irqbalance(args=("--banirq=\u00b2", "-i99999999999999999999", "--banirq=7"),
+                         environ={"IRQBALANCE_BANNED_CPULIST": "zz"})
+    (sim.root / "proc/4242/cmdline").unlink()
+    os.symlink("/dev/zero", sim.root / "proc/4242/cmdline")
+    write_file(sim.root, "sys/devices/system/cpu/nohz_full", "(null)\n")
+    client, _, read = make_client(sim.root)
+    for path in ("/host", "/cpus", "/compliance", "/metrics"):
+        assert client.get(path, headers=bearer(read)).status_code == 200, path
+    daemon = client.get("/host", headers=bearer(read)).get_json()["irqbalance"]
+    assert daemon["running"] and daemon["banned_irqs"] == [] and daemon["banned_cpus"] == []
+    assert any("not a regular file" in p for p in daemon["problems"])
+    assert any("environ" in p for p in daemon["problems"])  # its own bad list is reported
+
+    os.unlink(sim.root / "etc/default/irqbalance")
+    write_file(sim.root, "etc/default/irqbalance",
+               'IRQBALANCE_BANNED_CPULIST="' + ",".join(["0-7"] * 2000) + '"\n'
+               'IRQBALANCE_ARGS="--banirq=\u0661 --banirq=7"\n')
+    config = read_irqbalance_config(HostFS(sim.root))
+    assert config.banned_cpus == NONE and "longer than" in config.problems[0]
+    assert config.banned_irqs == {7}

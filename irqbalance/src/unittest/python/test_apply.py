@@ -4,6 +4,7 @@ import json
 
 import pytest
 import responses
+from live_server import fill, tmpfs  # noqa: F401 (a fixture: a disk that fills)
 from responses import matchers
 
 from irq_client import IrqClient
@@ -210,3 +211,62 @@ def test_a_write_with_no_answer_is_put_back_too(mocked, tmp_path):
         apply_plan(IrqClient(URL, retries=0, token="t"), plan_of((24, 1), (25, 2)),
                    Journal(tmp_path, URL))
     assert failed.value.irq == 25 and failed.value.restored == [25, 24]
+
+
+def test_a_full_disk_stops_the_apply_before_an_unjournaled_write_and_restores(mocked, tmpfs):
+    """The disk fills after the first write: the journal's page runs out some writes later;
+    the write whose old mask could not be stored is never sent, the others are put back."""
+    import re
+    disk = tmpfs("state", size="64k")
+    journal = Journal(disk, URL)
+    masks = {}
+
+    def get(request):
+        irq = int(request.url.rsplit("/", 2)[-2])
+        return 200, {}, json.dumps(state(irq, [0, 1, 2, 3], masks.get(irq, "f")))
+
+    def put(request):
+        irq = int(request.url.rsplit("/", 2)[-2])
+        body = json.loads(request.body)
+        if not masks:
+            fill(disk)
+        masks[irq] = body.get("cpu_affinity_mask", "2")
+        cpus = [1] if masks[irq] == "2" else [0, 1, 2, 3]
+        return 200, {}, json.dumps(state(irq, cpus, masks[irq], changed=True))
+    mocked.add_callback(responses.GET, re.compile(f"{URL}/irqs/\\d+/cpu_affinity"), callback=get)
+    mocked.add_callback(responses.PUT, re.compile(f"{URL}/irqs/\\d+/cpu_affinity"), callback=put)
+    with pytest.raises(ApplyError) as failed:
+        apply_plan(IrqClient(URL, retries=0, token="t"),
+                   plan_of(*[(irq, 1) for irq in range(100, 400)]), journal)
+    assert "cannot journal in" in failed.value.detail and "No space left" in failed.value.detail
+    stopped = failed.value.irq
+    assert 100 < stopped < 400 and stopped not in masks  # never written unjournaled
+    assert sorted(failed.value.restored) == list(range(100, stopped))
+    assert set(masks.values()) == {"f"}  # the host is as it was
+
+
+def test_a_full_disk_before_the_first_write_writes_nothing(mocked, tmpfs):
+    disk = tmpfs("state", size="64k")
+    fill(disk)
+    expect_get(mocked, 24)
+    with pytest.raises(ApplyError, match="cannot journal in"):
+        apply_plan(IrqClient(URL, retries=0, token="t"), plan_of((24, 1)), Journal(disk, URL))
+    assert [c.request.method for c in mocked.calls] == ["GET"]
+
+
+def test_a_journal_corrupt_in_the_middle_is_refused_not_half_restored(mocked, tmp_path):
+    from irqbalance.journal import JournalError
+    journal = Journal(tmp_path, URL)
+    path = journaled(journal, (24, "f", True), (25, "3", True))
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:2] + ["#### garbage"] + lines[2:]) + "\n")
+    with pytest.raises(JournalError, match="unreadable.*line 3 is not JSON"):
+        rollback(IrqClient(URL, retries=0, token="t"), journal)
+    assert not mocked.calls and journal.dir.joinpath(path.name).exists()  # still pending
+    assert journal.moved_since(0) == {}  # the dwell skips it (and says so in the log)
+
+
+@pytest.mark.parametrize("spelling", ["http://HOST.test:5000/", "HTTP://host.test:5000"])
+def test_a_rollback_finds_the_journal_however_the_url_is_spelled(tmp_path, spelling):
+    journaled(Journal(tmp_path, URL), (24, "f", True))
+    assert Journal(tmp_path, spelling).pending()

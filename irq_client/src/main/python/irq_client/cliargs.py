@@ -13,6 +13,7 @@ front-end of irq_client): argparse types, flag groups, and the checks argparse c
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from urllib.parse import urlsplit
 
@@ -27,10 +28,10 @@ class UsageError(Exception):
 
 
 def positive(text: str) -> float:
-    """argparse type: a number greater than 0."""
+    """argparse type: a finite number greater than 0."""
     value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, not {text}")
     return value
 
 

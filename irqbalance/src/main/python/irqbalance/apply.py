@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 
 from irq_client import ApiError, IrqClient, IrqClientError
-from irqbalance.journal import Journal
+from irqbalance.journal import Journal, JournalError
 from irqbalance.types import Plan
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ def apply_plan(client: IrqClient, plan: Plan, journal: Journal) -> ApplyResult:
     and written in turn, and the write is verified by read-back.
 
     Raises:
-        ApplyError: a read or write failed, or read back wrong; every change of this run was
-            undone (`unrestored` lists any the host refused to take back).
+        ApplyError: a read or write failed, read back wrong, or its old mask could not be
+            journaled (a full disk: that write is not sent); every change of this run was undone (`unrestored` lists any the host refused to take back).
     """
     result = ApplyResult()
     record = journal.new()
@@ -90,11 +90,11 @@ def apply_plan(client: IrqClient, plan: Plan, journal: Journal) -> ApplyResult:
                 raise _Mismatch(f"read back CPUs {list(written.cpu_affinity_list)} instead "
                                 f"of {list(move.new_cpus)}")
             (result.written if written.changed is not False else result.skipped).append(irq)
-    except (IrqClientError, _Mismatch) as exc:
+    except (IrqClientError, _Mismatch, JournalError) as exc:
         detail = token_refused(exc) or getattr(exc, "detail", None) or str(exc)
         back = _restore(client, done)
+        record.close()  # (a journal that holds nothing is removed)
         if not back.failed and record.path is not None:  # as it was: nothing to roll back
-            record.close()
             journal.mark_rolled_back(record.path)
         raise ApplyError(irq or 0, detail, back.restored, back.failed) from exc
     finally:

@@ -24,7 +24,7 @@ from irq_client.render import cpu_list
 from irqbalance import __version__, measure
 from irqbalance.apply import ApplyError, apply_plan, rollback
 from irqbalance.dwell import DEFAULT_MIN_DWELL, held
-from irqbalance.journal import Journal, default_state_dir
+from irqbalance.journal import Journal, JournalError, default_state_dir
 from irqbalance.memory import HostMemory
 from irqbalance.planner import plan as make_plan
 from irqbalance.types import CpuSpec, IrqLoad, Plan, Policy
@@ -158,14 +158,15 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
         topology = measure.topology(client)
         now = time.time()
         host_bans = frozenset(daemon.banned_irqs) if daemon is not None else frozenset()
-        policy = Policy(banned_cpus=args.banned_cpus,
+        policy = Policy(banned_cpus=args.banned_cpus | frozenset(daemon.banned_cpus if daemon
+                                                                 else ()),
                         banned_irqs=frozenset(args.ban_irq) | host_bans,
                         numa=args.numa, min_gain=args.min_gain, max_moves=args.max_moves,
                         held_irqs=held(journal.moved_since(now - args.min_dwell), now,
                                        args.min_dwell))
         loads = memory.smoother.update(measured.loads)
-        warnings = unknown_bans(replace(policy, banned_irqs=frozenset(args.ban_irq)), loads,
-                                topology)
+        warnings = unknown_bans(replace(policy, banned_cpus=args.banned_cpus,
+                                        banned_irqs=frozenset(args.ban_irq)), loads, topology)
         if warnings:
             outcome.setdefault("warnings", []).extend(warnings)
         if not any(c.online and not (c.isolated or c.nohz_full or c.banned_by
@@ -190,7 +191,7 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
                             f"{len(exc.restored)} IRQ(s)"
                             + (f", could not restore {len(exc.unrestored)}: "
                                f"{_some(exc.unrestored)}" if exc.unrestored else ""))
-    except IrqClientError as exc:
+    except (IrqClientError, JournalError) as exc:
         outcome["ok"] = False
         outcome["error"] = str(exc)
     except (KeyError, TypeError, ValueError) as exc:  # something that is not an irq-server

@@ -5,10 +5,14 @@ the CPUs named by /proc/interrupts.
 """
 from __future__ import annotations
 
+import logging
+
+from irq_server.errors import InvalidInput
 from irq_server.procfs.hostfs import HostFS
 from irq_server.procfs.masks import parse_cpu_list
 from irq_server.types import CpuInfo, Topology
 
+log = logging.getLogger(__name__)
 _CPU = "sys/devices/system/cpu"
 _NODE = "sys/devices/system/node"
 
@@ -46,8 +50,14 @@ def read_node_cpus(fs: HostFS) -> dict[int, frozenset[int]]:
 
 
 def _cpu_set(fs: HostFS, name: str) -> frozenset[int]:
-    text = fs.read_optional(f"{_CPU}/{name}")
-    return parse_cpu_list(text) if text else frozenset()
+    """A CPU list file; one that is not a list ("(null)" on some kernels, garbage) names no
+    CPU: a fault in the host's files is not the request's."""
+    try:
+        text = fs.read_optional(f"{_CPU}/{name}")
+        return parse_cpu_list(text, field=name) if text else frozenset()
+    except (OSError, InvalidInput) as exc:
+        log.warning("%s/%s ignored: %s", _CPU, name, exc)
+        return frozenset()
 
 
 def _int(fs: HostFS, rel: str) -> int | None:

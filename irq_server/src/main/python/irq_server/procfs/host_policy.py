@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from irq_server.errors import InvalidInput
 from irq_server.procfs.hostfs import HostFS
@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 CONFIG_FILES = ("etc/sysconfig/irqbalance", "etc/default/irqbalance")
 DEFAULT_AFFINITY = "proc/irq/default_smp_affinity"
+MAX_VALUE = 4096  # bytes: a ban list of 8192 CPUs as a hex mask is about 2300
+MAX_IRQ = 1 << 20  # beyond any IRQ number a kernel hands out
 BAN_REASONS = ("isolated", "nohz_full", "irqbalance-config", "default_smp_affinity")
 
 
@@ -50,7 +52,7 @@ def read_irqbalance_config(fs: HostFS) -> IrqbalanceConfig:
     """The first of CONFIG_FILES that exists below the root."""
     for rel in CONFIG_FILES:
         try:
-            text = fs.read_optional(rel)
+            text = fs.read_small(rel)
         except OSError as exc:
             return IrqbalanceConfig(path=f"/{rel}", problems=(f"/{rel}: {exc.strerror}",))
         if text is not None:
@@ -62,13 +64,13 @@ def find_irqbalance(fs: HostFS) -> IrqbalanceDaemon:
     """The running irqbalance daemon, found by /proc/<pid>/comm."""
     config = read_irqbalance_config(fs)
     for name in fs.listdir("proc"):
-        if not name.isdigit():
+        if not (name.isascii() and name.isdigit()):
             continue
         try:
-            comm = fs.read_optional(f"proc/{name}/comm")
+            comm = fs.read_small(f"proc/{name}/comm", 64)
         except OSError:  # the process ended, or is not ours to read
             continue
-        if comm != "irqbalance":
+        if comm is None or comm.strip() != "irqbalance":
             continue
         argv = _nul_split(fs, f"proc/{name}/cmdline")
         environ = dict(item.partition("=")[::2] for item in _nul_split(fs, f"proc/{name}/environ"))
@@ -77,7 +79,8 @@ def find_irqbalance(fs: HostFS) -> IrqbalanceDaemon:
             & environ.keys() else config.banned_cpus
         return IrqbalanceDaemon(running=True, pid=int(name), banned_cpus=banned_cpus,
                                 banned_irqs=_banirqs(argv[1:]) | own.banned_irqs
-                                | config.banned_irqs, config=config)
+                                | config.banned_irqs,
+                                config=replace(config, problems=config.problems + own.problems))
     return IrqbalanceDaemon(running=False, banned_cpus=config.banned_cpus,
                             banned_irqs=config.banned_irqs, config=config)
 
@@ -85,9 +88,10 @@ def find_irqbalance(fs: HostFS) -> IrqbalanceDaemon:
 def read_default_affinity(fs: HostFS) -> frozenset[int] | None:
     """/proc/irq/default_smp_affinity's CPUs; None when absent or unreadable."""
     try:
-        text = fs.read_optional(DEFAULT_AFFINITY)
+        text = (fs.read_small(DEFAULT_AFFINITY, MAX_VALUE) or "").strip()
         return parse_mask(text) if text else None
-    except (OSError, InvalidInput):
+    except (OSError, InvalidInput) as exc:
+        log.warning("%s ignored: %s", DEFAULT_AFFINITY, exc)
         return None
 
 
@@ -112,6 +116,7 @@ def _assignments(text: str) -> dict[str, str]:
         try:
             words = shlex.split(line, comments=True)
         except ValueError:  # an unclosed quote: irqbalance's shell would not read it either
+            log.warning("irqbalance config: a line with an unclosed quote is ignored")
             continue
         for word in words:
             key, sep, value = word.partition("=")
@@ -126,6 +131,8 @@ def _config(path: str, values: dict[str, str]) -> IrqbalanceConfig:
     cpulist = values.get("IRQBALANCE_BANNED_CPULIST")
     mask = values.get("IRQBALANCE_BANNED_CPUS")
     try:
+        if len(cpulist or "") > MAX_VALUE or len(mask or "") > MAX_VALUE:
+            raise ValueError(f"a ban list longer than {MAX_VALUE} characters")
         if cpulist is not None:  # it wins over the mask, as in irqbalance
             banned = parse_cpu_list(cpulist) if cpulist.strip() else frozenset()
         elif mask is not None and mask.strip():
@@ -153,13 +160,13 @@ def _banirqs(args: list[str]) -> frozenset[int]:
             value = args[k + 1]
         elif arg.startswith("-i") and arg[2:].isdigit():
             value = arg[2:]
-        if value is not None and value.isdigit():
+        if value is not None and value.isascii() and value.isdigit() and int(value) < MAX_IRQ:
             found.add(int(value))
     return frozenset(found)
 
 
 def _nul_split(fs: HostFS, rel: str) -> list[str]:
     try:
-        return [part for part in fs.read_text(rel).split("\0") if part]
+        return [part for part in (fs.read_small(rel) or "").split("\0") if part]
     except OSError:
         return []

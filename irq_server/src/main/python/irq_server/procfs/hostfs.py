@@ -5,8 +5,10 @@ live machine ("/"), a fixture capture, or the simulated host.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 from pathlib import Path
 
 STATVFS_FILE = ".hostfs/statvfs.json"  # {mount point: [size, used, available]}: a tree's own
@@ -40,6 +42,29 @@ class HostFS:
                 return f.read().decode("utf-8", "replace").strip()
         except (FileNotFoundError, NotADirectoryError):
             return None
+
+    def read_small(self, rel: str, limit: int = 65536) -> str | None:
+        """At most `limit` bytes of a regular file (a /proc file is one), None when absent.
+        For files other tools write (configs) or that any process controls (/proc/<pid>):
+        a FIFO, a device or a symlink to /dev/zero is refused (OSError) instead of blocking
+        or filling memory."""
+        try:
+            fd = os.open(self.root / rel, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(self.root / rel))
+            chunks, left = [], limit
+            while left > 0:
+                chunk = os.read(fd, min(left, 65536))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            return b"".join(chunks).decode("utf-8", "replace")
+        finally:
+            os.close(fd)
 
     def exists(self, rel: str) -> bool:
         try:

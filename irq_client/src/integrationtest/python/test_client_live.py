@@ -45,6 +45,16 @@ def test_every_operation_of_the_served_spec_has_a_client_method(server):
         assert callable(getattr(IrqClient, name))
 
 
+def test_host_and_compliance_models_read_the_real_answers(server):
+    c = IrqClient(server.url)
+    host = c.host()
+    assert host.hostname == "sim-32x2x200" and host.kernel_release and host.simulated
+    assert not host.irqbalance.running and host.irqbalance.pid is None
+    report = c.compliance()
+    assert report.compliant and report.violations == () and report.banned_cpus == {}
+    assert all(cpu.banned == () for cpu in c.cpus())
+
+
 def test_usage_methods_against_the_simulated_host(server):
     c = IrqClient(server.url)
     points = c.cpu(60, points=10, per_cpu=True)

@@ -112,7 +112,8 @@ class IrqClient(HttpClient):
     # (method, OpenAPI path) -> the method serving it; a test checks it covers the server's spec
     OPERATIONS = {
         ("get", "/healthz"): "health", ("get", "/openapi.json"): "openapi",
-        ("get", "/cpus"): "cpus", ("get", "/irqs"): "irqs", ("get", "/irqs/{irq}"): "irq",
+        ("get", "/cpus"): "cpus", ("get", "/host"): "host", ("get", "/compliance"): "compliance",
+        ("get", "/irqs"): "irqs", ("get", "/irqs/{irq}"): "irq",
         ("get", "/irqs/{irq}/cpu_affinity"): "affinity",
         ("put", "/irqs/{irq}/cpu_affinity"): "set_affinity",
         ("get", "/interrupts"): "interrupts", ("get", "/interrupts/cpu/{cpu}"): "interrupts_cpu",

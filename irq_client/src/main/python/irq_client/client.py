@@ -23,8 +23,8 @@ from irq_client import __version__
 from irq_client.errors import TransportError, error_from_response, transport_error
 from irq_client.models import (Affinity, Compliance, Cpu, CpuUsage, CpuWindow, Current, Health,
                                History, HostInfo, InterruptWindow, Irq, IrqList, IrqWindow,
-                               Items, ItemsBy, Json, MemoryPoint, Run, RunInterrupts, RunList, SoftirqWindow,
-                               SpaceAverage, StoragePoint, Token, UsageRecorded)
+                               Items, ItemsBy, Json, MemoryPoint, Run, RunInterrupts, RunList,
+                               SoftirqWindow, SpaceAverage, StoragePoint, Token, UsageRecorded)
 from irq_client.models.base import obj
 from irq_client.models.cpus import cpu_list
 from irq_client.models.usage import cpu_series, memory_series, storage_by_mount, storage_series

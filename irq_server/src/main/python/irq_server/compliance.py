@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from irq_server.procfs.masks import format_cpu_list
-from irq_server.types import Interrupts, IrqSettings, Topology
+from irq_server.types import Interrupts, IrqSettings
 
 MANAGED = ("managed by the kernel: affinity writes are refused; only booting with "
            "isolcpus=managed_irq,{cpus} keeps it off these CPUs")
@@ -25,9 +25,9 @@ class Violation:
 
 
 def violations(interrupts: Interrupts, settings: dict[int, IrqSettings],
-               topology: Topology) -> list[Violation]:
-    """Every numbered IRQ whose effective affinity touches a banned CPU, by IRQ number."""
-    bans = {c.cpu: c.banned for c in topology.cpus if c.banned}
+               bans: dict[int, tuple[str, ...]]) -> list[Violation]:
+    """Every numbered IRQ whose effective affinity touches a banned CPU (`bans`: Host.bans()),
+    by IRQ number."""
     banned_list = format_cpu_list(bans)
     found = []
     for row in interrupts.rows:
@@ -45,3 +45,8 @@ def violations(interrupts: Interrupts, settings: dict[int, IrqSettings],
             effective=tuple(routed), movable=movable,
             why=MOVABLE.format(irq=s.irq) if movable else MANAGED.format(cpus=banned_list)))
     return sorted(found, key=lambda v: v.irq)
+
+
+def movable_count(found: list[Violation]) -> int:
+    """How many of `found` could be moved off (the rest are kernel-managed)."""
+    return sum(v.movable for v in found)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from irq_server.compliance import Violation
+from irq_server.compliance import Violation, movable_count
 from irq_server.history.snapshot import HOST, STAT_KEYS
 from irq_server.registry.patterns import compile_pattern
 from irq_server.types import CPU_FIELDS, FsUsage, Interrupts, Memory, Snapshot
@@ -150,7 +150,7 @@ def families(state: HostState, options: MetricsOptions) -> Iterable:
     compliance = GaugeMetricFamily("irq_compliance_violations", "IRQs routed to a CPU that "
                                    "the host's policy bans (GET /compliance); movable=false: "
                                    "kernel-managed", labels=["movable"])
-    movable = sum(v.movable for v in state.violations)
+    movable = movable_count(state.violations)
     compliance.add_metric(["true"], movable)
     compliance.add_metric(["false"], len(state.violations) - movable)
     yield compliance

@@ -16,7 +16,7 @@ from irq_server.errors import InvalidMask, IrqNotMovable, NotFound, affinity_wri
 from irq_server.history.snapshot import read_snapshot
 from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, parse_cpu_list,
                                parse_mask, read_filesystems, read_interrupts, read_irq_settings,
-                               read_meminfo, read_stat, read_topology)
+                               read_isolation, read_meminfo, read_stat, read_topology)
 from irq_server.procfs.host_policy import IrqbalanceDaemon, cpu_bans, find_irqbalance
 from irq_server.types import (AffinityState, CpuInfo, FsUsage, InterruptRow, Interrupts,
                               IrqSettings, Memory, Snapshot, Topology)
@@ -194,10 +194,16 @@ class Host:
         the CPUs named by /proc/interrupts, online."""
         topo = read_topology(self.fs)
         cpus = topo.cpus or tuple(CpuInfo(cpu=c, online=True) for c in self.interrupts().cpus)
-        bans = cpu_bans(self.fs, frozenset(c.cpu for c in cpus),
-                        frozenset(c.cpu for c in cpus if c.isolated),
-                        frozenset(c.cpu for c in cpus if c.nohz_full))
+        bans = self.bans(frozenset(c.cpu for c in cpus))
         return Topology(cpus=tuple(replace(c, banned=bans.get(c.cpu, ())) for c in cpus))
+
+    def bans(self, cpus: frozenset[int] | None = None) -> dict[int, tuple[str, ...]]:
+        """CPU -> why the host's policy keeps IRQs off it (procfs.host_policy), for `cpus`
+        (default: every present CPU); without reading each CPU's topology files."""
+        present, isolated, nohz_full = read_isolation(self.fs)
+        if cpus is None:
+            cpus = present or frozenset(self.interrupts().cpus)
+        return cpu_bans(self.fs, cpus, isolated, nohz_full)
 
     def irqbalance(self) -> IrqbalanceDaemon:
         """The irqbalance daemon, if one runs on the host, and what it bans."""

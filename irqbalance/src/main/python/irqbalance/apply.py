@@ -61,7 +61,8 @@ def apply_plan(client: IrqClient, plan: Plan, journal: Journal) -> ApplyResult:
 
     Raises:
         ApplyError: a read or write failed, read back wrong, or its old mask could not be
-            journaled (a full disk: that write is not sent); every change of this run was undone (`unrestored` lists any the host refused to take back).
+            journaled (a full disk: that write is not sent); every change of this run was
+            undone (`unrestored` lists any the host refused to take back).
     """
     result = ApplyResult()
     record = journal.new()

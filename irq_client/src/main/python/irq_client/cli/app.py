@@ -40,7 +40,7 @@ environment: IRQ_SERVER_URL (default http://127.0.0.1:5000), IRQ_TOKEN, IRQ_PASS
 exit codes: 0 ok, 1 API error, 2 usage, 3 server unreachable (record: the command's own)
 """
 
-GROUPS = (irqs, interrupts, affinity, host, usage, runs, hosts, top)  # in the order help lists them
+GROUPS = (irqs, interrupts, affinity, host, usage, runs, hosts, top)  # in help's order
 
 
 def connection_flags() -> argparse.ArgumentParser:

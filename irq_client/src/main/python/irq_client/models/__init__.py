@@ -31,8 +31,9 @@ from irq_client.models.windows import (CpuWindow, History, InterruptWindow, IrqR
                                        SoftirqRate, SoftirqWindow, Span)
 
 __all__ = [
-    "Affinity", "CPU_SHARES", "Compliance", "Cpu", "CpuUsage", "CpuWindow", "Current", "Health", "History",
-    "HostInfo", "InterruptWindow", "Irq", "IrqList", "IrqRate", "IrqWindow", "Irqbalance", "Items", "ItemsBy", "Json",
+    "Affinity", "CPU_SHARES", "Compliance", "Cpu", "CpuUsage", "CpuWindow", "Current", "Health",
+    "History", "HostInfo", "InterruptWindow", "Irq", "IrqList", "IrqRate", "IrqWindow",
+    "Irqbalance", "Items", "ItemsBy", "Json",
     "MemoryPoint", "Model", "OtherRow", "PartitionSummary", "RegistryEntry", "RegistryHealth",
     "RegistryState", "Run", "RunInterrupts", "RunList", "Sampler", "SoftirqRate",
     "SoftirqWindow", "Span", "SpaceAverage", "StoragePoint", "Token", "UsageRecorded",

@@ -25,11 +25,11 @@ from irq_client.render.usage import (Series, cpu_series, memory_series, series_t
 
 __all__ = [
     "COLUMNS", "DEFAULT_COLUMNS", "SORT_KEYS", "SPARKS", "IrqRow", "Series", "TopView",
-    "affinity_line", "batch_frame", "clip", "compliance_text", "cpu_list", "cpu_series", "cpu_share_row",
-    "cpu_shares", "cpu_window_line", "cpus_table", "dash", "fields", "fitted_frame",
-    "host_text", "hosts_table", "human_bytes", "interrupts_table", "irq_detail", "irq_name", "irq_rows",
-    "irq_table", "memory_series", "pair_lines", "parse_columns", "parse_cpu_list",
-    "per_irq_table", "printable", "run_detail", "run_summary", "runs_table", "series_text",
-    "softirq_table", "sorted_rows", "span_text", "sparkline", "storage_series", "table",
-    "unknown_cpus", "usage_summary", "yes_no",
+    "affinity_line", "batch_frame", "clip", "compliance_text", "cpu_list", "cpu_series",
+    "cpu_share_row", "cpu_shares", "cpu_window_line", "cpus_table", "dash", "fields",
+    "fitted_frame", "host_text", "hosts_table", "human_bytes", "interrupts_table", "irq_detail",
+    "irq_name", "irq_rows", "irq_table", "memory_series", "pair_lines", "parse_columns",
+    "parse_cpu_list", "per_irq_table", "printable", "run_detail", "run_summary", "runs_table",
+    "series_text", "softirq_table", "sorted_rows", "span_text", "sparkline", "storage_series",
+    "table", "unknown_cpus", "usage_summary", "yes_no",
 ]

@@ -20,7 +20,8 @@ from irq_server.host import Host
 from irq_server.registry.store import DEFAULT_TTL, RegistryStore
 from irq_server.runs.store import RunStore
 
-BLUEPRINTS = (health.blp, host.blp, cpus.blp, irqs.blp, history.blp, usage.blp)  # at / and /api/v1
+# at / and /api/v1
+BLUEPRINTS = (health.blp, host.blp, cpus.blp, irqs.blp, history.blp, usage.blp)
 CONTRACT_BLUEPRINTS = (runs.tracker, runs.testrun, metrics.blp)  # at their own paths only
 API_PREFIX = "/api/v1"
 

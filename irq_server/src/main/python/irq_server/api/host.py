@@ -6,7 +6,7 @@ from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.schemas.host import ComplianceSchema, HostSchema
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
-from irq_server.compliance import Violation, violations
+from irq_server.compliance import Violation, movable_count, violations
 
 blp = Blueprint("host", __name__, description="The host and its own IRQ policy")
 
@@ -31,12 +31,12 @@ def host():
 def compliance():
     """Every IRQ whose effective affinity touches a banned CPU, and whether it can move."""
     h = state().host
-    topology = h.topology()
+    bans = h.bans()
     table = h.irq_table()
-    found = violations(table.interrupts, table.settings, topology)
-    movable = sum(v.movable for v in found)
+    found = violations(table.interrupts, table.settings, bans)
+    movable = movable_count(found)
     return json_response({
-        "banned_cpus": {str(c.cpu): list(c.banned) for c in topology.cpus if c.banned},
+        "banned_cpus": {str(cpu): list(why) for cpu, why in sorted(bans.items())},
         "compliant": not found, "movable_violations": movable,
         "unmovable_violations": len(found) - movable,
         "violations": [violation_json(v) for v in found]})

@@ -27,10 +27,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from irq_server import __version__
 from irq_server.api.blueprint import Blueprint
 from irq_server.api.state import state
+from irq_server.compliance import violations
 from irq_server.errors import StoreUnavailable
 from irq_server.exposition import HostState, families
 from irq_server.history.window import Windows
-from irq_server.compliance import violations
 from irq_server.host import Host
 
 disable_created_metrics()  # no *_created series: one series per counter, not two
@@ -82,7 +82,7 @@ def host_state() -> HostState:
     table = host.irq_table()
     return HostState(snapshot=snapshot, previous=previous, table=table.interrupts,
                      memory=host.memory(), filesystems=host.filesystems(),
-                     violations=violations(table.interrupts, table.settings, host.topology()))
+                     violations=violations(table.interrupts, table.settings, host.bans()))
 
 
 def server_families():

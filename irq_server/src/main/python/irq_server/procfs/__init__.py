@@ -1,6 +1,6 @@
 """procfs layer: one reader/parser module per kernel file, all I/O through HostFS."""
 from irq_server.procfs.boot import read_boot_id
-from irq_server.procfs.cpu_topology import read_node_cpus, read_topology
+from irq_server.procfs.cpu_topology import read_isolation, read_node_cpus, read_topology
 from irq_server.procfs.hostfs import HostFS
 from irq_server.procfs.interrupts import parse_interrupts, read_interrupts
 from irq_server.procfs.irq_dir import list_irqs, read_irq_settings
@@ -14,6 +14,6 @@ __all__ = [
     "HostFS", "block_backed", "format_cpu_list", "format_mask", "list_irqs", "parse_cpu_list",
     "parse_interrupts", "parse_mask", "parse_meminfo", "parse_mounts", "parse_softirqs",
     "parse_stat", "read_boot_id", "read_filesystems", "read_interrupts", "read_irq_settings",
-    "read_meminfo", "read_mounts", "read_node_cpus", "read_softirqs", "read_stat",
-    "read_topology",
+    "read_isolation", "read_meminfo", "read_mounts", "read_node_cpus", "read_softirqs",
+    "read_stat", "read_topology",
 ]

@@ -19,14 +19,9 @@ _NODE = "sys/devices/system/node"
 
 def read_topology(fs: HostFS) -> Topology:
     """Read every present CPU's online state, node, package, core and cache sharing."""
-    present = _cpu_set(fs, "present") or _cpu_set(fs, "possible")
-    if not present:
-        present = frozenset(int(n[3:]) for n in fs.listdir(_CPU)
-                            if n.startswith("cpu") and n[3:].isdigit())
+    present, isolated, nohz_full = read_isolation(fs)
     online_text = fs.read_optional(f"{_CPU}/online")
     online = parse_cpu_list(online_text) if online_text is not None else present
-    isolated = _cpu_set(fs, "isolated")
-    nohz_full = _cpu_set(fs, "nohz_full")
     nodes = read_node_cpus(fs)
     node_of = {cpu: node for node, cpus in nodes.items() for cpu in cpus}
     cpus = tuple(CpuInfo(cpu=cpu, online=cpu in online, node=node_of.get(cpu),
@@ -36,6 +31,15 @@ def read_topology(fs: HostFS) -> Topology:
                          isolated=cpu in isolated, nohz_full=cpu in nohz_full)
                  for cpu in sorted(present))
     return Topology(cpus=cpus)
+
+
+def read_isolation(fs: HostFS) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    """(present, isolated, nohz_full) CPUs: what the bans need, without the per-CPU files."""
+    present = _cpu_set(fs, "present") or _cpu_set(fs, "possible")
+    if not present:
+        present = frozenset(int(n[3:]) for n in fs.listdir(_CPU)
+                            if n.startswith("cpu") and n[3:].isdigit())
+    return present, _cpu_set(fs, "isolated"), _cpu_set(fs, "nohz_full")
 
 
 def read_node_cpus(fs: HostFS) -> dict[int, frozenset[int]]:

@@ -20,7 +20,11 @@ def server(tmp_path_factory):
     running = RunningServer(["--simulate", "32:2:200", "--interval", "0.5"],
                             tmp_path_factory.mktemp("srv") / "data")
     c = IrqClient(running.url)
-    wait_for(lambda: c.history().samples >= 3)
+    # the simulator advances in its own process, which may start after the sampler: wait until
+    # a 1 s window holds interrupts and the history is long enough for 10 points over 60 s
+    wait_for(lambda: c.history().samples >= 3
+             and c.interrupts(Window(period=1)).num_interrupts_all_cpus > 0
+             and len(c.cpu(60, points=10)) >= 1)
     yield running
     running.stop()
 

@@ -12,7 +12,7 @@ name, version, summary, authors, license, default_task = metadata(
 
 RUNTIME = ("flask>=3.1", "flask-smorest>=0.47", "marshmallow>=4.0", "webargs>=8.7",
            "gunicorn>=23", "gevent>=24.10.1", "numpy>=2.0", "orjson>=3.10", "pyjwt>=2.8", "werkzeug>=3.0",
-           "google-re2>=1.1", "prometheus-client>=0.20")
+           "google-re2>=1.1", "prometheus-client>=0.20", "scipy>=1.14")
 
 
 @init

@@ -93,6 +93,10 @@ def test_reads_return_typed_objects(server):
     assert cpu0.num_interrupts == window.num_interrupts_per_cpu[0]
     rates = c.interrupts_irqs(Window(start=time.time() - 1, end=time.time()))
     assert len(rates.irqs) == 200 and all(r.rate_per_second >= 0 for r in rates.irqs)
+    assert {r.cost_source for r in rates.irqs} <= {"estimate", "none"} and rates.cost.note
+    assert rates.cost.accounted == ("irq", "softirq")  # the simulated kernel accounts both
+    assert len(rates.cost.base_seconds_per_cpu) == 32
+    assert len(window.softirq_seconds_per_cpu) == 32 and sum(window.softirq_seconds_per_cpu) > 0
     assert c.history().samples >= 3
 
 

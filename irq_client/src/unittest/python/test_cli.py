@@ -427,3 +427,45 @@ def test_json_keeps_the_servers_text_as_sent(mocked):
                                                           "device_name": "é☃😀"})
     code, text = run("irq", "24", "--json")
     assert code == 0 and '"device_name": "é☃😀"' in text
+
+
+COSTED = {**WINDOW_IRQS, "irqs": [
+    {**WINDOW_IRQS["irqs"][0], "cpu_seconds": 0.0204, "cost_us_per_interrupt": 34.0,
+     "cost_source": "estimate", "cost_us_range": [33.2, 34.8]},
+    {**WINDOW_IRQS["irqs"][1], "cpu_seconds": None, "cost_us_per_interrupt": None,
+     "cost_source": "none", "cost_us_range": None}],
+    "cost": {"sources": {"thread": 0, "estimate": 1, "none": 1}, "accounted": ["softirq"],
+             "estimate_windows": 60, "unidentified": [9], "base_seconds_per_cpu": [0.1, 0.2],
+             "note": "costs estimated from 60 windows"}}
+
+
+def test_irqs_cost_columns_show_what_interrupts_cost(mocked):
+    mocked.replace(responses.GET, f"{URL}/interrupts/irqs", json=COSTED)
+    code, out = run("irqs", "-o", "+COST,CPUTIME", "-s", "cputime")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["IRQ", "TOTAL", "COST", "CPUTIME", "NAME"]
+    assert lines[1].split()[:4] == ["24", "1000", "34.0us±0.8", "0.020s"]
+    assert lines[2].split()[:4] == ["9", "500", "-", "-"]
+
+
+def test_top_adds_cost_columns_where_the_host_knows(mocked):
+    mocked.replace(responses.GET, f"{URL}/interrupts/irqs", json=COSTED)
+    code, out = run("top", "--iterations", "1", "--delay", "0.01")
+    assert code == 0 and "| cost: estimate | sort: delta" in out
+    assert "IRQ TOTAL DELTA       COST CPUTIME NAME" in out
+
+
+def test_window_models_read_costs_and_an_older_servers_answers():
+    from irq_client.models import InterruptWindow, IrqWindow
+    window = IrqWindow.from_json(COSTED)
+    first = window.irqs[0]
+    assert (first.cost_source, first.cost_us_per_interrupt, first.cost_us_range) == (
+        "estimate", 34.0, (33.2, 34.8))
+    assert window.cost.unidentified == (9,) and window.cost.accounted == ("softirq",)
+    old = IrqWindow.from_json(WINDOW_IRQS)  # no cost fields at all
+    assert old.irqs[0].cost_source == "none" and old.irqs[0].cpu_seconds is None
+    assert old.cost.sources == {} and "no IRQ costs" in old.cost.note
+    times = InterruptWindow.from_json({**WINDOW, "irq_seconds_per_cpu": [0.0, 0.0],
+                                       "softirq_seconds_per_cpu": [1.5, 0.25]})
+    assert times.softirq_seconds_per_cpu == (1.5, 0.25)
+    assert InterruptWindow.from_json(WINDOW).irq_seconds_per_cpu == ()

@@ -19,9 +19,10 @@ def host_json(running=False, banned_irqs=()):
                            "problems": []}}
 
 
-def host_payloads(url, rsps, on_cpu=0, host=None, landing=None):
+def host_payloads(url, rsps, on_cpu=0, host=None, landing=None, costs=None, source="thread"):
     """A 4-CPU host whose 8 IRQs all land on `on_cpu` at 1000/s each; `landing` (IRQ -> CPU,
-    read at each request) says where the listing shows them delivered now."""
+    read at each request) says where the listing shows them delivered now; `costs`: each
+    IRQ's microseconds per interrupt, as the server's `source` tier reports them."""
     rsps.get(f"{url}/host", json=host or host_json())
 
     def listing(request):
@@ -41,11 +42,20 @@ def host_payloads(url, rsps, on_cpu=0, host=None, landing=None):
                                             "isolated": False, "nohz_full": False}
                                            for c in range(4)]})
     per_cpu = [60000 if c == on_cpu else 0 for c in range(4)]
-    rsps.get(f"{url}/interrupts/irqs", json={
-        "start": "2026-11-23T08:00:00Z", "end": "2026-11-23T08:01:00Z",
-        "period_duration_seconds": 60.0, "partial": False, "cpus": [0, 1, 2, 3],
-        "irqs": [{"irq_num": str(30 + i), "num_interrupts_per_cpu": per_cpu,
-                  "num_interrupts": 60000, "rate_per_second": 1000.0} for i in range(8)]})
+    irqs = [{"irq_num": str(30 + i), "num_interrupts_per_cpu": per_cpu,
+             "num_interrupts": 60000, "rate_per_second": 1000.0} for i in range(8)]
+    window = {"start": "2026-11-23T08:00:00Z", "end": "2026-11-23T08:01:00Z",
+              "period_duration_seconds": 60.0, "partial": False, "cpus": [0, 1, 2, 3],
+              "irqs": irqs}
+    if costs is not None:
+        for entry, cost in zip(irqs, costs):
+            entry.update(cost_source=source if cost is not None else "none",
+                         cost_us_per_interrupt=cost, cost_us_range=None,
+                         cpu_seconds=cost * 60000 / 1e6 if cost is not None else None)
+        window["cost"] = {"sources": {source: 8}, "accounted": ["irq", "softirq"],
+                          "estimate_windows": 0, "unidentified": [],
+                          "base_seconds_per_cpu": [0.6, 0.0, 0.0, 0.0], "note": "-"}
+    rsps.get(f"{url}/interrupts/irqs", json=window)
 
 
 def run(*argv, state_dir):
@@ -60,7 +70,9 @@ def test_plan_explains_each_move(tmp_path):
         code, out = run("plan", "--server", A, state_dir=tmp_path)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == f"== {A}" and lines[1].split() == ["IRQ", "RATE/S", "FROM", "TO", "WHY"]
+    assert lines[0] == f"== {A}"
+    assert lines[1] == "objective: count (the host reports no IRQ costs)"
+    assert lines[2].split() == ["IRQ", "RATE", "FROM", "TO", "WHY"]
     assert len([l for l in lines if "CPU 0 carries 8000/s" in l]) == 6
     assert "busiest CPU: 8000/s now, 2000/s after; lower bound 2000/s" in out
     assert "max/bound 4.00 -> 1.00" in out
@@ -303,3 +315,47 @@ def test_bans_naming_what_the_host_lacks_are_warned_per_host(tmp_path):
     assert code == 0
     assert "warning: --banned-cpus: this host has no CPU 4-999 (CPUs 0-3)" in out
     assert "warning: --ban-irq: this host has no IRQ 99999" in out and "IRQ 31" not in out
+
+
+EXPENSIVE_AND_CHEAP = [40.0] * 4 + [2.0] * 4  # us an interrupt: NIC-like and NVMe-like
+
+
+def test_plan_evens_out_interrupt_time_where_the_host_knows_costs(tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps, costs=EXPENSIVE_AND_CHEAP)
+        code, out = run("plan", "--server", A, state_dir=tmp_path)
+        assert code == 0 and out.splitlines()[1] == "objective: time (thread)"
+        # CPU 0: 4 x 40 + 4 x 2 ms/s + 10 ms/s of base (0.6 s over 60 s) = 17.8 %; after, one
+        # expensive IRQ per CPU (CPU 0 keeps one, beside its base: 5.0 %), the cheap ones on
+        # the other three: more interrupts there, less time
+        assert "busiest CPU: 17.8% CPU now, 5.0% CPU after" in out
+        assert "in interrupts: busiest CPU 8000/s now, 3000/s after" in out
+        assert "CPU 0 spends 17.8% CPU" in out
+        code, out = run("plan", "--server", A, "--json", state_dir=tmp_path)
+        (host,) = json.loads(out)
+        assert host["objective"] == "objective: time (thread)"
+        assert host["busiest"]["time"]["after"] == pytest.approx(50000.0)
+        assert host["busiest"]["count"] == {"before": 8000.0, "after": 3000.0}
+        expensive = {m["irq"]: m["new_cpus"][0] for m in host["plan"]["moves"] if m["irq"] < 34}
+        assert len(expensive) == 3 and set(expensive.values()) == {1, 2, 3}
+
+
+def test_objective_count_on_a_host_with_costs_still_shows_the_time(tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps, costs=EXPENSIVE_AND_CHEAP, source="estimate")
+        code, out = run("plan", "--server", A, "--objective", "count", state_dir=tmp_path)
+    assert code == 0 and "objective: count (--objective count)" in out
+    assert "busiest CPU: 8000/s now, 2000/s after" in out
+    assert "in CPU time: busiest CPU 17.8% CPU now" in out
+
+
+def test_objective_time_needs_costs_and_auto_falls_back_to_counts(tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps)
+        code, out = run("plan", "--server", A, "--objective", "time", state_dir=tmp_path)
+        assert code == 1 and "this host reports no IRQ costs" in out
+    partly = [40.0, None, None, None, None, None, None, None]  # 1 of 8: too few known
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        host_payloads(A, rsps, costs=partly, source="estimate")
+        code, out = run("plan", "--server", A, state_dir=tmp_path)
+    assert code == 0 and "objective: count (costs known for only 12% of the interrupts)" in out

@@ -8,6 +8,8 @@ Exported (prometheus-client text exposition):
     irq_other_interrupts_total{name}             counter, NMI/LOC/IPI... rows as the kernel
                                                  prints them (32-bit per CPU: they may wrap)
     irq_cpu_seconds_total{mode}                  counter, /proc/stat time of all CPUs
+    irq_handler_cpu_seconds_total{irq,device}    counter, an IRQ's handler thread's CPU time
+                                                 (hosts whose handlers all run in threads)
     irq_cpu_irq_interrupts_total{irq,cpu}        counter, --metrics-per-cpu only
     irq_cpu_mode_seconds_total{cpu,mode}         counter, --metrics-per-cpu only
     irq_memory_bytes{kind}, irq_filesystem_bytes{mountpoint,kind}   gauges, read now
@@ -24,11 +26,9 @@ from dataclasses import dataclass, field
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from irq_server.compliance import Violation, movable_count
-from irq_server.history.snapshot import HOST, STAT_KEYS
+from irq_server.history.snapshot import HOST, STAT_KEYS, THREAD_PREFIX
 from irq_server.registry.patterns import compile_pattern
-from irq_server.types import CPU_FIELDS, FsUsage, Interrupts, Memory, Snapshot
-
-USER_HZ = 100  # /proc/stat ticks per second
+from irq_server.types import CPU_FIELDS, USER_HZ, FsUsage, Interrupts, Memory, Snapshot
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,19 @@ def families(state: HostState, options: MetricsOptions) -> Iterable:
         for mode, total in zip(CPU_FIELDS, ticks.sum(axis=1).tolist()):
             seconds.add_metric([mode], total / USER_HZ)
         yield seconds
+
+    threads = {key[len(THREAD_PREFIX):]: i for i, key in enumerate(snap.keys)
+               if key.startswith(THREAD_PREFIX)}
+    if threads:
+        handler = CounterMetricFamily("irq_handler_cpu_seconds", "CPU time of an IRQ's "
+                                      "handler thread (threadirqs): what its interrupts cost",
+                                      labels=["irq", "device"])
+        host = snap.cpus.index(HOST)
+        for _, irq, device, _ in rows:
+            if irq in threads:
+                ticks_now = int(snap.values[threads[irq], host])
+                handler.add_metric([irq, device], ticks_now / USER_HZ)
+        yield handler
 
     if options.per_cpu:
         cells = CounterMetricFamily("irq_cpu_irq_interrupts", "Interrupts of an IRQ on one "

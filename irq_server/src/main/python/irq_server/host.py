@@ -18,6 +18,7 @@ from irq_server.procfs import (HostFS, format_cpu_list, format_mask, list_irqs, 
                                parse_mask, read_filesystems, read_interrupts, read_irq_settings,
                                read_isolation, read_meminfo, read_stat, read_topology)
 from irq_server.procfs.host_policy import IrqbalanceDaemon, cpu_bans, find_irqbalance
+from irq_server.procfs.irq_threads import IrqThreads
 from irq_server.types import (AffinityState, CpuInfo, FsUsage, InterruptRow, Interrupts,
                               IrqSettings, Memory, Snapshot, Topology)
 
@@ -135,6 +136,7 @@ class Host:
         self.fs = fs
         marker = Path(state_dir) / "affinity.generation" if state_dir is not None else None
         self.settings_cache = SettingsCache(fs, marker)
+        self.threads = IrqThreads(fs)
 
     @classmethod
     def open(cls, root: str | os.PathLike, state_dir: str | os.PathLike | None = None) -> Host:
@@ -164,7 +166,7 @@ class Host:
     @host_errors
     def counters(self, ts: float) -> Snapshot:
         """Every counter now (raw, as the kernel prints them), stamped `ts`."""
-        return read_snapshot(self.fs, ts)
+        return read_snapshot(self.fs, ts, self.threads)
 
     @host_errors
     def memory(self) -> Memory | None:

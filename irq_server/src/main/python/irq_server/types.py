@@ -109,6 +109,7 @@ class Topology:
         return max((c.cpu for c in self.cpus), default=0) + 1
 
 
+USER_HZ = 100  # /proc/stat and /proc/<pid>/stat ticks per second
 CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest",
               "guest_nice")  # the columns of a /proc/stat cpu line, in order (proc(5))
 
@@ -226,3 +227,5 @@ class Window:
     partial: bool = False  # True when history could not cover the requested start
     levels: dict[str, int] = field(default_factory=dict)  # memory/filesystem rows: KiB x s
     # integrated over (start, end] (empty when the window has no stored start)
+    thread_ticks: dict[int, int] = field(default_factory=dict)  # IRQ -> its handler thread's
+    # utime + stime in (start, end], USER_HZ ticks (hosts whose handlers all run in threads)

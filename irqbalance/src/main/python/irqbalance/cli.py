@@ -21,11 +21,12 @@ from irq_client.cliargs import (UsageError, add_registry_flags, cpu_list_arg, po
 from irq_client.client import DEFAULT_URL as DEFAULT_SERVER
 from irq_client.registry import trusted
 from irq_client.render import cpu_list
-from irqbalance import __version__, measure
+from irqbalance import __version__, measure, objective
 from irqbalance.apply import ApplyError, apply_plan, rollback
 from irqbalance.dwell import DEFAULT_MIN_DWELL, held
 from irqbalance.journal import Journal, JournalError, default_state_dir
 from irqbalance.memory import HostMemory
+from irqbalance.planner import COUNT, TIME, load_text
 from irqbalance.planner import plan as make_plan
 from irqbalance.types import CpuSpec, IrqLoad, Plan, Policy
 
@@ -37,6 +38,7 @@ EPILOG = """examples:
   irq-balance apply --banned-cpus 0-1 --ban-irq 24 --period 30 --max-moves 20
   irq-balance watch --server http://db7:5000 --interval 60   re-balance when it pays off
   irq-balance plan --registry http://reg:5100 --partition rack1 --match '^db'
+  irq-balance plan --objective count                          balance counts, not CPU time
 
 environment: IRQ_SERVER_URL (when no --server nor --partition; plan's default otherwise is
              http://127.0.0.1:5000, apply/watch/rollback refuse to guess),
@@ -83,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--min-dwell", type=non_negative, default=DEFAULT_MIN_DWELL,
                         metavar="S", help="an IRQ moved less than S seconds ago stays, unless "
                         "it is on a CPU it may not use (default %(default)s)")
+    common.add_argument("--objective", choices=objective.CHOICES, default="auto",
+                        help="what to even out: time (the CPU time interrupts take: IRQ cost "
+                             "x rate + each CPU's base load), count (interrupts per second), "
+                             "auto (time where the host knows what its interrupts cost; "
+                             "default)")
     common.add_argument("--no-numa", dest="numa", action="store_false",
                         help="allow IRQs off their device's NUMA node")
     common.add_argument("--state-dir", default=str(default_state_dir()),
@@ -121,6 +128,9 @@ class Outcome(TypedDict, total=False):
     journal: str | None  # apply, watch: the journal written
     warnings: list[str]  # what was asked of this host that it cannot have (unknown CPUs, IRQs)
     settling: str  # watch: why this round measured nothing (the last apply has not settled)
+    objective: str  # plan, apply, watch: what the plan evens out ("objective: time (thread)")
+    busiest: dict[str, dict[str, float]]  # "count" (/s), "time" (us/s) -> before, after: the
+    #                                       busiest CPU in both units, where costs are known
     window_seconds: float  # watch: the window measured, when the last apply shortened it
 
 
@@ -176,8 +186,19 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
                                 "(--banned-cpus, or the host's own bans: see irq-client cpus), "
                                 "isolated or nohz_full")
             return outcome
-        result = make_plan(loads, topology, policy)
+        try:
+            chosen = objective.choose(loads, args.objective, measured.base_seconds,
+                                      measured.span.period_duration_seconds)
+        except ValueError as exc:
+            outcome["ok"] = False
+            outcome["error"] = str(exc)
+            return outcome
+        result = make_plan(objective.weighted(loads, chosen), topology, policy,
+                           base=chosen.base, unit=chosen.unit)
         outcome["plan"] = result
+        outcome["objective"] = chosen.why
+        outcome["busiest"] = busiest(loads, result, chosen, objective.base_load(
+            measured.base_seconds, measured.span.period_duration_seconds))
         if args.command in ("apply", "watch") and result.moves:
             applied = apply_plan(client, result, journal)
             outcome["written"] = applied.written
@@ -199,6 +220,23 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
         outcome["error"] = (f"{server} answered what no irq-server would "
                             f"({type(exc).__name__}: {exc})")
     return outcome
+
+
+def busiest(loads: list[IrqLoad], result: Plan, chosen: objective.Objective,
+            base: dict[int, float]) -> dict[str, dict[str, float]]:
+    """The busiest CPU before and after `result`, in counts and (costs known) in time
+    (`base`: CPU -> its base load, us/s)."""
+    figures = {chosen.unit: {"before": result.max_before, "after": result.max_after}}
+    if chosen.unit == TIME:
+        before, after = objective.per_cpu(loads, result.moves)
+        figures[COUNT] = {"before": max(before.values(), default=0.0),
+                          "after": max(after.values(), default=0.0)}
+    elif any(irq.cost_us is not None for irq in loads):
+        timed = objective.weighted(loads, replace(chosen, unit=TIME))
+        before, after = objective.per_cpu(timed, result.moves, base)
+        figures[TIME] = {"before": max(before.values(), default=0.0),
+                         "after": max(after.values(), default=0.0)}
+    return figures
 
 
 def _some(irqs: list[int], shown: int = 12) -> str:
@@ -262,19 +300,30 @@ def host_text(outcome: Outcome) -> str:
         lines.append(f"measured the {outcome['window_seconds']:g} s since the last apply "
                      "settled (shorter than --period)")
     result = outcome["plan"]
+    unit = TIME if outcome.get("objective", "").startswith("objective: time") else COUNT
+    if "objective" in outcome:
+        lines.append(outcome["objective"])
     if result.moves:
         width = max(len(str(m.irq)) for m in result.moves)
-        lines.append(f"{'IRQ':>{max(width, 3)}} {'RATE/S':>9} {'FROM':>8} {'TO':>4}  WHY")
+        head = "CPU TIME" if unit == TIME else "RATE"
+        lines.append(f"{'IRQ':>{max(width, 3)}} {head:>10} {'FROM':>8} {'TO':>4}  WHY")
         for m in result.moves:
-            lines.append(f"{m.irq:>{max(width, 3)}} {m.rate:>9.0f} {cpu_list(m.old_cpus):>8} "
-                         f"{m.new_cpus[0]:>4}  {m.reason}")
+            lines.append(f"{m.irq:>{max(width, 3)}} {load_text(m.rate, unit):>10} "
+                         f"{cpu_list(m.old_cpus):>8} {m.new_cpus[0]:>4}  {m.reason}")
         if result.note:
             lines.append(f"note: {result.note}")
     else:
         lines.append(f"no moves: {result.note}")
-    lines.append(f"busiest CPU: {result.max_before:.0f}/s now, {result.max_after:.0f}/s after; "
-                 f"lower bound {result.lower_bound:.0f}/s ({result.bound_reason}); "
+    lines.append(f"busiest CPU: {load_text(result.max_before, unit)} now, "
+                 f"{load_text(result.max_after, unit)} after; lower bound "
+                 f"{load_text(result.lower_bound, unit)} ({result.bound_reason}); "
                  f"max/bound {result.ratio_before:.2f} -> {result.ratio_after:.2f}")
+    other = next((u for u in outcome.get("busiest", {}) if u != unit), None)
+    if other:
+        figure = outcome["busiest"][other]
+        lines.append(f"  in {'CPU time' if other == TIME else 'interrupts'}: busiest CPU "
+                     f"{load_text(figure['before'], other)} now, "
+                     f"{load_text(figure['after'], other)} after")
     if result.fixed:
         lines.append(f"fixed (managed, banned or unplaceable): {len(result.fixed)} IRQ(s)")
     if result.violations_left:

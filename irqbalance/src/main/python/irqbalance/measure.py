@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from irq_client import IrqClient, NotFound, Window
@@ -30,6 +30,8 @@ class Measured:
     loads: list[IrqLoad]
     span: Span  # the window covered
     settling: bool = False  # no sample follows `since` yet: nothing to measure
+    base_seconds: dict[int, float] = field(default_factory=dict)  # CPU -> irq + softirq
+    #                                      seconds over the window that no IRQ explains
 
 
 def now_on(effective: tuple[int, ...] | None, per_cpu: dict[int, float]) -> dict[int, float]:
@@ -52,7 +54,8 @@ def irqbalance(client: IrqClient) -> Irqbalance | None:
 
 def loads(client: IrqClient, period: float, since: datetime | None = None) -> Measured:
     """Per-IRQ rates over the last `period` seconds, but from `since` on when that is later
-    (the window is then shorter), with affinity, node and managed flags."""
+    (the window is then shorter), with affinity, node and managed flags, what an interrupt
+    costs where the server knows, and each CPU's base load."""
     listing = client.irqs()
     window = client.interrupts_irqs(Window(period=period))
     if since is not None and window.span.start < since:
@@ -74,5 +77,7 @@ def loads(client: IrqClient, period: float, since: datetime | None = None) -> Me
         result.append(IrqLoad(irq=irq.irq, rate=rate.num_interrupts / seconds, per_cpu=per_cpu,
                               cpus=irq.cpu_affinity_list or (), node=irq.node,
                               managed=bool(irq.managed), device=device_of(irq.device_name),
-                              name=irq.device_name))
-    return Measured(result, window.span)
+                              name=irq.device_name, cost_us=rate.cost_us_per_interrupt,
+                              cost_source=rate.cost_source))
+    base = dict(zip(window.cpus, window.cost.base_seconds_per_cpu))
+    return Measured(result, window.span, base_seconds=base)

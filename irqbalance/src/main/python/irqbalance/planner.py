@@ -1,6 +1,8 @@
 """The balancer's planner: pure (no I/O), deterministic.
 
-Goal: minimise the busiest CPU's interrupt rate. Each movable IRQ gets a single-CPU mask (what
+Goal: minimise the busiest CPU's load: its interrupt rate, or (irqbalance.objective) the CPU
+time its interrupts take, each IRQ's rate then being its microseconds per second and `base`
+each CPU's own load that no move changes (timers, RCU). Each movable IRQ gets a single-CPU mask (what
 the kernel will really do), chosen among its allowed CPUs: online, not banned (isolated,
 nohz_full, the host's own bans in CpuSpec.banned_by, --banned-cpus), on the IRQ's NUMA node
 when it has one. Managed IRQs, --ban-irq
@@ -23,6 +25,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
+from collections.abc import Mapping
 from typing import TypeAlias
 
 from irqbalance.types import CpuSpec, IrqLoad, Move, Plan, Policy
@@ -39,8 +42,13 @@ _SPLIT_ITEMS = 12  # two CPUs sharing at most this many IRQs are split exactly (
 _LEVEL_ROUNDS = 3  # levelling passes over all CPU pairs once the busiest CPU is stuck
 
 
-def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy = Policy()) -> Plan:
-    """Plan moves that lower the busiest CPU's interrupt rate (see the module docstring)."""
+COUNT, TIME = "count", "time"  # what a load is: interrupts per second, or microseconds per second
+
+
+def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy = Policy(),
+         base: Mapping[int, float] | None = None, unit: str = COUNT) -> Plan:
+    """Plan moves that lower the busiest CPU's load (see the module docstring); `base`: CPU ->
+    load that stays whatever moves, `unit`: COUNT or TIME (how the reasons speak)."""
     ordered = sorted(loads, key=lambda i: i.irq)
     cpus = {c.cpu: c for c in topology if c.online}
     banned = set(policy.banned_cpus) | {c.cpu for c in cpus.values()
@@ -48,6 +56,10 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
     targets = sorted(c for c in cpus if c not in banned)
     before = _measured_load(ordered, cpus)
     fixed_load, movable, fixed = _split(ordered, cpus, targets, policy)
+    for cpu, load in (base or {}).items():
+        if cpu in cpus and load > 0:
+            before[cpu] += load
+            fixed_load[cpu] = fixed_load.get(cpu, 0.0) + load
     held = tuple(n for n in fixed if n in policy.held_irqs)
     fixed = [n for n in fixed if n not in policy.held_irqs]
     dwell = f"{len(held)} IRQ(s) moved less than --min-dwell ago stay put" if held else ""
@@ -68,7 +80,7 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
         round(_max_load(fixed_load, movable, placement, cpus), 6),
         sum(placement[i] != current[i] for i in placement)))
 
-    result = _plan_for(best, fixed_load, movable, cpus, before, current, bound, why, fixed)
+    result = _plan_for(best, fixed_load, movable, cpus, before, current, bound, why, fixed, unit)
     gain = result.max_before - result.max_after
     if result.moves and gain >= policy.min_gain * result.max_before:
         budget = (f"--max-moves {policy.max_moves} reached; the next round goes on"
@@ -86,7 +98,8 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
                 f"balanced enough: the best plan lowers the busiest CPU by only "
                 f"{100 * gain / result.max_before:.1f}% (< --min-gain "
                 f"{100 * policy.min_gain:g}%)")
-    forced = _plan_for(start, fixed_load, movable, cpus, before, current, bound, why, fixed)
+    forced = _plan_for(start, fixed_load, movable, cpus, before, current, bound, why, fixed,
+                       unit)
     if forced.moves:
         note += f"; {len(forced.moves)} IRQ(s) moved off CPUs they may not use"
     return replace(forced, held=held, violations_left=stuck,
@@ -95,10 +108,10 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
 
 def _plan_for(placement: Placement, fixed_load: Loads, movable: Movable, cpus: Cpus,
               before: Loads, current: Placement, bound: float, why: str,
-              fixed: list[int]) -> Plan:
+              fixed: list[int], unit: str) -> Plan:
     moves = tuple(sorted((Move(irq=irq.irq, old_cpus=irq.cpus, new_cpus=(placement[irq.irq],),
                                rate=irq.rate, reason=_reason(irq, placement[irq.irq], cpus,
-                                                             before))
+                                                             before, unit))
                           for irq, _ in movable if placement[irq.irq] != current[irq.irq]),
                          key=lambda m: (-m.rate, m.irq)))
     return Plan(moves=moves, load_before=before,
@@ -392,23 +405,29 @@ def _split_pair(a: int, b: int, state: _Placement) -> tuple[float, list[tuple[in
     total = sum(rate for rate, _ in shared)
     base_a = state.load[a] - sum(rate for rate, n in shared if state.placement[n] == a)
     base_b = state.load[a] + state.load[b] - base_a - total
-    # subset sum -> one subset (IRQ numbers) reaching it, all going to `a`
-    sums: dict[float, tuple[int, ...]] = {0.0: ()}
-    for rate, number in shared:
-        for reached, members in list(sums.items()):
-            sums.setdefault(reached + rate, members + (number,))
-    reached, members = min(sums.items(),
-                           key=lambda kv: (max(base_a + kv[0], base_b + total - kv[0]), kv[0]))
-    on_a = set(members)
+    # every subset's sum, the subset being the bits of its index: those go to `a`
+    sums = [0.0]
+    for rate, _ in shared:
+        sums += [reached + rate for reached in sums]
+    even = (base_b + total - base_a) / 2  # what `a` would take for a perfect split
+    best = min(range(len(sums)), key=lambda k: (abs(sums[k] - even), sums[k], k))
+    reached = sums[best]
+    on_a = {number for k, (_, number) in enumerate(shared) if best >> k & 1}
     changes = [(n, a if n in on_a else b) for _, n in shared
                if state.placement[n] != (a if n in on_a else b)]
     return max(base_a + reached, base_b + total - reached), changes
 
 
-def _reason(irq: IrqLoad, cpu: int, cpus: Cpus, before: Loads) -> str:
+def load_text(load: float, unit: str) -> str:
+    """A CPU's load for people: "2010000/s" (COUNT), "43.1% CPU" (TIME: us/s)."""
+    return f"{load / 1e4:.1f}% CPU" if unit == TIME else f"{load:.0f}/s"
+
+
+def _reason(irq: IrqLoad, cpu: int, cpus: Cpus, before: Loads, unit: str) -> str:
     old = _landing_cpu(irq)
-    text = (f"CPU {old} carries {before.get(old, 0.0):.0f}/s; CPU {cpu} had "
-            f"{before.get(cpu, 0.0):.0f}/s")
+    verb = "spends" if unit == TIME else "carries"
+    text = (f"CPU {old} {verb} {load_text(before.get(old, 0.0), unit)}; CPU {cpu} had "
+            f"{load_text(before.get(cpu, 0.0), unit)}")
     if irq.node is not None and cpus[cpu].node == irq.node:
         text += f", on the device's node {irq.node}"
     return text

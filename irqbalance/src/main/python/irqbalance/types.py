@@ -1,4 +1,5 @@
-"""Planner inputs and outputs. Rates are interrupts per second (float)."""
+"""Planner inputs and outputs. Rates are interrupts per second (float); when the planner
+balances interrupt time (irqbalance.objective) they are microseconds of CPU per second."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ class IrqLoad:
     managed: bool = False  # kernel-managed: cannot be moved
     device: str = ""  # queue family ("eth0-TxRx"): spread its queues over distinct cores
     name: str = ""  # handler names, for reports
+    cost_us: float | None = None  # CPU time per interrupt (microseconds), None: not known
+    cost_source: str = "none"  # where cost_us comes from: "thread", "estimate", "none"
 
 
 @dataclass(frozen=True)

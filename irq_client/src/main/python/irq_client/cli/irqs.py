@@ -17,11 +17,14 @@ def add_parsers(commands: Commands) -> None:
                         epilog="examples:\n  irq-client irqs -s delta --period 10 --per-cpu\n"
                                "  irq-client irqs -o irq,total,node,effective,name -t 1000\n"
                                "  irq-client irqs -S               softirqs per CPU (lsirq -S)\n"
+                               "  irq-client irqs -o +COST,CPUTIME -s cputime   what interrupts "
+                               "cost\n"
                                f"columns for -o: {','.join(render.COLUMNS)} (+LIST adds to the "
                                "defaults)")
     add_table_flags(irqs, default_sort="irq")
     irqs.add_argument("--period", type=positive, default=60.0,
-                      help="window in seconds for DELTA and -S (default %(default)s)")
+                      help="window in seconds for DELTA, COST, CPUTIME and -S (default "
+                           "%(default)s)")
     irqs.add_argument("--delta", action="store_true", help="add a DELTA column over --period")
     irqs.add_argument("-S", "--softirq", action="store_true",
                       help="softirqs per CPU over --period instead of IRQs")
@@ -71,7 +74,8 @@ def cmd_irqs(client: IrqClient, args: argparse.Namespace, out: TextIO) -> int:
         return show(out, args, listing.raw, str)
     check_cpus(args.cpu_list, listing.cpus)
     columns = table_columns(args, with_delta=args.delta)
-    window = client.interrupts_irqs(Window(period=args.period)) if "DELTA" in columns else None
+    window = (client.interrupts_irqs(Window(period=args.period))
+              if set(render.WINDOW_COLUMNS) & set(columns) else None)
     return show(out, args, listing.raw, lambda: irqs_text(listing, window, args, columns))
 
 

@@ -75,7 +75,10 @@ def frame(client: IrqClient, args: argparse.Namespace, batch: bool,
         return json.dumps(window.raw) + "\n"
     listing = client.irqs()
     check_cpus(args.cpu_list, listing.cpus)
-    view = render.TopView(sort=args.sort, columns=table_columns(args, with_delta=True),
+    shown = table_columns(args, with_delta=True)
+    if not args.output and render.cost_source(window) != "none":  # what interrupts cost, too
+        shown = shown[:-1] + ("COST", "CPUTIME") + shown[-1:]
+    view = render.TopView(sort=args.sort, columns=shown,
                           cpus=args.cpu_list, per_cpu=args.per_cpu, threshold=args.threshold,
                           headings=not args.noheadings, pairs=args.pairs)
     if batch:

@@ -27,12 +27,12 @@ from irq_client.models.registry import (PartitionSummary, RegistryEntry, Registr
 from irq_client.models.runs import Run, RunInterrupts, RunList, Token, UsageRecorded
 from irq_client.models.usage import (CPU_SHARES, CpuUsage, Current, MemoryPoint, SpaceAverage,
                                      StoragePoint)
-from irq_client.models.windows import (CpuWindow, History, InterruptWindow, IrqRate, IrqWindow,
-                                       SoftirqRate, SoftirqWindow, Span)
+from irq_client.models.windows import (CpuWindow, History, HostCost, InterruptWindow, IrqRate,
+                                       IrqWindow, SoftirqRate, SoftirqWindow, Span)
 
 __all__ = [
     "Affinity", "CPU_SHARES", "Compliance", "Cpu", "CpuUsage", "CpuWindow", "Current", "Health",
-    "History", "HostInfo", "InterruptWindow", "Irq", "IrqList", "IrqRate", "IrqWindow",
+    "History", "HostCost", "HostInfo", "InterruptWindow", "Irq", "IrqList", "IrqRate", "IrqWindow",
     "Irqbalance", "Items", "ItemsBy", "Json",
     "MemoryPoint", "Model", "OtherRow", "PartitionSummary", "RegistryEntry", "RegistryHealth",
     "RegistryState", "Run", "RunInterrupts", "RunList", "Sampler", "SoftirqRate",

@@ -80,6 +80,14 @@ def ints_or_none(values: list[Any] | None) -> tuple[int, ...] | None:
     return None if values is None else ints(values)
 
 
+def floats(values: Iterable[Any]) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
+
+
+def float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def strs(values: Iterable[Any]) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from irq_client.models.base import Json, Model, instant, ints, obj, required_instant
+from irq_client.models.base import (Json, Model, float_or_none, floats, instant, ints, obj,
+                                    required_instant, strs)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class InterruptWindow(Model):
     num_interrupts_per_cpu: tuple[int, ...]  # interrupts per CPU in the window
     percent_interrupts_per_cpu: tuple[float, ...]  # share of each CPU
     num_interrupts_all_cpus: int  # sum
+    irq_seconds_per_cpu: tuple[float, ...] = ()  # hardirq time per CPU (/proc/stat irq)
+    softirq_seconds_per_cpu: tuple[float, ...] = ()  # softirq time per CPU; () from an
+    #                                                  older server
 
     @classmethod
     def from_json(cls, raw: Json) -> InterruptWindow:
@@ -39,7 +43,10 @@ class InterruptWindow(Model):
                    num_interrupts_per_cpu=ints(d["num_interrupts_per_cpu"]),
                    percent_interrupts_per_cpu=tuple(float(p) for p in
                                                     d["percent_interrupts_per_cpu"]),
-                   num_interrupts_all_cpus=int(d["num_interrupts_all_cpus"]), raw=raw)
+                   num_interrupts_all_cpus=int(d["num_interrupts_all_cpus"]),
+                   irq_seconds_per_cpu=floats(d.get("irq_seconds_per_cpu") or ()),
+                   softirq_seconds_per_cpu=floats(d.get("softirq_seconds_per_cpu") or ()),
+                   raw=raw)
 
 
 @dataclass(frozen=True)
@@ -67,13 +74,48 @@ class IrqRate(Model):
     num_interrupts_per_cpu: tuple[int, ...]  # in the window, aligned with IrqWindow.cpus
     num_interrupts: int  # sum
     rate_per_second: float  # num_interrupts / window length
+    cpu_seconds: float | None = None  # CPU time it took over the window (None: not known)
+    cost_us_per_interrupt: float | None = None  # CPU time per interrupt, microseconds
+    cost_source: str = "none"  # "thread" (measured), "estimate" (fitted), "none"
+    cost_us_range: tuple[float, float] | None = None  # estimates: two standard errors
 
     @classmethod
     def from_json(cls, raw: Json) -> IrqRate:
         d = obj(raw)
+        span = d.get("cost_us_range")
         return cls(irq=int(d["irq_num"]), num_interrupts_per_cpu=ints(d["num_interrupts_per_cpu"]),
                    num_interrupts=int(d["num_interrupts"]),
-                   rate_per_second=float(d["rate_per_second"]), raw=raw)
+                   rate_per_second=float(d["rate_per_second"]),
+                   cpu_seconds=float_or_none(d.get("cpu_seconds")),
+                   cost_us_per_interrupt=float_or_none(d.get("cost_us_per_interrupt")),
+                   cost_source=str(d.get("cost_source") or "none"),
+                   cost_us_range=(float(span[0]), float(span[1])) if span else None, raw=raw)
+
+
+@dataclass(frozen=True)
+class HostCost(Model):
+    """How a window's costs were found (GET /interrupts/irqs `cost`)."""
+
+    sources: dict[str, int]  # cost source -> IRQs it covers
+    accounted: tuple[str, ...]  # /proc/stat fields holding IRQ time: "irq", "softirq"
+    estimate_windows: int  # history windows behind the estimates
+    unidentified: tuple[int, ...]  # IRQs history cannot separate from their neighbours
+    base_seconds_per_cpu: tuple[float, ...]  # irq + softirq time no estimated IRQ explains
+    note: str  # in a sentence
+
+    @classmethod
+    def from_json(cls, raw: Json) -> HostCost:
+        d = obj(raw)
+        return cls(sources={str(k): int(v) for k, v in obj(d.get("sources") or {}).items()},
+                   accounted=strs(d.get("accounted") or ()),
+                   estimate_windows=int(d.get("estimate_windows") or 0),
+                   unidentified=ints(d.get("unidentified") or ()),
+                   base_seconds_per_cpu=floats(d.get("base_seconds_per_cpu") or ()),
+                   note=str(d.get("note") or ""), raw=raw)
+
+
+NO_COST = HostCost(sources={}, accounted=(), estimate_windows=0, unidentified=(),
+                   base_seconds_per_cpu=(), note="the server reports no IRQ costs")
 
 
 @dataclass(frozen=True)
@@ -81,12 +123,14 @@ class IrqWindow(Model):
     span: Span  # the window covered
     cpus: tuple[int, ...]  # CPU ids
     irqs: tuple[IrqRate, ...]  # every numbered IRQ
+    cost: HostCost = NO_COST  # how the IRQs' costs were found (NO_COST: an older server)
 
     @classmethod
     def from_json(cls, raw: Json) -> IrqWindow:
         d = obj(raw)
         return cls(span=Span.from_json(raw), cpus=ints(d["cpus"]),
-                   irqs=tuple(IrqRate.from_json(i) for i in d["irqs"]), raw=raw)
+                   irqs=tuple(IrqRate.from_json(i) for i in d["irqs"]),
+                   cost=HostCost.from_json(d["cost"]) if d.get("cost") else NO_COST, raw=raw)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from irq_client.models import (Affinity, Cpu, CpuWindow, InterruptWindow, Irq, IrqList, IrqWindow,
-                               OtherRow, SoftirqWindow, Span)
+from irq_client.models import (Affinity, Cpu, CpuWindow, InterruptWindow, Irq, IrqList, IrqRate,
+                               IrqWindow, OtherRow, SoftirqWindow, Span)
 from irq_client.render.text import cpu_list, dash, fields, pair_lines, table, yes_no
 
 
@@ -31,6 +31,9 @@ class IrqRow:
     affinity: tuple[int, ...] | None = None  # CPUs of smp_affinity
     effective: tuple[int, ...] | None = None  # CPUs it really lands on
     managed: bool | None = None  # kernel-managed affinity
+    cost_us: float | None = None  # CPU time per interrupt over the window, microseconds
+    cost_range: tuple[float, float] | None = None  # an estimate's range
+    cpu_seconds: float | None = None  # CPU time over the window (on the counted CPUs)
 
 
 def irq_rows(listing: IrqList, window: IrqWindow | None = None,
@@ -38,15 +41,24 @@ def irq_rows(listing: IrqList, window: IrqWindow | None = None,
     """One row per IRQ and per other row (LOC, NMI...), counts limited to `cpus`."""
     pick = [i for i, c in enumerate(listing.cpus) if cpus is None or c in cpus]
     deltas: dict[int, int] = {}
+    rates: dict[int, IrqRate] = {}
     if window is not None:
         wpick = [i for i, c in enumerate(window.cpus) if cpus is None or c in cpus]
         deltas = {r.irq: sum(r.num_interrupts_per_cpu[i] for i in wpick) for r in window.irqs}
+        rates = {r.irq: r for r in window.irqs}
     rows = []
     for irq in listing.irqs:
         per_cpu = tuple(irq.num_interrupts_per_cpu[i] for i in pick)
+        rate = rates.get(irq.irq)
+        seconds = None
+        if rate is not None and rate.cpu_seconds is not None:  # the counted CPUs' part
+            share = deltas[irq.irq] / rate.num_interrupts if rate.num_interrupts else 1.0
+            seconds = rate.cpu_seconds * share
         rows.append(IrqRow(str(irq.irq), sum(per_cpu), deltas.get(irq.irq) if window else None,
                            per_cpu, irq_name(irq), irq.node, irq.cpu_affinity_list,
-                           irq.effective_affinity_list, irq.managed))
+                           irq.effective_affinity_list, irq.managed,
+                           rate.cost_us_per_interrupt if rate else None,
+                           rate.cost_us_range if rate else None, seconds))
     for other in listing.other:
         rows.append(_other_row(other, pick))
     return rows
@@ -68,8 +80,21 @@ COLUMNS: dict[str, tuple[bool, Callable[[IrqRow], object]]] = {
     "AFFINITY": (False, lambda r: cpu_list(r.affinity)),
     "EFFECTIVE": (False, lambda r: cpu_list(r.effective)),
     "MANAGED": (False, lambda r: yes_no(r.managed)),
+    "COST": (True, lambda r: cost_text(r.cost_us, r.cost_range)),
+    "CPUTIME": (True, lambda r: "-" if r.cpu_seconds is None else f"{r.cpu_seconds:.3f}s"),
     "NAME": (False, lambda r: r.name),
 }
+WINDOW_COLUMNS = ("DELTA", "COST", "CPUTIME")  # what needs a window of the server's history
+
+
+def cost_text(cost_us: float | None, cost_range: tuple[float, float] | None = None) -> str:
+    """ "31.2us" measured, "31.2us±0.4" estimated (half its range), "-" unknown."""
+    if cost_us is None:
+        return "-"
+    text = f"{cost_us:.1f}us" if cost_us >= 0.1 else f"{cost_us:.2f}us"
+    if cost_range is not None:
+        text += f"±{(cost_range[1] - cost_range[0]) / 2:.1f}"
+    return text
 DEFAULT_COLUMNS = ("IRQ", "TOTAL", "NAME")
 
 # -s/--sort keys: name -> key of a row (each orders its own kind of value)
@@ -77,6 +102,7 @@ SORT_KEYS: dict[str, Callable[[IrqRow], Any]] = {
     "irq": lambda r: (not r.irq.isdigit(), int(r.irq) if r.irq.isdigit() else 0, r.irq),
     "total": lambda r: -r.total,
     "delta": lambda r: -(r.delta or 0),
+    "cputime": lambda r: -(r.cpu_seconds or 0.0),
     "name": lambda r: r.name.lower(),
 }
 

@@ -33,11 +33,19 @@ class TopView:
     pairs: bool = False  # KEY="value" lines instead of a table
 
 
+def cost_source(window: IrqWindow) -> str:
+    """The cost source that covers most IRQs of the window ("none" without costs)."""
+    known = {s: n for s, n in window.cost.sources.items() if s != "none" and n}
+    return max(known, key=lambda s: known[s]) if known else "none"
+
+
 def header(listing: IrqList, window: IrqWindow, sort: str) -> str:
     delta = sum(sum(r.num_interrupts_per_cpu) for r in window.irqs)
     return (f"irq-client top | {len(listing.cpus)} CPUs, {len(listing.irqs)} IRQs | "
             f"total: {listing.num_interrupts_all_cpus} delta: {delta} in "
-            f"{window.span.period_duration_seconds:g} s | sort: {sort}")
+            f"{window.span.period_duration_seconds:g} s | "
+            + (f"cost: {source} | " if (source := cost_source(window)) != "none" else "")
+            + f"sort: {sort}")
 
 
 def batch_frame(listing: IrqList, window: IrqWindow, view: TopView) -> str:

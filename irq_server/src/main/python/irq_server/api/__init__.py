@@ -12,6 +12,7 @@ from irq_server.api import (auth, cpus, health, history, host, host_header, irqs
                             problems, registry, request_body, runs, state, ui, usage)
 from irq_server.api.openapi import Api, open_operations
 from irq_server.api.window_cache import WindowCache
+from irq_server.cost.history_fit import EstimateFile
 from irq_server.exposition import MetricsOptions
 from irq_server.history.store import HistoryStore
 from irq_server.history.tiers import DEFAULT_TIERS
@@ -78,6 +79,7 @@ def _host_role(app: Flask, api: Api) -> None:
     held.host = Host.open(app.config["IRQ_ROOT"], state_dir=app.config["IRQ_DATA_DIR"])
     held.windows = _windows(held.host, app.config)
     held.window_cache = WindowCache()
+    held.estimates = EstimateFile(app.config["IRQ_DATA_DIR"])
     held.runs = RunStore(app.config["IRQ_DATA_DIR"], clock=app.config["IRQ_CLOCK"])
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)

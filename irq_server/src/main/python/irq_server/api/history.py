@@ -12,6 +12,8 @@ from irq_server.api.schemas.windows import (CpuWindowSchema, HistorySchema, IrqW
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.api.window_cache import window_route
+from irq_server.cost.history_fit import cpu_seconds
+from irq_server.cost.tiers import IrqCost, WindowCosts, window_costs
 from irq_server.errors import NotFound
 from irq_server.history.snapshot import SOFTIRQ_PREFIX
 from irq_server.history.tiers import format_tiers
@@ -33,7 +35,13 @@ def interrupts(args):
         "percent_interrupts_per_cpu": [round(100.0 * v / total, 3) if total else 0.0
                                        for v in counts],
         "num_interrupts_all_cpus": total, "num_cpus": len(window.cpus),
-        "cpus": list(window.cpus), **span(window)})
+        "cpus": list(window.cpus), **span(window),
+        "irq_seconds_per_cpu": _seconds(window, "irq"),
+        "softirq_seconds_per_cpu": _seconds(window, "softirq")})
+
+
+def _seconds(window, field: str) -> list[float]:
+    return [round(s, 3) for s in cpu_seconds(window, field).tolist()]
 
 
 @window_route(blp, "/interrupts/cpu/<cpu>", WindowQuery, CpuWindowSchema, parameters=CPU_PARAM)
@@ -54,16 +62,36 @@ def interrupts_cpu(args, cpu):
 
 @window_route(blp, "/interrupts/irqs", IrqWindowQuery, IrqWindowListSchema)
 def interrupts_irqs(args):
-    """Per-IRQ per-CPU counts and rates over a window: what a balancer needs (`top`: only
-    the busiest, for a view of a large host)."""
+    """Per-IRQ per-CPU counts, rates and CPU time over a window: what a balancer needs
+    (`top`: only the busiest, for a view of a large host). Each IRQ's cost says which tier
+    measured it: `thread` (its handler thread's CPU time), `estimate` (fitted over history,
+    with a range) or `none` (counts only); `cost` says it for the host."""
     window = window_of(args)
     rows = irq_rows(window)
+    costs = window_costs(window, rows, state().estimates.get())
+    picked = list(range(len(rows)))
     if args.get("top") and rows:
         totals = window.counts[rows].sum(axis=1)
-        rows = [rows[i] for i in np.argsort(-totals.astype(np.float64), kind="stable")
-                [:args["top"]]]
-    return json_response({**span(window), "cpus": list(window.cpus),
-                          "irqs": irq_rates(window, rows)})
+        picked = np.argsort(-totals.astype(np.float64), kind="stable")[:args["top"]].tolist()
+    irqs = irq_rates(window, [rows[i] for i in picked])
+    for entry, i in zip(irqs, picked):
+        entry.update(cost_json(costs.irqs[i]))
+    return json_response({**span(window), "cpus": list(window.cpus), "irqs": irqs,
+                          "cost": host_cost_json(costs)})
+
+
+def cost_json(cost: IrqCost) -> dict:
+    return {"cpu_seconds": cost.cpu_seconds, "cost_us_per_interrupt": cost.cost_us,
+            "cost_source": cost.source,
+            "cost_us_range": list(cost.range_us) if cost.range_us else None}
+
+
+def host_cost_json(costs: WindowCosts) -> dict:
+    sources = [c.source for c in costs.irqs]
+    return {"sources": {s: sources.count(s) for s in ("thread", "estimate", "none")},
+            "accounted": list(costs.accounted), "estimate_windows": costs.windows,
+            "unidentified": list(costs.unidentified),
+            "base_seconds_per_cpu": costs.base_seconds, "note": costs.note}
 
 
 @window_route(blp, "/softirqs", WindowQuery, SoftirqWindowListSchema)

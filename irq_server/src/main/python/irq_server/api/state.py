@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from irq_server.auth.jwt_tokens import JwtIssuer
     from irq_server.auth.tokens import TokenStore
     from irq_server.auth.users import UserStore
+    from irq_server.cost.history_fit import EstimateFile
     from irq_server.history.window import Windows
     from irq_server.host import Host
     from irq_server.registry.store import RegistryStore
@@ -28,6 +29,7 @@ class AppState:
     host: Host  # the host tree (host role)
     windows: Windows  # counters over time: history and live reads (host role)
     window_cache: WindowCache  # answers of recent windows (host role)
+    estimates: EstimateFile  # the sampler's cost estimate (host role)
     runs: RunStore  # the tracker's runs (host role)
     registry: RegistryStore  # published servers (registry role)
     tokens: TokenStore  # API tokens

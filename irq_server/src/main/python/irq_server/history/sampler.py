@@ -21,6 +21,7 @@ from irq_server.errors import IrqServerError, StoreCorrupt, host_error
 from irq_server.history.snapshot import read_snapshot, unwrap
 from irq_server.history.store import HistoryStore
 from irq_server.procfs import HostFS
+from irq_server.procfs.irq_threads import IrqThreads
 from irq_server.types import Snapshot
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,12 @@ PRUNE_EVERY = 60  # samples between retention passes
 
 
 class Sampler:
-    def __init__(self, fs: HostFS, store: HistoryStore, clock=time.time):
+    def __init__(self, fs: HostFS, store: HistoryStore, clock=time.time, after=None):
         self.fs = fs
         self.store = store
         self.clock = clock
+        self.after = after  # called after each stored sample (the cost fit: cost.history_fit)
+        self.threads = IrqThreads(fs)  # found once, read every sample
         self._previous: Snapshot | None = None
         self._started = False
         self._count = 0
@@ -54,7 +57,7 @@ class Sampler:
             log.warning("a reader found %s unreadable: checking it", self.store.path.name)
             self.store.check()
         try:
-            raw = read_snapshot(self.fs, self.clock())
+            raw = read_snapshot(self.fs, self.clock(), self.threads)
         except OSError as exc:
             raise host_error(exc) from exc
         snap = unwrap(self._previous, raw)
@@ -70,6 +73,11 @@ class Sampler:
         self._count += 1
         if self._count % PRUNE_EVERY == 0:
             self.store.prune(snap.ts)
+        if self.after is not None:
+            try:
+                self.after()
+            except Exception:  # the sample is stored: what follows must not look like it failed
+                log.exception("after sampling")
         return snap
 
     def run(self, interval: float, stop: threading.Event) -> None:

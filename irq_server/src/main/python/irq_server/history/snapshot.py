@@ -7,7 +7,9 @@ second or so, far less than the ~4 billion interrupts a wrap needs.
 
 Beside the interrupts, a snapshot holds the host's usage: /proc/stat CPU time per CPU (rows
 "stat:user", "stat:idle", ...: 64-bit ticks, never wrap) and, in the HOST column, memory and
-filesystem space (rows "mem:available", "fs:used:/data", ...). Those are levels, not counters:
+filesystem space (rows "mem:available", "fs:used:/data", ...), and on a host whose IRQ handlers
+all run in threads, each IRQ's thread CPU time (rows "thread:<N>", USER_HZ ticks, counters that
+never wrap). Memory and filesystems are levels, not counters:
 they are stored as their integral over time (KiB x seconds since the boot's first sample), so a
 window's difference divided by its length is their exact average over it, however thinly a
 tier keeps samples.
@@ -19,6 +21,7 @@ import numpy as np
 from irq_server.history.layout import remap
 from irq_server.procfs import (HostFS, read_boot_id, read_filesystems, read_interrupts,
                                read_meminfo, read_softirqs, read_stat)
+from irq_server.procfs.irq_threads import IrqThreads
 from irq_server.types import CPU_FIELDS, Snapshot
 
 WRAP = 1 << 32
@@ -31,29 +34,33 @@ MEM_FIELDS = ("total", "free", "available", "buffers", "cached", "swap_total", "
 FS_PREFIX = "fs:"  # "fs:<field>:<mount point>"
 FS_FIELDS = ("size", "used", "available")
 LEVEL_PREFIXES = (MEM_PREFIX, FS_PREFIX)  # rows stored as integrals (KiB x s) in HOST
+THREAD_PREFIX = "thread:"  # "thread:<IRQ>": its handler thread's utime + stime, in HOST
 
 
 def fs_key(field: str, mount_point: str) -> str:
     return f"{FS_PREFIX}{field}:{mount_point}"
 
 
-def read_snapshot(fs: HostFS, ts: float) -> Snapshot:
+def read_snapshot(fs: HostFS, ts: float, threads: IrqThreads | None = None) -> Snapshot:
     """Raw counters now: every numbered IRQ per CPU, /proc/stat ticks, softirqs; memory and
-    filesystem levels in KiB in the HOST column (unwrap turns them into integrals)."""
+    filesystem levels in KiB in the HOST column (unwrap turns them into integrals), and the
+    IRQ threads' ticks there too when `threads` finds them."""
     interrupts = read_interrupts(fs)
     numbered = [i for i, row in enumerate(interrupts.rows) if row.irq is not None]
     keys = [interrupts.rows[i].name for i in numbered]
     stat = _optional(read_stat, fs)
     softirqs = _optional(read_softirqs, fs)
-    levels = _levels(fs)
-    every_cpu = set(interrupts.cpus) | ({HOST} if levels else set())
+    host_rows = _levels(fs)  # HOST column rows: levels, then the IRQ threads' ticks
+    host_rows.update({f"{THREAD_PREFIX}{irq}": ticks
+                      for irq, ticks in sorted((threads.ticks() if threads else {}).items())})
+    every_cpu = set(interrupts.cpus) | ({HOST} if host_rows else set())
     if stat:
         every_cpu.update(t.cpu for t in stat.cpu_times)
     if softirqs:
         every_cpu.update(softirqs.cpus)
     cpus = tuple(sorted(every_cpu))
     extra = (list(STAT_KEYS) if stat else []) + (
-        [SOFTIRQ_PREFIX + name for name in softirqs.counts] if softirqs else []) + list(levels)
+        [SOFTIRQ_PREFIX + name for name in softirqs.counts] if softirqs else []) + list(host_rows)
     values = np.zeros((len(keys) + len(extra), len(cpus)), dtype=np.uint64)
     column = {cpu: j for j, cpu in enumerate(cpus)}
     values[:len(keys)][:, [column[c] for c in interrupts.cpus]] = interrupts.counts[numbered]
@@ -67,8 +74,8 @@ def read_snapshot(fs: HostFS, ts: float) -> Snapshot:
         for counts in softirqs.counts.values():
             values[row, cols[:len(counts)]] = counts
             row += 1
-    for kib in levels.values():
-        values[row, column[HOST]] = kib
+    for value in host_rows.values():
+        values[row, column[HOST]] = value
         row += 1
     return Snapshot(ts=ts, boot_id=read_boot_id(fs) or "", cpus=cpus, keys=tuple(keys + extra),
                     values=values)
@@ -107,7 +114,7 @@ def unwrap(previous: Snapshot | None, raw: Snapshot) -> Snapshot:
         return Snapshot(ts=raw.ts, boot_id=raw.boot_id, cpus=raw.cpus, keys=raw.keys,
                         values=values)
     before = remap(previous.values, previous.keys, previous.cpus, raw.keys, raw.cpus)
-    wraps = np.array([not k.startswith((STAT_PREFIX,) + LEVEL_PREFIXES)
+    wraps = np.array([not k.startswith((STAT_PREFIX, THREAD_PREFIX) + LEVEL_PREFIXES)
                       for k in raw.keys])[:, None]
     before_raw = np.where(wraps, before % WRAP, before)
     grew = raw.values >= before_raw

@@ -18,7 +18,7 @@ import numpy as np
 
 from irq_server.errors import InvalidInput, NotFound, StoreUnavailable
 from irq_server.history.layout import remap
-from irq_server.history.snapshot import HOST, LEVEL_PREFIXES, STAT_PREFIX, unwrap
+from irq_server.history.snapshot import HOST, LEVEL_PREFIXES, STAT_PREFIX, THREAD_PREFIX, unwrap
 from irq_server.history.store import HistoryStore
 from irq_server.types import Snapshot, Window
 
@@ -112,6 +112,20 @@ class Windows:
         """Up to `points` consecutive windows covering (start, end] between stored samples
         picked evenly (the usage rows only: CPU time, memory, filesystems); intervals that
         span a reboot are left out. [] without history."""
+        return self._consecutive(start, end, points, _usage_rows)
+
+    def pieces(self, start: float, end: float, count: int) -> list[Window]:
+        """Up to `count` consecutive windows with every row, between stored samples picked
+        evenly over the part of (start, end] that history holds (what interrupts cost is fitted
+        over them: cost.history_fit); intervals that span a reboot are left out."""
+        stored = self._stored()
+        oldest = stored.oldest() if stored else None
+        if oldest is None:
+            return []
+        return self._consecutive(max(start, oldest.ts), end, count, lambda snap: snap)
+
+    def _consecutive(self, start: float, end: float, points: int,
+                     rows: Callable[[Snapshot], Snapshot]) -> list[Window]:
         stored = self._stored()
         if stored is None or end <= start:
             return []
@@ -120,7 +134,7 @@ class Windows:
         for k in range(points + 1):
             snap = stored.at_or_before(start + k * step + 0.1 * self.interval)
             if snap is not None and (not picked or snap.ts > picked[-1].ts):
-                picked.append(_usage_rows(snap))
+                picked.append(rows(snap))
         return [self._window(a, b, a.ts) for a, b in zip(picked, picked[1:])
                 if a.boot_id == b.boot_id]
 
@@ -200,5 +214,8 @@ def _split_host(window: Window, levels: bool) -> Window:
     host = window.counts[:, 0]
     found = {key: int(host[i]) for i, key in enumerate(window.keys)
              if levels and key.startswith(LEVEL_PREFIXES)}
+    threads = {int(key[len(THREAD_PREFIX):]): int(host[i]) for i, key in enumerate(window.keys)
+               if key.startswith(THREAD_PREFIX)}
     return Window(start=window.start, end=window.end, cpus=window.cpus[1:], keys=window.keys,
-                  counts=window.counts[:, 1:], partial=window.partial, levels=found)
+                  counts=window.counts[:, 1:], partial=window.partial, levels=found,
+                  thread_ticks=threads)

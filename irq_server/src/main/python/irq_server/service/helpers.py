@@ -13,8 +13,10 @@ from pathlib import Path
 
 from irq_server import datadir
 from irq_server.config import Settings
+from irq_server.cost.history_fit import Fitter, handler_names
 from irq_server.history.sampler import Sampler
 from irq_server.history.store import HistoryStore
+from irq_server.history.window import Windows
 from irq_server.host import Host
 from irq_server.registry.publisher import Publisher, token_from_env
 
@@ -74,7 +76,11 @@ def run_sampler(root: str, data_dir: str, interval: float, tiers) -> int:
     stop = _stop_on_signals()
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
-    sampler = Sampler(Host.tree(root), HistoryStore(data_dir, tiers=tiers))
+    fs = Host.tree(root)
+    store = HistoryStore(data_dir, tiers=tiers)
+    fitter = Fitter(Windows(store, live=None, interval=interval), lambda: handler_names(fs),
+                    data_dir)
+    sampler = Sampler(fs, store, after=fitter.maybe)
     sampler.run(interval, stop)
     return 0
 

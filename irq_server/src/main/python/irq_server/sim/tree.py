@@ -5,6 +5,21 @@ one host. `simhost.json` at the root holds the static description (devices, rate
 flags); counters live in the tree's /proc/interrupts. `advance(seconds)` delivers each IRQ's
 interrupts to the first online CPU of its current smp_affinity (x86 effective-affinity
 behaviour). Its kernel's rules for affinity writes live in `kernel.py`.
+
+What interrupts cost: each IRQ has a CPU time per interrupt by device class (seeded, apart
+from the rates' draws so rates stay as they were): NIC RX/TX queues 15-60 us per interrupt
+(one cost per NIC, +-5 % per queue; NAPI polls run as NET_RX softirq, 80 % of it), mlx5
+completion vectors 10-40 us, NVMe 2-4 us (half in the hardirq handler), legacy lines about
+1 us (timer, i8042, rtc, acpi), 3-5 us (USB, AHCI). /proc/stat's irq and softirq fields
+advance by what the IRQs on each CPU cost plus a per-CPU base (timers, RCU: 1-4 ms/s of
+softirq); a CPU spends at most 90 % of its time on them (past that the kernel would defer
+work to ksoftirqd: the fields saturate, and scale down together). The spec's `threaded`
+flag ("16:1:64:threaded") simulates a kernel booted with `threadirqs`: /proc/cmdline says
+so, every IRQ's handler runs in a kernel thread `irq/<N>-<action>` (/proc/<pid>/comm and
+stat with its utime+stime), and /proc/stat's irq field keeps only a 0.5 us primary handler.
+A thread's time is its interrupts' whole cost even on a saturated CPU (where /proc/stat
+saturates): the rates stay fixed here, where a real host would take fewer interrupts, and
+cost per interrupt stays true either way.
 """
 from __future__ import annotations
 
@@ -37,19 +52,22 @@ class SimSpec:
     nodes: int  # NUMA nodes (CPUs split into equal contiguous blocks)
     irqs: int  # numbered IRQs
     seed: int = 0  # everything random derives from it
+    threaded: bool = False  # a kernel booted with threadirqs: one kernel thread per IRQ
 
     @classmethod
     def parse(cls, text: str, seed: int = 0) -> "SimSpec":
-        """Parse "CPUS:NODES:IRQS" (as given to --simulate)."""
+        """Parse "CPUS:NODES:IRQS[:threaded]" (as given to --simulate)."""
+        parts = text.split(":")
+        threaded = len(parts) == 4 and parts[3] == "threaded"
         try:
-            cpus, nodes, irqs = (int(p) for p in text.split(":"))
+            cpus, nodes, irqs = (int(p) for p in parts[:3 if threaded else None])
         except ValueError:
-            raise InvalidInput(f"--simulate takes CPUS:NODES:IRQS, e.g. 64:2:500, not {text!r}",
-                               field="simulate") from None
+            raise InvalidInput("--simulate takes CPUS:NODES:IRQS[:threaded], e.g. 64:2:500, "
+                               f"not {text!r}", field="simulate") from None
         if not (1 <= cpus <= 4096 and 1 <= nodes <= cpus and 1 <= irqs <= 100000):
             raise InvalidInput("--simulate needs 1 <= CPUS <= 4096, 1 <= NODES <= CPUS and "
                                "1 <= IRQS <= 100000", field="simulate")
-        return cls(cpus, nodes, irqs, seed)
+        return cls(cpus, nodes, irqs, seed, threaded)
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,13 @@ class SimIrq:
     managed: bool  # kernel-managed affinity: refuses writes
     hint: int | None  # CPU of affinity_hint, None when the driver gives none
     initial_cpu: int | None  # single-CPU initial mask (managed queues), None = all CPUs
+    cost_us: float = 1.0  # CPU time per interrupt, hardirq + softirq (microseconds)
+    hard_share: float = 1.0  # part of it in the hardirq handler (the rest: softirq)
+
+
+THREAD_PID = 20000  # IRQ N's handler thread is pid THREAD_PID + N (threaded hosts)
+PRIMARY_US = 0.5  # a threaded IRQ's primary (hardirq) handler: wakes the thread
+MAX_IRQ_SHARE = 0.9  # of a CPU's time in irq + softirq at most (the rest goes to ksoftirqd)
 
 
 def create(root: str | os.PathLike, spec: SimSpec) -> "SimHost":
@@ -97,6 +122,15 @@ class SimHost:
         self.irqs = [SimIrq(**i) for i in meta["irqs"]]
         self.fs = SimKernelFS(self.root)
         self._rates = np.array([i.rate for i in self.irqs])
+        cost = np.array([i.cost_us for i in self.irqs]) * 1e-6  # seconds per interrupt
+        share = np.array([i.hard_share for i in self.irqs])
+        self._hard_cost = (np.full(len(self.irqs), PRIMARY_US * 1e-6) if self.spec.threaded
+                           else cost * share)
+        self._soft_cost = np.zeros(len(self.irqs)) if self.spec.threaded else cost * (1 - share)
+        self._thread_cost = cost if self.spec.threaded else np.zeros(len(self.irqs))
+        rng = random.Random(f"{self.spec.seed}/base")
+        self._base = np.array([rng.uniform(0.001, 0.004) for _ in range(self.spec.cpus)])
+        self._thread_ticks = np.zeros(len(self.irqs))  # utime + stime of each IRQ's thread
         self._carry = np.zeros(len(self.irqs))
         self._counts: np.ndarray | None = None  # [irq, cpu] cumulative, all CPUs
         self._extra_ticks = 0  # local timer ticks delivered so far (1000 Hz on every CPU)
@@ -111,9 +145,13 @@ class SimHost:
         w("proc/sys/kernel/random/boot_id", _boot_id(spec.seed))
         w("proc/sys/kernel/hostname", f"sim-{spec.cpus}x{spec.nodes}x{spec.irqs}\n")
         w("proc/sys/kernel/osrelease", "6.1.0-sim\n")
+        w("proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz-6.1.0-sim root=/dev/vda1 ro quiet"
+          + (" threadirqs" if spec.threaded else "") + "\n")
         w("proc/irq/default_smp_affinity", format_mask(range(spec.cpus), spec.cpus) + "\n")
         for irq in self.irqs:
             self._write_irq(irq)
+            if spec.threaded:
+                w(f"proc/{THREAD_PID + irq.irq}/comm", thread_comm(irq) + "\n")
         self._counts = np.zeros((len(self.irqs), spec.cpus), dtype=np.int64)
         self._cpu_ticks = np.zeros((spec.cpus, len(CPU_FIELDS)))
         self._write_counters()
@@ -198,6 +236,7 @@ class SimHost:
                              _boot_id(f"{self.spec.seed}/{self._boots}"))
         self._counts[:] = 0
         self._cpu_ticks[:] = 0
+        self._thread_ticks[:] = 0
         self._extra_ticks = 0
         self._write_counters()
 
@@ -212,21 +251,36 @@ class SimHost:
         self._counts[np.arange(len(self.irqs)), targets] += fired.astype(np.int64)
         self._counts %= _WRAP
         self._extra_ticks += int(seconds * 1000)
-        self._add_cpu_time(np.bincount(targets, weights=fired, minlength=self.spec.cpus),
-                           seconds, online)
+        self._add_cpu_time(targets, fired, seconds, online)
         self._write_counters()
 
-    def _add_cpu_time(self, fired: np.ndarray, seconds: float, online: frozenset[int]) -> None:
-        """CPU time that follows the interrupt load: busier CPUs spend more in user, system,
-        irq and softirq (saturating well below 100%), every CPU a little in iowait."""
-        load = 1.0 - np.exp(-fired / max(seconds, 1e-9) / 50000.0)  # 0 idle .. 1 saturated
+    def _add_cpu_time(self, targets: np.ndarray, fired: np.ndarray, seconds: float,
+                      online: frozenset[int]) -> None:
+        """CPU time that follows the interrupt load: busier CPUs spend more in user and
+        system (saturating well below 100%), every CPU a little in iowait; irq and softirq
+        are what the IRQs on the CPU cost (module docstring), and each IRQ's thread on a
+        threaded host gets its handler's time."""
+        n = self.spec.cpus
+        per_cpu = np.bincount(targets, weights=fired, minlength=n)
+        load = 1.0 - np.exp(-per_cpu / max(seconds, 1e-9) / 50000.0)  # 0 idle .. 1 saturated
+        span = max(seconds, 1e-9)
+        hard = np.bincount(targets, weights=fired * self._hard_cost, minlength=n) / span
+        soft = np.bincount(targets, weights=fired * self._soft_cost, minlength=n) / span
+        threads = np.bincount(targets, weights=fired * self._thread_cost, minlength=n) / span
+        soft += self._base
+        room = np.minimum(1.0, MAX_IRQ_SHARE / np.maximum(hard + soft + threads, 1e-12))
+        hard, soft, threads = hard * room, soft * room, threads * room  # saturated: all slower
         none = np.zeros_like(load)
-        shares = np.stack([0.05 + 0.55 * load, none + 0.002, 0.02 + 0.15 * load, none,
-                           none + 0.01, 0.1 * load, 0.05 * load, none, none, none], axis=1)
-        shares[:, 3] = 1.0 - shares.sum(axis=1)  # CPU_FIELDS order; idle: the rest
-        mask = np.zeros(self.spec.cpus, dtype=bool)
+        busy = 1.0 - hard - soft - threads  # what is left for the rest
+        shares = np.stack([(0.05 + 0.55 * load) * busy, none + 0.002 * busy,
+                           (0.02 + 0.15 * load) * busy + threads, none, none + 0.01 * busy,
+                           hard, soft, none, none, none], axis=1)
+        shares[:, 3] = np.maximum(1.0 - shares.sum(axis=1), 0.0)  # CPU_FIELDS order; idle: the rest
+        mask = np.zeros(n, dtype=bool)
         mask[list(online)] = True
         self._cpu_ticks[mask] += shares[mask] * seconds * 100  # USER_HZ
+        if self.spec.threaded:  # whole: a real host would take fewer interrupts instead
+            self._thread_ticks += fired * self._thread_cost * 100
 
     def target_cpu(self, irq: int, online: frozenset[int]) -> int:
         """CPU that receives `irq`'s interrupts: first online CPU of its mask."""
@@ -249,6 +303,12 @@ class SimHost:
                 self._counts[index[row.irq], list(table.cpus)] = table.counts[row_index]
             elif row.name == "LOC":
                 self._extra_ticks = int(table.counts[row_index].max())
+        if self.spec.threaded:
+            for i, irq in enumerate(self.irqs):
+                stat = self.fs.read_optional(f"proc/{THREAD_PID + irq.irq}/stat")
+                fields = stat.rsplit(")", 1)[-1].split() if stat else []
+                if len(fields) > 12:
+                    self._thread_ticks[i] = int(fields[11]) + int(fields[12])
 
     def _write_counters(self) -> None:
         online = sorted(self.online())
@@ -276,6 +336,8 @@ class SimHost:
         lines += [f"cpu{c} " + " ".join(map(str, ticks[c].tolist())) + "\n" for c in online]
         lines.append(f"intr {int(per_cpu.sum())}\nsoftirq {self._extra_ticks * len(online)}\n")
         self.fs.write_atomic("proc/stat", "".join(lines))
+        if self.spec.threaded:
+            self._write_threads()
         self._write_memory_and_disks(self._extra_ticks / 1000)
         header = "                    " + "".join(f"CPU{c:<7d} " for c in range(self.spec.cpus))
         timer = "".join(f"{self._extra_ticks:10d} " for _ in range(self.spec.cpus))
@@ -285,6 +347,13 @@ class SimHost:
             ("HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED",
              "HRTIMER", "RCU")))
 
+    def _write_threads(self) -> None:
+        """/proc/<pid>/stat of every IRQ thread: all its time as stime (a kernel thread)."""
+        for irq, ticks in zip(self.irqs, self._thread_ticks.astype(np.int64).tolist()):
+            pid = THREAD_PID + irq.irq
+            self.fs.write_atomic(f"proc/{pid}/stat", f"{pid} ({thread_comm(irq)}) S 2 0 0 0 -1 2129984 0 0 0 0 0 {ticks} 0 0 -51 0 1 0 "
+                                 "36 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 "
+                                 "0 17 0 50 1 0 0 0 0 0 0 0 0 0 0 0\n")
 
     def _write_memory_and_disks(self, uptime: float) -> None:
         """meminfo that drifts (an hourly cycle), and two filesystems that fill slowly."""
@@ -324,12 +393,15 @@ _LEGACY = ((0, 2, "timer", 0.0), (1, 1, "i8042", 3.0), (8, 8, "rtc0", 1.0), (9, 
 def _design_irqs(spec: SimSpec) -> list[SimIrq]:
     """Deterministic device set: legacy IO-APIC lines, then NIC / NVMe / mlx5 queue sets."""
     rng = random.Random(spec.seed)
+    costs = random.Random(f"{spec.seed}/cost")  # apart: the rates stay what they were
     irqs: list[SimIrq] = []
     nxt = 24
     for irq, hwirq, action, rate in _LEGACY[:spec.irqs]:
         irqs.append(SimIrq(irq=irq, chip="IR-IO-APIC", hwirq=hwirq,
                            trigger="edge" if hwirq < 16 else "fasteoi", action=action, node=-1,
-                           rate=rate, managed=False, hint=None, initial_cpu=None))
+                           rate=rate, managed=False, hint=None, initial_cpu=None,
+                           cost_us=round(costs.uniform(3, 5) if hwirq >= 16 else
+                                         costs.uniform(0.8, 1.2), 3)))
     device = 0
     while len(irqs) < spec.irqs:
         kind = ("nic", "nvme", "mlx5")[device % 3]
@@ -338,6 +410,9 @@ def _design_irqs(spec: SimSpec) -> list[SimIrq]:
         chip = f"IR-PCI-MSIX-0000:{bus:02x}:00.0"
         queues = min(spec.cpus + (1 if kind == "nvme" else 0), spec.irqs - len(irqs))
         node_cpus = _node_block(spec, node)
+        device_cost, hard_share = {"nic": (costs.uniform(15, 60), 0.2),
+                                   "nvme": (costs.uniform(2, 4), 0.5),
+                                   "mlx5": (costs.uniform(10, 40), 0.2)}[kind]
         for q in range(queues):
             if kind == "nic":
                 action, rate, managed = f"eth{device // 3}-TxRx-{q}", rng.uniform(500, 20000), False
@@ -351,10 +426,16 @@ def _design_irqs(spec: SimSpec) -> list[SimIrq]:
             initial = (q - 1) % spec.cpus if managed else None
             irqs.append(SimIrq(irq=nxt, chip=chip, hwirq=q, trigger="edge", action=action,
                                node=node, rate=round(rate, 1), managed=managed, hint=hint,
-                               initial_cpu=initial))
+                               initial_cpu=initial, hard_share=hard_share,
+                               cost_us=round(device_cost * costs.uniform(0.95, 1.05), 3)))
             nxt += 1
         device += 1
     return irqs
+
+
+def thread_comm(irq: SimIrq) -> str:
+    """The name of `irq`'s handler thread, cut as the kernel cuts it (TASK_COMM_LEN 16)."""
+    return f"irq/{irq.irq}-{irq.action}"[:15]
 
 
 def _boot_id(seed) -> str:

@@ -55,6 +55,13 @@ class WindowSchema(SpanSchema):
     num_interrupts_all_cpus = fields.Integer()
     num_cpus = fields.Integer()
     cpus = fields.List(fields.Integer())
+    irq_seconds_per_cpu = fields.List(fields.Float(), metadata={
+        "description": "per CPU: seconds in hardirq handlers over the window (/proc/stat irq)"})
+    softirq_seconds_per_cpu = fields.List(fields.Float(), metadata={
+        "description": "per CPU: seconds in softirqs over the window (/proc/stat softirq)"})
+
+
+COST_SOURCES = ("thread", "estimate", "none")
 
 
 class IrqWindowSchema(Schema):
@@ -62,6 +69,29 @@ class IrqWindowSchema(Schema):
     num_interrupts_per_cpu = fields.List(fields.Integer())
     num_interrupts = fields.Integer()
     rate_per_second = fields.Float()
+    cpu_seconds = fields.Float(allow_none=True, metadata={
+        "description": "CPU time the IRQ took over the window (null: not known)"})
+    cost_us_per_interrupt = fields.Float(allow_none=True, metadata={
+        "description": "CPU time per interrupt, microseconds (null: not known)"})
+    cost_source = fields.String(validate=validate.OneOf(COST_SOURCES), metadata={
+        "description": "thread: the IRQ's handler thread's CPU time (threadirqs); estimate: "
+                       "fitted over history; none: no IRQ time known, counts only"})
+    cost_us_range = fields.List(fields.Float(), allow_none=True, metadata={
+        "description": "estimates: [low, high], two standard errors either side"})
+
+
+class HostCostSchema(Schema):
+    sources = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "how many IRQs each cost source covers"})
+    accounted = fields.List(fields.String(), metadata={
+        "description": "/proc/stat fields that hold IRQ time on this host: irq, softirq"})
+    estimate_windows = fields.Integer(metadata={
+        "description": "history windows the estimates were fitted over"})
+    unidentified = fields.List(fields.Integer(), metadata={
+        "description": "IRQs history cannot separate from their neighbours: no estimate"})
+    base_seconds_per_cpu = fields.List(fields.Float(), metadata={
+        "description": "per CPU: irq + softirq seconds no estimated IRQ explains (timers, RCU)"})
+    note = fields.String(metadata={"description": "how the costs were found, in a sentence"})
 
 
 class CpuColumnsSchema(SpanSchema):
@@ -70,6 +100,7 @@ class CpuColumnsSchema(SpanSchema):
 
 class IrqWindowListSchema(CpuColumnsSchema):
     irqs = fields.List(fields.Nested(IrqWindowSchema))
+    cost = fields.Nested(HostCostSchema)
 
 
 class SoftirqWindowSchema(Schema):

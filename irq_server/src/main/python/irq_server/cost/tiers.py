@@ -1,0 +1,103 @@
+"""Each IRQ's cost in a window, from the best tier the host offers:
+
+- thread: the IRQ's handler thread's CPU time over the window (kernels that run every
+  handler in a thread: procfs.irq_threads), exact to a USER_HZ tick;
+- estimate: the cost per interrupt fitted over history (cost.history_fit) x the window's
+  interrupts, with a range of two standard errors either side;
+- none: the host accounts no IRQ time (/proc/stat irq and softirq stay 0), or no fit exists
+  yet: counts are all there is.
+
+Also what no IRQ explains: per CPU, its irq + softirq time minus the estimated IRQs' time
+(timers, RCU, softirqs no IRQ raised; and on a threaded host the primary handlers).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from irq_server.cost.history_fit import Estimate, cpu_seconds
+from irq_server.types import USER_HZ, Window
+
+THREAD, ESTIMATE, NONE = "thread", "estimate", "none"
+
+
+@dataclass(frozen=True)
+class IrqCost:
+    source: str  # THREAD, ESTIMATE or NONE
+    cpu_seconds: float | None  # over the window
+    cost_us: float | None  # per interrupt, microseconds
+    range_us: tuple[float, float] | None = None  # estimates: two standard errors either side
+
+
+@dataclass(frozen=True)
+class WindowCosts:
+    irqs: list[IrqCost]  # aligned with the window's IRQ rows
+    base_seconds: list[float]  # per CPU: irq + softirq time no estimated IRQ explains
+    accounted: tuple[str, ...]  # /proc/stat fields holding IRQ time ("irq", "softirq")
+    windows: int  # history windows behind the estimates (0: none)
+    unidentified: tuple[int, ...]  # IRQs history cannot separate from their neighbours
+    note: str  # the tier, in a sentence
+
+
+def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> WindowCosts:
+    """Costs of the IRQ rows `rows` of `window` (see the module docstring)."""
+    irq_time = cpu_seconds(window, "irq")
+    soft_time = cpu_seconds(window, "softirq")
+    accounted = tuple(f for f, t in (("irq", irq_time), ("softirq", soft_time)) if t.sum() > 0)
+    if estimate is not None and estimate.accounted:
+        accounted = tuple(sorted(set(accounted) | set(estimate.accounted)))
+    explained = np.zeros(len(window.cpus))
+    costs: list[IrqCost] = []
+    unidentified = []
+    for r in rows:
+        key = window.keys[r]
+        counts = window.counts[r].astype(np.float64)
+        count = float(counts.sum())
+        ticks = window.thread_ticks.get(int(key))
+        fitted = estimate.costs.get(key, ()) if estimate and accounted else ()
+        if ticks is not None:
+            seconds = ticks / USER_HZ
+            costs.append(IrqCost(THREAD, round(seconds, 6),
+                                 round(1e6 * seconds / count, 4) if count else None))
+        elif fitted is None:  # fitted, but not separable
+            costs.append(IrqCost(ESTIMATE, None, None))
+            unidentified.append(int(key))
+        elif fitted:
+            cost, error = fitted
+            explained += cost * counts
+            costs.append(IrqCost(ESTIMATE, round(cost * count, 6), round(1e6 * cost, 4),
+                                 (round(1e6 * max(cost - 2 * error, 0.0), 4),
+                                  round(1e6 * (cost + 2 * error), 4))))
+        else:
+            costs.append(IrqCost(NONE, None, None))
+    base = np.maximum(irq_time + soft_time - explained, 0.0)
+    return WindowCosts(irqs=costs, base_seconds=[round(float(b), 6) for b in base],
+                       accounted=accounted, windows=estimate.windows if estimate else 0,
+                       unidentified=tuple(unidentified),
+                       note=_note(costs, accounted, estimate, unidentified))
+
+
+def _note(costs: list[IrqCost], accounted: tuple[str, ...], estimate: Estimate | None,
+          unidentified: list[int]) -> str:
+    sources = {c.source for c in costs}
+    if THREAD in sources:
+        return ("every IRQ handler runs in a thread (threadirqs): an IRQ's cost is its "
+                "thread's CPU time")
+    if not accounted:
+        return ("this host accounts no IRQ time (/proc/stat irq and softirq stay 0): only "
+                "counts are known")
+    if estimate is None or not estimate.windows:
+        return ("no cost estimate yet: the sampler fits one every 30 s once history holds "
+                "windows in which the IRQs' counts varied")
+    text = (f"costs estimated from {estimate.windows} windows of history (irq + softirq "
+            "time per CPU fitted over each queue family's interrupts)")
+    if accounted == ("softirq",):
+        text += ("; this kernel accounts softirq time only (its irq field stays 0): costs "
+                 "cover softirq work (NET_RX, BLOCK, ...), hardirq handlers count as free")
+    elif accounted == ("irq",):
+        text += "; this kernel accounts hardirq time only: softirq work counts as free"
+    if unidentified:
+        text += (f"; {len(unidentified)} IRQ(s) never shared a CPU differently from others "
+                 "and cannot be separated from them (no cost)")
+    return text

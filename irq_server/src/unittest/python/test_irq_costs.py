@@ -1,6 +1,7 @@
 """What interrupts cost: the IRQ threads' CPU time (threaded hosts), the estimator fitted over
 history, the tier each IRQ's cost comes from, and how the API and /metrics serve them."""
 import json
+import os
 
 import numpy as np
 import pytest
@@ -233,6 +234,8 @@ def test_costs_json_is_written_whole_and_a_damaged_one_is_no_estimate(tmp_path, 
     assert EstimateFile(tmp_path).get() is None and "unreadable" in caplog.text
     (tmp_path / COSTS_FILE).unlink()
     assert EstimateFile(tmp_path).get() is None
+    os.mkfifo(tmp_path / COSTS_FILE)  # would block a reader forever
+    assert EstimateFile(tmp_path).get() is None and "not a regular file" in caplog.text
 
 
 def test_fitter_fits_every_so_often_and_a_full_disk_keeps_the_last_estimate(sim, tmp_path,
@@ -240,8 +243,12 @@ def test_fitter_fits_every_so_often_and_a_full_disk_keeps_the_last_estimate(sim,
     store, clock = sampled(sim, tmp_path, 5)
     fitter = Fitter(Windows(store, live=None, clock=clock), lambda: handler_names(sim.fs),
                     tmp_path / "data", every=30.0, clock=clock)
-    assert fitter.maybe() is not None and (tmp_path / "data" / COSTS_FILE).exists()
+    fitter.start()  # in a thread of its own: the sampler goes on
+    fitter._thread.join(30)
+    assert (tmp_path / "data" / COSTS_FILE).exists()
     assert fitter.maybe() is None  # not yet due
+    fitter.start()
+    assert not fitter._thread.is_alive()  # the same thread: none started
     before = (tmp_path / "data" / COSTS_FILE).read_bytes()
 
     def full(*args, **kwargs):

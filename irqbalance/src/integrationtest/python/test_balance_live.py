@@ -159,7 +159,8 @@ def test_apply_on_a_threaded_host_lowers_the_busiest_cpus_interrupt_time_as_plan
                           "--objective", "auto", token=server.admin_token, state_dir=tmp_path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     (host,) = json.loads(applied.stdout)
-    assert host["objective"] == "objective: time (thread)" and host["written"]
+    assert host["objective"]["unit"] == "time" and host["objective"]["source"] == "thread"
+    assert host["written"]
     predicted, before = host["busiest"]["time"]["after"], host["busiest"]["time"]["before"]
     time.sleep(5)  # the new CPUs take the interrupts; 4 s of them are sampled
     measured = busiest_time(server.url, 4)

@@ -128,7 +128,8 @@ class Outcome(TypedDict, total=False):
     journal: str | None  # apply, watch: the journal written
     warnings: list[str]  # what was asked of this host that it cannot have (unknown CPUs, IRQs)
     settling: str  # watch: why this round measured nothing (the last apply has not settled)
-    objective: str  # plan, apply, watch: what the plan evens out ("objective: time (thread)")
+    objective: dict[str, str]  # plan, apply, watch: what the plan evens out: unit ("time",
+    #                            "count"), source of the costs, why (the report's line)
     busiest: dict[str, dict[str, float]]  # "count" (/s), "time" (us/s) -> before, after: the
     #                                       busiest CPU in both units, where costs are known
     window_seconds: float  # watch: the window measured, when the last apply shortened it
@@ -196,7 +197,7 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
         result = make_plan(objective.weighted(loads, chosen), topology, policy,
                            base=chosen.base, unit=chosen.unit)
         outcome["plan"] = result
-        outcome["objective"] = chosen.why
+        outcome["objective"] = {"unit": chosen.unit, "source": chosen.source, "why": chosen.why}
         outcome["busiest"] = busiest(loads, result, chosen, objective.base_load(
             measured.base_seconds, measured.span.period_duration_seconds))
         if args.command in ("apply", "watch") and result.moves:
@@ -300,9 +301,9 @@ def host_text(outcome: Outcome) -> str:
         lines.append(f"measured the {outcome['window_seconds']:g} s since the last apply "
                      "settled (shorter than --period)")
     result = outcome["plan"]
-    unit = TIME if outcome.get("objective", "").startswith("objective: time") else COUNT
+    unit = outcome["objective"]["unit"] if "objective" in outcome else COUNT
     if "objective" in outcome:
-        lines.append(outcome["objective"])
+        lines.append(outcome["objective"]["why"])
     if result.moves:
         width = max(len(str(m.irq)) for m in result.moves)
         head = "CPU TIME" if unit == TIME else "RATE"

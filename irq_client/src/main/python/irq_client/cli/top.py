@@ -27,14 +27,16 @@ from irq_client.cliargs import positive
 from irq_client.client import IrqClient
 from irq_client.window import Window
 
-SORT_BY_KEY = {"i": "irq", "t": "total", "d": "delta", "n": "name"}  # irqtop's keys
+SORT_BY_KEY = {"i": "irq", "t": "total", "d": "delta", "n": "name",  # irqtop's keys
+               "c": "cputime"}  # and what the interrupts cost
 HOME, CLEAR_LINE, CLEAR_BELOW = "\x1b[H", "\x1b[K", "\x1b[J"
 
 
 def add_parsers(commands: Commands) -> None:
     top = commands.add("top", cmd_top, help="live view like irqtop",
                        epilog="example: irq-client top -d 2 --iterations 10 -s total\n"
-                              "keys on a terminal: i t d n sort by IRQ, TOTAL, DELTA, NAME; "
+                              "keys on a terminal: i t d n c sort by IRQ, TOTAL, DELTA, NAME, "
+                              "CPUTIME; "
                               "q quits\n"
                               "The per-CPU figures are each CPU's share of the interrupts of "
                               "the last --delay seconds, not CPU usage.")

@@ -47,13 +47,13 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
     accounted = tuple(f for f, t in (("irq", irq_time), ("softirq", soft_time)) if t.sum() > 0)
     if estimate is not None and estimate.accounted:
         accounted = tuple(sorted(set(accounted) | set(estimate.accounted)))
-    explained = np.zeros(len(window.cpus))
+    matrix = window.counts[rows].astype(np.float64)  # [IRQ, CPU]
+    totals = matrix.sum(axis=1).tolist()
+    fitted_cost = np.zeros(len(rows))  # seconds per interrupt of the estimated IRQs, else 0
     costs: list[IrqCost] = []
     unidentified = []
-    for r in rows:
+    for k, (r, count) in enumerate(zip(rows, totals)):
         key = window.keys[r]
-        counts = window.counts[r].astype(np.float64)
-        count = float(counts.sum())
         ticks = window.thread_ticks.get(int(key))
         fitted = estimate.costs.get(key, ()) if estimate and accounted else ()
         if ticks is not None:
@@ -65,12 +65,13 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
             unidentified.append(int(key))
         elif fitted:
             cost, error = fitted
-            explained += cost * counts
+            fitted_cost[k] = cost
             costs.append(IrqCost(ESTIMATE, round(cost * count, 6), round(1e6 * cost, 4),
                                  (round(1e6 * max(cost - 2 * error, 0.0), 4),
                                   round(1e6 * (cost + 2 * error), 4))))
         else:
             costs.append(IrqCost(NONE, None, None))
+    explained = fitted_cost @ matrix if rows else np.zeros(len(window.cpus))
     base = np.maximum(irq_time + soft_time - explained, 0.0)
     return WindowCosts(irqs=costs, base_seconds=[round(float(b), 6) for b in base],
                        accounted=accounted, windows=estimate.windows if estimate else 0,

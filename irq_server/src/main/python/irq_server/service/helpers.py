@@ -78,9 +78,10 @@ def run_sampler(root: str, data_dir: str, interval: float, tiers) -> int:
     threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
     fs = Host.tree(root)
     store = HistoryStore(data_dir, tiers=tiers)
-    fitter = Fitter(Windows(store, live=None, interval=interval), lambda: handler_names(fs),
+    readers = HistoryStore(data_dir, tiers=tiers, readonly=True)  # the fit's, in its thread
+    fitter = Fitter(Windows(readers, live=None, interval=interval), lambda: handler_names(fs),
                     data_dir)
-    sampler = Sampler(fs, store, after=fitter.maybe)
+    sampler = Sampler(fs, store, after=fitter.start)
     sampler.run(interval, stop)
     return 0
 

@@ -113,9 +113,12 @@ def parts(loads, cpus, policy):
     return [(items, allowed) for items in grouped.values()]
 
 
-def exact_optimum(loads, cpus, policy, hint: dict[int, int], seconds: float) -> dict:
-    """CP-SAT on each part: one Boolean per (IRQ, allowed CPU), minimise the busiest CPU.
-    Rates are scaled to integers (x100). Returns best value, proven bound, optimality."""
+def exact_optimum(loads, cpus, policy, hint: dict[int, int], seconds: float,
+                  base: dict[int, float] | None = None) -> dict:
+    """CP-SAT on each part: one Boolean per (IRQ, allowed CPU), minimise the busiest CPU
+    (plus its `base` load, when given: cost.py's time). Rates are scaled to integers (x100).
+    Returns best value, proven bound, optimality."""
+    base = base or {}
     from ortools.sat.python import cp_model
     split = parts(loads, cpus, policy)
     best = bound = 0.0
@@ -132,9 +135,10 @@ def exact_optimum(loads, cpus, policy, hint: dict[int, int], seconds: float) -> 
                 on_cpu.setdefault(cpu, []).append(scaled[item.irq] * var)
                 choices.append(var)
             model.add_exactly_one(choices)
-        top = model.new_int_var(0, sum(scaled.values()), "top")
-        for terms in on_cpu.values():
-            model.add(sum(terms) <= top)
+        top = model.new_int_var(0, sum(scaled.values()) + round(100 * max(base.values(),
+                                                                           default=0)), "top")
+        for cpu, terms in on_cpu.items():
+            model.add(sum(terms) + round(100 * base.get(cpu, 0.0)) <= top)
         model.minimize(top)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(2.0, seconds * len(items) / len(loads))
@@ -144,7 +148,7 @@ def exact_optimum(loads, cpus, policy, hint: dict[int, int], seconds: float) -> 
             best = max(best, solver.objective_value / 100)  # the hint is not always kept
         else:  # out of time before any placement: ours is the best known for this part
             best = max(best, max((sum(i.rate for i in items if hint.get(i.irq) == cpu)
-                                  for cpu in on_cpu), default=0.0))
+                                  + base.get(cpu, 0.0) for cpu in on_cpu), default=0.0))
         bound = max(bound, solver.best_objective_bound / 100)
         proven &= status == cp_model.OPTIMAL
     # the busiest part decides: proven when its best meets the bound of every part

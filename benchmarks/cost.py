@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -52,7 +51,7 @@ from dataclasses import replace
 
 import numpy as np
 from _common import ensure_python_packages
-from balance import parts, topology
+from balance import exact_optimum, topology
 
 from irq_server.cost.estimator import Observation, fit  # noqa: E402 (_common: sys.path)
 from irq_server.cost.families import group_index  # noqa: E402
@@ -225,34 +224,11 @@ def irqbalance_model(loads, cpus, base, passes: int = 10) -> dict[int, int]:
 
 # ---- the exact time-optimum -----------------------------------------------------------------
 def time_optimum(loads, cpus, base, hint: dict[int, int], seconds: float) -> tuple[float, float]:
-    """(best placement's busiest time, proven lower bound), both us/s, by CP-SAT per part."""
-    from ortools.sat.python import cp_model
-    best = bound = 0.0
+    """(best placement's busiest time, proven lower bound), both us/s: balance.py's CP-SAT
+    on each IRQ's true time, each CPU's base load added."""
     timed = [replace(i, rate=i.rate * i.cost_us) for i in loads]
-    for items, allowed in parts(timed, cpus, POLICY):
-        model = cp_model.CpModel()
-        scaled = {i.irq: round(i.rate) for i in items}
-        on_cpu: dict[int, list] = {}
-        for item in items:
-            choices = []
-            for cpu in allowed[item.irq]:
-                var = model.new_bool_var(f"x{item.irq}_{cpu}")
-                model.add_hint(var, hint.get(item.irq) == cpu)
-                on_cpu.setdefault(cpu, []).append(scaled[item.irq] * var)
-                choices.append(var)
-            model.add_exactly_one(choices)
-        top = model.new_int_var(0, sum(scaled.values()) + round(max(base.values())), "top")
-        for cpu, terms in on_cpu.items():
-            model.add(sum(terms) + round(base[cpu]) <= top)
-        model.minimize(top)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(2.0, seconds * len(items) / len(loads))
-        solver.parameters.num_workers = os.cpu_count() or 1
-        status = solver.solve(model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            best = max(best, solver.objective_value)
-        bound = max(bound, solver.best_objective_bound)
-    return best, bound
+    found = exact_optimum(timed, cpus, POLICY, hint, seconds, base=base)
+    return found["optimum"], found["solver_bound"]
 
 
 def measure(name: str, solver_seconds: float, seed: int) -> dict:
@@ -277,7 +253,7 @@ def measure(name: str, solver_seconds: float, seed: int) -> dict:
     best_ours = min(values.values())
     hint = min(placements.values(), key=lambda p: busiest_time(loads, p, base))
     best, solver_bound = time_optimum(loads, cpus, base, hint, solver_seconds)
-    optimum = min(best or best_ours, best_ours)
+    optimum = min(best, best_ours)
     bound = max(solver_bound, result.lower_bound)
     proven = optimum <= bound * (1 + 1e-6) + 1
     yardstick = optimum if proven else bound  # the pessimistic end when not proven

@@ -50,6 +50,7 @@ def test_thread_ticks_count_fields_after_the_last_parenthesis():
     assert thread_ticks(line) == 42
     assert thread_ticks("123 (irq/9-acpi) S 2 0") is None
     assert thread_ticks("123 (x) S 2 0 0 0 -1 1 0 0 0 0 ab 3 0") is None
+    assert thread_ticks(f"1 (x) S 2 0 0 0 -1 1 0 0 0 0 {1 << 64} 3 0") is None  # no such time
 
 
 def test_threads_of_a_threaded_host_are_found_by_comm_and_read_once(threaded, tmp_path):
@@ -98,9 +99,10 @@ def test_simulated_costs_by_device_class_leave_the_rates_as_they_were(tmp_path):
         kind = "nic" if irq.action.startswith("eth") else "nvme" if "nvme" in irq.action else (
             "mlx5" if "mlx5" in irq.action else "legacy")
         by_kind.setdefault(kind, []).append(irq.cost_us)
-    assert all(15 * 0.95 <= c <= 60 * 1.05 for c in by_kind["nic"])
+    assert all(c <= 60 * 1.05 for c in by_kind["nic"])
     assert all(2 * 0.95 <= c <= 4 * 1.05 for c in by_kind["nvme"])
     assert max(by_kind["nic"]) / max(by_kind["nvme"]) >= 3
+    assert max(i.rate * i.cost_us for i in host.irqs) <= 0.25e6 * 1.001  # a quarter of a CPU
     threaded = simhost.create(tmp_path / "b", simhost.SimSpec(cpus=16, nodes=1, irqs=64, seed=3,
                                                               threaded=True))
     assert [i.rate for i in host.irqs] == [i.rate for i in threaded.irqs]
@@ -232,6 +234,10 @@ def test_costs_json_is_written_whole_and_a_damaged_one_is_no_estimate(tmp_path, 
     assert reader.get() == estimate
     (tmp_path / COSTS_FILE).write_text('{"fitted_at": 1, "costs": [')
     assert EstimateFile(tmp_path).get() is None and "unreadable" in caplog.text
+    for bad in ('"x"', "[1]", "[NaN, 0]", "[-1e-6, 0]", "[3, 0]", '{"a": 1}'):
+        (tmp_path / COSTS_FILE).write_text('{"fitted_at": 1, "windows": 2, "accounted": [], '
+                                           f'"costs": {{"24": {bad}}}}}')
+        assert EstimateFile(tmp_path).get() is None, bad
     (tmp_path / COSTS_FILE).unlink()
     assert EstimateFile(tmp_path).get() is None
     os.mkfifo(tmp_path / COSTS_FILE)  # would block a reader forever
@@ -273,7 +279,8 @@ def test_each_irq_gets_its_cost_from_the_best_tier():
     costs = window_costs(window, [0, 1, 2], estimate)
     thread, unknown, fitted = costs.irqs[2], costs.irqs[1], costs.irqs[0]
     assert (thread.source, thread.cpu_seconds, thread.cost_us) == ("thread", 0.03, 3000.0)
-    assert (unknown.source, unknown.cost_us) == ("estimate", None)
+    assert thread.range_us == (2000.0, 4000.0)  # a tick either way, over 10 interrupts
+    assert (unknown.source, unknown.cost_us) == ("none", None)
     assert (fitted.source, fitted.cost_us, fitted.cpu_seconds) == ("estimate", 1000.0, 1.0)
     assert fitted.range_us == (980.0, 1020.0)
     # CPU 0: 1.2 s of irq + softirq, 1 s of it IRQ 24's; CPU 1: 0.4 s, none explained
@@ -302,7 +309,9 @@ def test_api_serves_thread_costs_cpu_times_and_the_metric(threaded, tmp_path, ma
     answer = client.get("/interrupts/irqs?period_seconds=10").get_json()
     nic = next(i for i in threaded.irqs if i.action.startswith("eth"))
     entry = next(e for e in answer["irqs"] if e["irq_num"] == str(nic.irq))
-    assert entry["cost_source"] == "thread" and entry["cost_us_range"] is None
+    assert entry["cost_source"] == "thread"
+    low, high = entry["cost_us_range"]
+    assert low <= nic.cost_us <= high and high - low < 0.05 * nic.cost_us  # two ticks
     assert entry["cost_us_per_interrupt"] == pytest.approx(nic.cost_us, rel=0.01)
     assert entry["cpu_seconds"] == pytest.approx(nic.rate * 10 * nic.cost_us * 1e-6, rel=0.01)
     assert answer["cost"]["sources"]["thread"] == len(threaded.irqs)

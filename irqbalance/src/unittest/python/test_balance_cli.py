@@ -333,7 +333,7 @@ def test_plan_evens_out_interrupt_time_where_the_host_knows_costs(tmp_path):
         assert "CPU 0 spends 17.8% CPU" in out
         code, out = run("plan", "--server", A, "--json", state_dir=tmp_path)
         (host,) = json.loads(out)
-        assert host["objective"] == {"unit": "time", "source": "thread",
+        assert host["objective"] == {"unit": "time", "source": "thread", "load_unit": "us/s",
                                      "why": "objective: time (thread)"}
         assert host["busiest"]["time"]["after"] == pytest.approx(50000.0)
         assert host["busiest"]["count"] == {"before": 8000.0, "after": 3000.0}

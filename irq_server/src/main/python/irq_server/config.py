@@ -29,7 +29,7 @@ class Settings:
     root: str = "/"  # host tree root
     data_dir: str = ""  # tokens, history, simulated tree
     interval: float = 1.0  # sampler / simulator step, seconds
-    simulate: str | None = None  # "CPUS:NODES:IRQS" to serve a simulated host
+    simulate: str | None = None  # "CPUS:NODES:IRQS[:threaded]" to serve a simulated host
     seed: int = 0  # simulated host seed
     certfile: str | None = None  # TLS certificate (PEM)
     keyfile: str | None = None  # TLS private key (PEM)
@@ -162,7 +162,8 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     add_sampling_flags(parser)
     parser.add_argument("--simulate", type=checked(_simulation), default=env("SIMULATE"),
                         metavar="CPUS:NODES:IRQS",
-                        help="serve a simulated host instead of --root, e.g. 64:2:500")
+                        help="serve a simulated host instead of --root, e.g. 64:2:500; "
+                             "CPUS:NODES:IRQS:threaded for a threadirqs kernel")
     parser.add_argument("--seed", type=int, default=env("SEED", str(d.seed)),
                         help="seed of the simulated host (default %(default)s)")
     parser.add_argument("--no-sampler", dest="sampler", action="store_false",

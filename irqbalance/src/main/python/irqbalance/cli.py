@@ -129,7 +129,8 @@ class Outcome(TypedDict, total=False):
     warnings: list[str]  # what was asked of this host that it cannot have (unknown CPUs, IRQs)
     settling: str  # watch: why this round measured nothing (the last apply has not settled)
     objective: dict[str, str]  # plan, apply, watch: what the plan evens out: unit ("time",
-    #                            "count"), source of the costs, why (the report's line)
+    #   "count"), source of the costs, why (the report's line), load_unit: what the plan's
+    #   loads and its moves' `rate` are in ("us/s": CPU microseconds a second, "/s")
     busiest: dict[str, dict[str, float]]  # "count" (/s), "time" (us/s) -> before, after: the
     #                                       busiest CPU in both units, where costs are known
     window_seconds: float  # watch: the window measured, when the last apply shortened it
@@ -189,7 +190,7 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
             return outcome
         try:
             chosen = objective.choose(loads, args.objective, measured.base_seconds,
-                                      measured.span.period_duration_seconds)
+                                      measured.span.period_duration_seconds, measured.cost_note)
         except ValueError as exc:
             outcome["ok"] = False
             outcome["error"] = str(exc)
@@ -197,7 +198,8 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
         result = make_plan(objective.weighted(loads, chosen), topology, policy,
                            base=chosen.base, unit=chosen.unit)
         outcome["plan"] = result
-        outcome["objective"] = {"unit": chosen.unit, "source": chosen.source, "why": chosen.why}
+        outcome["objective"] = {"unit": chosen.unit, "source": chosen.source, "why": chosen.why,
+                                "load_unit": objective.LOAD_UNITS[chosen.unit]}
         outcome["busiest"] = busiest(loads, result, chosen, objective.base_load(
             measured.base_seconds, measured.span.period_duration_seconds))
         if args.command in ("apply", "watch") and result.moves:

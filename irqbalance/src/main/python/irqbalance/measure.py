@@ -32,6 +32,7 @@ class Measured:
     settling: bool = False  # no sample follows `since` yet: nothing to measure
     base_seconds: dict[int, float] = field(default_factory=dict)  # CPU -> irq + softirq
     #                                      seconds over the window that no IRQ explains
+    cost_note: str = ""  # how the server found the costs, or why it has none
 
 
 def now_on(effective: tuple[int, ...] | None, per_cpu: dict[int, float]) -> dict[int, float]:
@@ -80,4 +81,4 @@ def loads(client: IrqClient, period: float, since: datetime | None = None) -> Me
                               name=irq.device_name, cost_us=rate.cost_us_per_interrupt,
                               cost_source=rate.cost_source))
     base = dict(zip(window.cpus, window.cost.base_seconds_per_cpu))
-    return Measured(result, window.span, base_seconds=base)
+    return Measured(result, window.span, base_seconds=base, cost_note=window.cost.note)

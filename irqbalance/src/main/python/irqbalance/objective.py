@@ -21,6 +21,9 @@ KNOWN_SHARE = 0.9  # of the interrupts: their IRQs' costs must be known for `aut
 CHOICES = ("auto", TIME, COUNT)
 
 
+LOAD_UNITS = {TIME: "us/s", COUNT: "/s"}  # what a plan's loads and move rates are in
+
+
 @dataclass(frozen=True)
 class Objective:
     unit: str  # planner.TIME or planner.COUNT
@@ -30,10 +33,11 @@ class Objective:
 
 
 def choose(loads: list[IrqLoad], asked: str, base_seconds: Mapping[int, float],
-           seconds: float) -> Objective:
+           seconds: float, why_none: str = "") -> Objective:
     """The objective for `asked` ("auto", "time", "count") given what the host measured;
     `base_seconds`: CPU -> irq + softirq seconds no IRQ explains over the window of
-    `seconds`. A time objective asked of a host without costs is refused (ValueError)."""
+    `seconds`. A time objective asked of a host without costs is refused (ValueError, with
+    `why_none`: the server's word on it)."""
     total = sum(irq.rate for irq in loads)
     known = [irq for irq in loads if irq.cost_us is not None]
     share = sum(irq.rate for irq in known) / total if total else 0.0
@@ -43,8 +47,9 @@ def choose(loads: list[IrqLoad], asked: str, base_seconds: Mapping[int, float],
         return Objective(COUNT, "none", "objective: count (--objective count)")
     if not known:
         if asked == TIME:
-            raise ValueError("--objective time: this host reports no IRQ costs (no threaded "
-                             "handlers, no accounted IRQ time, or no estimate yet)")
+            raise ValueError("--objective time: this host reports no IRQ costs ("
+                             + (why_none or "no threaded handlers, no accounted IRQ time, or "
+                                "no estimate yet") + ")")
         return Objective(COUNT, "none", "objective: count (the host reports no IRQ costs)")
     if asked == "auto" and share < KNOWN_SHARE:
         return Objective(COUNT, "none", f"objective: count (costs known for only "

@@ -2,8 +2,8 @@
 
 Goal: minimise the busiest CPU's load: its interrupt rate, or (irqbalance.objective) the CPU
 time its interrupts take, each IRQ's rate then being its microseconds per second and `base`
-each CPU's own load that no move changes (timers, RCU). Each movable IRQ gets a single-CPU mask (what
-the kernel will really do), chosen among its allowed CPUs: online, not banned (isolated,
+each CPU's own load that no move changes (timers, RCU). Each movable IRQ gets a single-CPU
+mask (what the kernel will really do), chosen among its allowed CPUs: online, not banned (isolated,
 nohz_full, the host's own bans in CpuSpec.banned_by, --banned-cpus), on the IRQ's NUMA node
 when it has one. Managed IRQs, --ban-irq
 IRQs, IRQs with no allowed CPU and IRQs moved less than --min-dwell ago (`Policy.held_irqs`,
@@ -56,10 +56,8 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
     targets = sorted(c for c in cpus if c not in banned)
     before = _measured_load(ordered, cpus)
     fixed_load, movable, fixed = _split(ordered, cpus, targets, policy)
-    for cpu, load in (base or {}).items():
-        if cpu in cpus and load > 0:
-            before[cpu] += load
-            fixed_load[cpu] = fixed_load.get(cpu, 0.0) + load
+    _add(before, base, cpus)
+    _add(fixed_load, base, cpus)
     held = tuple(n for n in fixed if n in policy.held_irqs)
     fixed = [n for n in fixed if n not in policy.held_irqs]
     dwell = f"{len(held)} IRQ(s) moved less than --min-dwell ago stay put" if held else ""
@@ -89,8 +87,8 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
         return replace(result, held=held, violations_left=stuck,
                        note="; ".join(filter(None, (budget, dwell))))
     # not worth it: keep what is, except IRQs on CPUs they may not use (those always move)
-    spread = sum(before.values()) / max(len(targets), 1)  # what even CPUs would carry
-    if held and gain <= 0 and result.max_before > (1 + policy.min_gain) * spread:  # held back
+    if held and gain <= 0 and result.max_before > (1 + policy.min_gain) * _free_bound(
+            ordered, cpus, targets, policy, base):  # held back: better without the dwell
         note, dwell = (f"no move lowers the busiest CPU while {dwell} (--min-dwell 0 lets "
                        "them move)"), ""
     else:
@@ -104,6 +102,21 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
         note += f"; {len(forced.moves)} IRQ(s) moved off CPUs they may not use"
     return replace(forced, held=held, violations_left=stuck,
                    note="; ".join(filter(None, (note, dwell))))
+
+
+def _free_bound(loads: list[IrqLoad], cpus: Cpus, targets: list[int], policy: Policy,
+                base: Mapping[int, float] | None) -> float:
+    """The lower bound were no IRQ held by the dwell: what the host could reach without it."""
+    fixed_load, movable, _ = _split(loads, cpus, targets, replace(policy, held_irqs=frozenset()))
+    return lower_bound(_add(fixed_load, base, cpus), movable, targets, cpus)[0]
+
+
+def _add(loads: Loads, base: Mapping[int, float] | None, cpus: Cpus) -> Loads:
+    """`loads` with each online CPU's base load added (in place; returned)."""
+    for cpu, load in (base or {}).items():
+        if cpu in cpus and load > 0:
+            loads[cpu] = loads.get(cpu, 0.0) + load
+    return loads
 
 
 def _plan_for(placement: Placement, fixed_load: Loads, movable: Movable, cpus: Cpus,

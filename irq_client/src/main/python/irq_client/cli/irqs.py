@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TextIO
 
 from irq_client import render
@@ -76,6 +77,9 @@ def cmd_irqs(client: IrqClient, args: argparse.Namespace, out: TextIO) -> int:
     columns = table_columns(args, with_delta=args.delta)
     window = (client.interrupts_irqs(Window(period=args.period))
               if set(render.WINDOW_COLUMNS) & set(columns) else None)
+    if window is not None and {"COST", "CPUTIME"} & set(columns) \
+            and render.cost_source(window) == "none":
+        print(f"irq-client: no IRQ costs from this server: {window.cost.note}", file=sys.stderr)
     return show(out, args, listing.raw, lambda: irqs_text(listing, window, args, columns))
 
 

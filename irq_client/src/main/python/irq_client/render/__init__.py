@@ -12,8 +12,9 @@ front-end (`irq-client`'s commands, `top`, `record`):
 from irq_client.render.host import compliance_text, host_text
 from irq_client.render.hosts import hosts_table
 from irq_client.render.irqs import (COLUMNS, DEFAULT_COLUMNS, SORT_KEYS, WINDOW_COLUMNS, IrqRow,
-                                    affinity_line, cost_text, cpu_share_row, cpu_shares, cpu_window_line, cpus_table,
-                                    interrupts_table, irq_detail, irq_name, irq_rows, irq_table,
+                                    affinity_line, cost_text, cpu_share_row, cpu_shares,
+                                    cpu_window_line, cpus_table, interrupts_table, irq_detail,
+                                    irq_name, irq_rows, irq_table,
                                     parse_columns, per_irq_table, softirq_table, sorted_rows,
                                     span_text, unknown_cpus)
 from irq_client.render.runs import run_detail, run_summary, runs_table

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-_QUEUE = re.compile(r"\d+(?=(@|$))")  # the queue number in "eth0-TxRx-3", "nvme0q3", "mlx5_comp3@pci"
+_QUEUE = re.compile(r"\d+(?=(@|$))")  # the queue in "eth0-TxRx-3", "nvme0q3", "mlx5_comp3@pci"
 
 
 def family(name: str) -> str:

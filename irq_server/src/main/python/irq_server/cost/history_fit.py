@@ -113,7 +113,7 @@ def load(path: Path) -> Estimate | None:
             raw = json.loads(f.read(MAX_FILE + 1))
         return Estimate(fitted_at=float(raw["fitted_at"]), windows=int(raw["windows"]),
                         accounted=tuple(f for f in raw["accounted"] if f in ACCOUNTED),
-                        costs={str(k): (float(v[0]), float(v[1])) if v else None
+                        costs={str(k): (_seconds(v[0]), _seconds(v[1])) if v else None
                                for k, v in raw["costs"].items()})
     except FileNotFoundError:
         return None
@@ -121,6 +121,14 @@ def load(path: Path) -> Estimate | None:
         log.warning("%s is unreadable (%s): no cost estimate until the sampler writes it "
                     "again", path, exc)
         return None
+
+
+def _seconds(value) -> float:
+    """A cost or its error as the fit writes it: a finite number of seconds, 0 to 1."""
+    number = float(value)
+    if not 0.0 <= number <= 1.0:  # NaN too
+        raise ValueError(f"{value!r} is no cost per interrupt in seconds")
+    return number
 
 
 class EstimateFile:

@@ -1,11 +1,12 @@
 """Each IRQ's cost in a window, from the best tier the host offers:
 
 - thread: the IRQ's handler thread's CPU time over the window (kernels that run every
-  handler in a thread: procfs.irq_threads), exact to a USER_HZ tick;
+  handler in a thread: procfs.irq_threads), to a USER_HZ tick (the range says what a tick
+  either way does to the cost; under one tick the cost is not known);
 - estimate: the cost per interrupt fitted over history (cost.history_fit) x the window's
   interrupts, with a range of two standard errors either side;
-- none: the host accounts no IRQ time (/proc/stat irq and softirq stay 0), or no fit exists
-  yet: counts are all there is.
+- none: the host accounts no IRQ time (/proc/stat irq and softirq stay 0), no fit exists
+  yet, or history cannot separate the IRQ from its neighbours: counts are all there is.
 
 Also what no IRQ explains: per CPU, its irq + softirq time minus the estimated IRQs' time
 (timers, RCU, softirqs no IRQ raised; and on a threaded host the primary handlers).
@@ -57,11 +58,9 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
         ticks = window.thread_ticks.get(int(key))
         fitted = estimate.costs.get(key, ()) if estimate and accounted else ()
         if ticks is not None:
-            seconds = ticks / USER_HZ
-            costs.append(IrqCost(THREAD, round(seconds, 6),
-                                 round(1e6 * seconds / count, 4) if count else None))
-        elif fitted is None:  # fitted, but not separable
-            costs.append(IrqCost(ESTIMATE, None, None))
+            costs.append(_thread_cost(ticks, count))
+        elif fitted is None:  # fitted, but history cannot separate it: no cost known
+            costs.append(IrqCost(NONE, None, None))
             unidentified.append(int(key))
         elif fitted:
             cost, error = fitted
@@ -79,6 +78,18 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
                        note=_note(costs, accounted, estimate, unidentified))
 
 
+def _thread_cost(ticks: int, count: float) -> IrqCost:
+    """A thread's time over the window is known to a tick or so (utime and stime are counted
+    in ticks): the range says how far that leaves its cost per interrupt; under one tick, its
+    cost is not known at all (an upper bound only)."""
+    seconds = ticks / USER_HZ
+    if not count:
+        return IrqCost(THREAD, round(seconds, 6), None)
+    per = 1e6 / USER_HZ / count  # one tick, per interrupt, in microseconds
+    return IrqCost(THREAD, round(seconds, 6), round(ticks * per, 4) if ticks else None,
+                   (round(max(ticks - 1, 0) * per, 4), round((ticks + 1) * per, 4)))
+
+
 def _note(costs: list[IrqCost], accounted: tuple[str, ...], estimate: Estimate | None,
           unidentified: list[int]) -> str:
     sources = {c.source for c in costs}
@@ -91,14 +102,15 @@ def _note(costs: list[IrqCost], accounted: tuple[str, ...], estimate: Estimate |
     if estimate is None or not estimate.windows:
         return ("no cost estimate yet: the sampler fits one every 30 s once history holds "
                 "windows in which the IRQs' counts varied")
-    text = (f"costs estimated from {estimate.windows} windows of history (irq + softirq "
-            "time per CPU fitted over each queue family's interrupts)")
+    text = (f"costs estimated from {estimate.windows} windows of history (the IRQ time the "
+            "kernel accounts per CPU, fitted over each queue family's interrupts)")
     if accounted == ("softirq",):
         text += ("; this kernel accounts softirq time only (its irq field stays 0): costs "
                  "cover softirq work (NET_RX, BLOCK, ...), hardirq handlers count as free")
     elif accounted == ("irq",):
         text += "; this kernel accounts hardirq time only: softirq work counts as free"
     if unidentified:
-        text += (f"; {len(unidentified)} IRQ(s) never shared a CPU differently from others "
-                 "and cannot be separated from them (no cost)")
+        text += (f"; {len(unidentified)} IRQ(s) cannot be separated from their neighbours "
+                 "or their CPU's own load yet (no cost: they need to share CPUs differently, "
+                 "or to vary)")
     return text

@@ -15,6 +15,7 @@ from irq_server.procfs.hostfs import HostFS
 
 _COMM = re.compile(r"irq/(\d+)-")
 _MAX_IRQ = 1 << 20  # beyond any IRQ number a kernel hands out
+_MAX_TICKS = 1 << 62  # beyond any thread's CPU time (and within a snapshot's uint64 cells)
 
 
 def forced_threading(fs: HostFS) -> bool:
@@ -34,7 +35,8 @@ def thread_ticks(stat: str) -> int | None:
     fields = stat.rpartition(")")[2].split()
     if len(fields) < 13 or not all(f.isascii() and f.isdigit() for f in fields[11:13]):
         return None
-    return int(fields[11]) + int(fields[12])
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks if ticks < _MAX_TICKS else None
 
 
 class IrqThreads:

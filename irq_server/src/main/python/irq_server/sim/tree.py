@@ -10,7 +10,10 @@ What interrupts cost: each IRQ has a CPU time per interrupt by device class (see
 from the rates' draws so rates stay as they were): NIC RX/TX queues 15-60 us per interrupt
 (one cost per NIC, +-5 % per queue; NAPI polls run as NET_RX softirq, 80 % of it), mlx5
 completion vectors 10-40 us, NVMe 2-4 us (half in the hardirq handler), legacy lines about
-1 us (timer, i8042, rtc, acpi), 3-5 us (USB, AHCI). /proc/stat's irq and softirq fields
+1 us (timer, i8042, rtc, acpi), 3-5 us (USB, AHCI). A device whose busiest queue would take
+more than MAX_QUEUE_SHARE of a CPU costs less per interrupt, so that it takes that much (its
+rates, up to 20,000/s, are those of a NIC that coalesces interrupts; at 60 us each one queue
+would need more than a CPU). /proc/stat's irq and softirq fields
 advance by what the IRQs on each CPU cost plus a per-CPU base (timers, RCU: 1-4 ms/s of
 softirq); a CPU spends at most 90 % of its time on them (past that the kernel would defer
 work to ksoftirqd: the fields saturate, and scale down together). The spec's `threaded`
@@ -28,7 +31,7 @@ import math
 import os
 import random
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +94,7 @@ class SimIrq:
 THREAD_PID = 20000  # IRQ N's handler thread is pid THREAD_PID + N (threaded hosts)
 PRIMARY_US = 0.5  # a threaded IRQ's primary (hardirq) handler: wakes the thread
 MAX_IRQ_SHARE = 0.9  # of a CPU's time in irq + softirq at most (the rest goes to ksoftirqd)
+MAX_QUEUE_SHARE = 0.25  # of a CPU: what a device's busiest queue takes at most
 
 
 def create(root: str | os.PathLike, spec: SimSpec) -> "SimHost":
@@ -351,9 +355,10 @@ class SimHost:
         """/proc/<pid>/stat of every IRQ thread: all its time as stime (a kernel thread)."""
         for irq, ticks in zip(self.irqs, self._thread_ticks.astype(np.int64).tolist()):
             pid = THREAD_PID + irq.irq
-            self.fs.write_atomic(f"proc/{pid}/stat", f"{pid} ({thread_comm(irq)}) S 2 0 0 0 -1 2129984 0 0 0 0 0 {ticks} 0 0 -51 0 1 0 "
-                                 "36 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 "
-                                 "0 17 0 50 1 0 0 0 0 0 0 0 0 0 0 0\n")
+            self.fs.write_atomic(f"proc/{pid}/stat", f"{pid} ({thread_comm(irq)}) S 2 0 0 0 -1 "
+                                 f"2129984 0 0 0 0 0 {ticks} 0 0 -51 0 1 0 36 0 0 "
+                                 "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 "
+                                 "50 1 0 0 0 0 0 0 0 0 0 0 0\n")
 
     def _write_memory_and_disks(self, uptime: float) -> None:
         """meminfo that drifts (an hourly cycle), and two filesystems that fill slowly."""
@@ -427,8 +432,13 @@ def _design_irqs(spec: SimSpec) -> list[SimIrq]:
             irqs.append(SimIrq(irq=nxt, chip=chip, hwirq=q, trigger="edge", action=action,
                                node=node, rate=round(rate, 1), managed=managed, hint=hint,
                                initial_cpu=initial, hard_share=hard_share,
-                               cost_us=round(device_cost * costs.uniform(0.95, 1.05), 3)))
+                               cost_us=costs.uniform(0.95, 1.05)))  # x the device's, below
             nxt += 1
+        mine = irqs[-queues:] if queues else []
+        busiest = max((i.rate * i.cost_us for i in mine), default=0.0)  # us/s per device us
+        device_cost = min(device_cost, 1e6 * MAX_QUEUE_SHARE / busiest) if busiest else 0.0
+        irqs[len(irqs) - len(mine):] = [replace(i, cost_us=round(i.cost_us * device_cost, 3))
+                                        for i in mine]
         device += 1
     return irqs
 

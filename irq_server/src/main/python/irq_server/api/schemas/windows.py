@@ -77,7 +77,8 @@ class IrqWindowSchema(Schema):
         "description": "thread: the IRQ's handler thread's CPU time (threadirqs); estimate: "
                        "fitted over history; none: no IRQ time known, counts only"})
     cost_us_range = fields.List(fields.Float(), allow_none=True, metadata={
-        "description": "estimates: [low, high], two standard errors either side"})
+        "description": "[low, high] cost per interrupt, microseconds: estimates two standard "
+                       "errors either side, threads a tick of CPU time either way"})
 
 
 class HostCostSchema(Schema):

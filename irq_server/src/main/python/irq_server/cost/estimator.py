@@ -6,16 +6,18 @@ groups, of cost per interrupt x interrupts, plus the CPU's own base load x the w
 length (timers, RCU, softirqs no IRQ raised). One cost per group: a queue family ("eth0-TxRx-"
 is one) shares one, which needs far fewer windows than one per IRQ; an IRQ outside any
 family is its own group. Costs and base loads are fitted non-negative (scipy's NNLS) by least
-squares over every (window, CPU) pair whose CPU was not saturated (past `SATURATED` of its
-time the kernel defers softirqs to ksoftirqd and the fields stop growing with the load).
+squares over every (window, CPU) pair whose CPU was not saturated, nor in the windows either
+side (past `SATURATED` of its time the kernel defers softirqs to ksoftirqd and the fields stop
+growing with the load; a window may hold the end of such a stretch).
 
 Every move of an IRQ is an experiment: it puts the IRQ's interrupts beside other ones. A
 group whose counts never varied differently from its neighbours' (or from a CPU's base) on
 any CPU cannot be separated from them: its column lies in the null space of the problem, and
 `Fit.identifiable` says so instead of guessing; so does a group whose column is all but a
 mix of the others (an IRQ at a constant rate on one CPU looks like that CPU's base load:
-variance inflation past _MAX_VIF) or whose standard error is over half its cost. Those are
-dropped and the rest fitted again, their time going to their CPUs' base loads. Standard
+variance inflation past _MAX_VIF), or whose standard error is over half its cost. A group
+with too few interrupts to tell (_MIN_INTERRUPTS) is left out of the fit, its little time
+going to its CPUs' base loads. Standard
 errors come from the residual variance and the inverse of the normal matrix.
 
 The normal equations are built window by window (never the (windows x CPUs) x (groups + CPUs)
@@ -31,9 +33,12 @@ from scipy.optimize import nnls
 SATURATED = 0.85  # a CPU busier than this in irq + softirq over a window is left out
 _NULL = 1e-10  # eigenvalues below this (x the largest) span the null space
 _IN_NULL = 1e-4  # a group whose column has more weight than this in the null space is unknown
-_MAX_VIF = 1e4  # variance inflation past this: the column is all but a mix of the others
+_MAX_VIF = 1e3  # variance inflation past this: the column is all but a mix of the others
+_MIN_INTERRUPTS = 1000  # a group with fewer in the fitted rows has too few to tell its cost
 _MIN_ERROR = 1e-6  # seconds: a cost known to within a microsecond is known, however small
-_REFITS = 4  # fits at most, each without the groups the one before could not separate
+_ROBUST_ROUNDS = 3  # fits at most, each without the rows the one before could not explain
+_OUTLIER = 5.0  # robust standard deviations: a row's residual past this is left out
+_MIN_RESIDUAL = 0.03  # seconds: residuals within three ticks are the accounting's own noise
 
 
 @dataclass(frozen=True)
@@ -63,50 +68,81 @@ class Fit:
 
 def fit(observations: list[Observation], groups: np.ndarray, n_groups: int) -> Fit | None:
     """Fit costs of `n_groups` groups (`groups`: IRQ index -> group) and per-CPU base loads;
-    None without a usable (window, CPU) pair."""
-    if not observations:
+    None without a usable (window, CPU) pair. Rows the model cannot explain (a CPU that was
+    saturated for part of a window, a window across a reboot: residuals past _OUTLIER robust
+    standard deviations) are left out and the fit made again."""
+    order = np.argsort(groups, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(groups[order]) != 0])
+    present = groups[order][starts]
+    # a CPU saturated in one window may have been for part of the one before or after
+    saturated = [obs.busy >= SATURATED * obs.seconds for obs in observations]
+    prepared = []
+    for k, obs in enumerate(observations):
+        if obs.seconds <= 0:
+            continue
+        keep = ~saturated[k]
+        for near in (k - 1, k + 1):
+            if 0 <= near < len(observations):
+                keep &= ~saturated[near]
+        if not keep.any():
+            continue
+        per_group = np.zeros((n_groups, obs.busy.shape[0]))
+        per_group[present] = np.add.reduceat(obs.counts[order].astype(np.float64), starts)
+        prepared.append((obs.seconds, per_group, obs.busy.astype(np.float64), keep))
+    if not prepared:
         return None
-    n_cpus = observations[0].busy.shape[0]
+    for _ in range(_ROBUST_ROUNDS):
+        found = _fit_rows(prepared, n_groups)
+        residuals = [busy - found.cost @ per_group - found.base * seconds
+                     for seconds, per_group, busy, _ in prepared]
+        kept = np.concatenate([r[keep] for r, (_, _, _, keep) in zip(residuals, prepared)])
+        spread = 1.4826 * float(np.median(np.abs(kept - np.median(kept))))
+        limit = max(_OUTLIER * spread, _MIN_RESIDUAL)
+        dropped = 0
+        for k, (r, (seconds, per_group, busy, keep)) in enumerate(zip(residuals, prepared)):
+            inside = keep & (np.abs(r) <= limit)
+            dropped += int(keep.sum() - inside.sum())
+            prepared[k] = (seconds, per_group, busy, inside)
+        if not dropped:
+            break
+        prepared = [p for p in prepared if p[3].any()]
+        if not prepared:
+            return None
+    return found
+
+
+def _fit_rows(prepared: list, n_groups: int) -> Fit:
+    """One fit over the kept rows of `prepared` ((seconds, per-group counts, busy, keep))."""
+    n_cpus = prepared[0][2].shape[0]
     n = n_groups + n_cpus
     normal = np.zeros((n, n))
     rhs = np.zeros(n)
     yy = 0.0
-    rows = windows = 0
-    onehot = np.zeros((n_groups, groups.shape[0]))
-    onehot[groups, np.arange(groups.shape[0])] = 1.0
-    for obs in observations:
-        if obs.seconds <= 0:
-            continue
-        keep = obs.busy < SATURATED * obs.seconds
-        if not keep.any():
-            continue
-        per_group = (onehot @ obs.counts.astype(np.float64)) * keep  # [group, CPU]
-        busy = np.where(keep, obs.busy, 0.0)
-        normal[:n_groups, :n_groups] += per_group @ per_group.T
-        cross = per_group * obs.seconds  # [group, CPU]: group column x base column
+    rows = 0
+    diagonal = n_groups + np.arange(n_cpus)
+    for seconds, per_group, busy, keep in prepared:
+        counts = per_group * keep
+        time = np.where(keep, busy, 0.0)
+        normal[:n_groups, :n_groups] += counts @ counts.T
+        cross = counts * seconds  # [group, CPU]: group column x base column
         normal[:n_groups, n_groups:] += cross
         normal[n_groups:, :n_groups] += cross.T
-        normal[n_groups + np.arange(n_cpus), n_groups + np.arange(n_cpus)] += (
-            keep * obs.seconds ** 2)
-        rhs[:n_groups] += per_group @ busy
-        rhs[n_groups:] += busy * obs.seconds
-        yy += float(busy @ busy)
+        normal[diagonal, diagonal] += keep * seconds ** 2
+        rhs[:n_groups] += counts @ time
+        rhs[n_groups:] += time * seconds
+        yy += float(time @ time)
         rows += int(keep.sum())
-        windows += 1
-    if not rows:
-        return None
-    seen = np.diag(normal)[:n_groups] > 0  # the group had interrupts in some kept window
+    total = sum(((per_group * keep).sum(axis=1) for _, per_group, _, keep in prepared),
+                np.zeros(n_groups))
+    seen = total >= _MIN_INTERRUPTS  # enough of the group's interrupts in kept windows
+    # too few interrupts: left out, their (little) time goes to their CPUs' base loads
     active = np.concatenate([seen, np.diag(normal)[n_groups:] > 0])
-    for _ in range(_REFITS):
-        x, error, weak = _solve(normal, rhs, yy, rows, active)
-        weak[n_groups:] = False  # a CPU's base stays: it takes what the dropped groups did
-        if not weak.any():
-            break
-        active &= ~weak  # fitted again without them: their time goes to their CPUs' base
-    identifiable = active[:n_groups] & seen & ~weak[:n_groups]
+    x, error, weak = _solve(normal, rhs, yy, rows, active)
+    identifiable = seen & ~weak[:n_groups]
     cost = np.where(identifiable, x[:n_groups], 0.0)
     return Fit(cost=cost, error=np.where(identifiable, error[:n_groups], np.inf),
-               identifiable=identifiable, base=x[n_groups:], windows=windows, rows=rows)
+               identifiable=identifiable, base=x[n_groups:],
+               windows=sum(1 for p in prepared if p[3].any()), rows=rows)
 
 
 def _solve(normal: np.ndarray, rhs: np.ndarray, yy: float, rows: int,

@@ -49,8 +49,10 @@ def test_thread_ticks_count_fields_after_the_last_parenthesis():
     line = "123 (irq/9-a (b) c) S 2 0 0 0 -1 2129984 0 0 0 0 7 35 0 0 -51 0 1 0 36 0 0\n"
     assert thread_ticks(line) == 42
     assert thread_ticks("123 (irq/9-acpi) S 2 0") is None
-    assert thread_ticks("123 (x) S 2 0 0 0 -1 1 0 0 0 0 ab 3 0") is None
-    assert thread_ticks(f"1 (x) S 2 0 0 0 -1 1 0 0 0 0 {1 << 64} 3 0") is None  # no such time
+    assert thread_ticks("123 (x) S 2 0 0 0 -1 2129984 0 0 0 0 ab 3 0") is None
+    assert thread_ticks(f"1 (x) S 2 0 0 0 -1 2129984 0 0 0 0 {1 << 64} 3 0") is None
+    # a user process that named itself irq/9-acpi: flags without PF_KTHREAD
+    assert thread_ticks("777 (irq/9-acpi) R 1000 0 0 0 -1 4194560 0 0 0 0 2000 0 0 0") is None
 
 
 def test_threads_of_a_threaded_host_are_found_by_comm_and_read_once(threaded, tmp_path):
@@ -77,7 +79,7 @@ def test_threads_of_a_threaded_host_are_found_by_comm_and_read_once(threaded, tm
 def test_an_unthreaded_kernel_has_no_thread_costs_even_with_irq_threads(sim):
     # drivers with threaded handlers have irq/N- threads on any kernel: only part of the work
     write(sim.root, "proc/4321/comm", "irq/9-acpi\n")
-    write(sim.root, "proc/4321/stat", "4321 (irq/9-acpi) S 2 0 0 0 -1 1 0 0 0 0 0 5 0 0\n")
+    write(sim.root, "proc/4321/stat", "4321 (irq/9-acpi) S 2 0 0 0 -1 2129984 0 0 0 0 0 5 0 0\n")
     assert IrqThreads(HostFS(sim.root)).ticks() == {}
 
 
@@ -258,6 +260,11 @@ def test_costs_json_is_written_whole_and_a_damaged_one_is_no_estimate(tmp_path, 
     assert EstimateFile(tmp_path).get() is None
     os.mkfifo(tmp_path / COSTS_FILE)  # would block a reader forever
     assert EstimateFile(tmp_path).get() is None and "not a regular file" in caplog.text
+    (tmp_path / COSTS_FILE).unlink()
+    for bad in ("[]", "5", "[" * 100_000):  # wrong shapes, nesting past the recursion limit
+        (tmp_path / COSTS_FILE).write_text('{"fitted_at": 1, "windows": 1e400, '
+                                           f'"accounted": [], "costs": {bad}}}')
+        assert EstimateFile(tmp_path).get() is None
 
 
 def test_fitter_fits_every_so_often_and_a_full_disk_keeps_the_last_estimate(sim, tmp_path,
@@ -359,3 +366,21 @@ def test_api_serves_the_samplers_estimate(sim, tmp_path, make_client):
     assert entry["cpu_seconds"] == pytest.approx(entry["num_interrupts"] * 30e-6, abs=1e-6)
     assert answer["cost"]["estimate_windows"] == 40 and 0 in answer["cost"]["unidentified"]
     assert json.loads(json.dumps(answer))  # plain JSON all the way
+
+
+def test_a_counter_that_restarted_is_counted_from_its_new_value_on(sim, tmp_path):
+    """An IRQ freed and allocated again, a handler thread replaced, an iowait that went back:
+    after the drop, each sample adds what the counter grew by, not its whole value."""
+    from irq_server.history.snapshot import unwrap
+    from irq_server.types import Snapshot
+
+    def raw(value, ts):
+        return Snapshot(ts=ts, boot_id="b", cpus=(0,), keys=("24",),
+                        values=np.array([[value]], dtype=np.uint64))
+    previous = previous_raw = None
+    totals = []
+    for ts, value in enumerate((1000, 1010, 10, 20, 30, 40)):
+        snap = unwrap(previous, raw(value, float(ts)), previous_raw)
+        previous, previous_raw = snap, raw(value, float(ts))
+        totals.append(int(snap.values[0, 0]))
+    assert np.diff(totals).tolist() == [10, 10, 10, 10, 10]

@@ -1,5 +1,6 @@
 """The pure planner: each constraint, hysteresis, determinism, lower bound, properties."""
 import random
+from dataclasses import replace
 
 import pytest
 from hypothesis import example, given, settings, strategies as st
@@ -209,3 +210,12 @@ def _subset_sums(rates):
     for rate in rates:
         sums |= {s + rate for s in sums}
     return sums
+
+
+def test_interrupts_counted_on_a_cpu_now_offline_land_on_the_masks_first_online_cpu():
+    offline = [replace(c, online=False) if c.cpu == 5 else c for c in cpus(8)]
+    loads = [IrqLoad(irq=100 + k, rate=1000.0, per_cpu={5: 1000.0}, cpus=(5, 6))
+             for k in range(4)]
+    result = plan(loads, offline, Policy())
+    assert 5 not in result.load_before and result.load_before[6] == 4000.0
+    assert result.max_after == 1000.0 and all(m.new_cpus[0] != 5 for m in result.moves)

@@ -5,12 +5,12 @@ cost, counts otherwise (pure).
 CPU's load that plus its base load (the irq + softirq time no IRQ explains: timers, RCU),
 so the busiest CPU is the one that spends most time in interrupts. `count`: interrupts per
 second, as before. `auto` takes time when the IRQs whose cost is known (measured by their
-handler threads, or estimated from history) take at least KNOWN_SHARE of the interrupts;
-IRQs without a cost then count at the host's median cost per interrupt.
+handler threads, or estimated from history) take at least KNOWN_SHARE of the interrupts.
+An IRQ without a cost weighs nothing of its own: the server counts its time in its CPU's base
+load (what no known cost explains), which is where the plan sees it.
 """
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -66,11 +66,9 @@ def weighted(loads: list[IrqLoad], objective: Objective) -> list[IrqLoad]:
     """`loads` in the objective's unit: for time, each rate x its cost (us/s)."""
     if objective.unit == COUNT:
         return loads
-    costs = [irq.cost_us for irq in loads if irq.cost_us is not None and irq.rate > 0]
-    fallback = statistics.median(costs) if costs else 0.0
     result = []
     for irq in loads:
-        cost = irq.cost_us if irq.cost_us is not None else fallback
+        cost = irq.cost_us or 0.0  # no cost: its time is in its CPU's base load already
         result.append(replace(irq, rate=irq.rate * cost,
                               per_cpu={c: r * cost for c, r in irq.per_cpu.items()}))
     return result

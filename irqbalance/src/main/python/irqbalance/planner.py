@@ -49,8 +49,8 @@ def plan(loads: Iterable[IrqLoad], topology: Iterable[CpuSpec], policy: Policy =
          base: Mapping[int, float] | None = None, unit: str = COUNT) -> Plan:
     """Plan moves that lower the busiest CPU's load (see the module docstring); `base`: CPU ->
     load that stays whatever moves, `unit`: COUNT or TIME (how the reasons speak)."""
-    ordered = sorted(loads, key=lambda i: i.irq)
     cpus = {c.cpu: c for c in topology if c.online}
+    ordered = [_on_online(irq, cpus) for irq in sorted(loads, key=lambda i: i.irq)]
     banned = set(policy.banned_cpus) | {c.cpu for c in cpus.values()
                                         if c.isolated or c.nohz_full or c.banned_by}
     targets = sorted(c for c in cpus if c not in banned)
@@ -169,6 +169,18 @@ def _measured_load(loads: list[IrqLoad], cpus: Cpus) -> Loads:
         for cpu, rate in irq.per_cpu.items():
             load[cpu] = load.get(cpu, 0.0) + rate
     return load
+
+
+def _on_online(irq: IrqLoad, cpus: Cpus) -> IrqLoad:
+    """`irq` with the interrupts it took on CPUs that are offline now put where the kernel
+    sends them: the first online CPU of its mask (of all, when none of its mask is)."""
+    if all(cpu in cpus for cpu in irq.per_cpu) or not cpus:
+        return irq
+    target = min((c for c in irq.cpus if c in cpus), default=min(cpus))
+    per_cpu = {cpu: rate for cpu, rate in irq.per_cpu.items() if cpu in cpus}
+    per_cpu[target] = per_cpu.get(target, 0.0) + sum(
+        rate for cpu, rate in irq.per_cpu.items() if cpu not in cpus)
+    return replace(irq, per_cpu=per_cpu)
 
 
 def _allowed(irq: IrqLoad, targets: list[int], cpus: Cpus, policy: Policy) -> list[int]:

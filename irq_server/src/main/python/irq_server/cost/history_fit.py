@@ -107,17 +107,30 @@ MAX_FILE = 64 << 20  # bytes: far past the costs of 100,000 IRQs
 
 
 def load(path: Path) -> Estimate | None:
-    """costs.json read back; None when absent, and when damaged (said once per version)."""
+    """costs.json read back; None when absent, and when damaged or not a regular file of at
+    most MAX_FILE bytes (said once per version). Opened without blocking and checked on the
+    open file: a FIFO put there between a stat and the open cannot stop a worker."""
     try:
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("%s is unreadable (%s): no cost estimate", path, exc.strerror)
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE:
+                raise ValueError(f"not a regular file of at most {MAX_FILE} bytes")
             raw = json.loads(f.read(MAX_FILE + 1))
-        return Estimate(fitted_at=float(raw["fitted_at"]), windows=int(raw["windows"]),
+        windows = int(raw["windows"])
+        if not 0 <= windows <= 1_000_000:
+            raise ValueError(f"windows {windows}")
+        return Estimate(fitted_at=float(raw["fitted_at"]), windows=windows,
                         accounted=tuple(f for f in raw["accounted"] if f in ACCOUNTED),
                         costs={str(k): (_seconds(v[0]), _seconds(v[1])) if v else None
                                for k, v in raw["costs"].items()})
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except Exception as exc:  # whatever is in it: no estimate, never a failed request
         log.warning("%s is unreadable (%s): no cost estimate until the sampler writes it "
                     "again", path, exc)
         return None
@@ -144,15 +157,10 @@ class EstimateFile:
             st = os.stat(self.path)
         except OSError:
             return None
-        stamp = (st.st_ino, st.st_mtime_ns)
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         if stamp != self._stamp:
-            self._stamp = stamp
-            if stat.S_ISREG(st.st_mode) and st.st_size <= MAX_FILE:
-                self._estimate = load(self.path)
-            else:  # a FIFO would block the worker; no fit is that large
-                log.warning("%s is not a regular file of at most %d bytes: no cost estimate",
-                            self.path, MAX_FILE)
-                self._estimate = None
+            self._stamp, self._estimate = stamp, None  # a read that fails leaves none
+            self._estimate = load(self.path)
         return self._estimate
 
 

@@ -36,6 +36,7 @@ class Sampler:
         self.after = after  # called after each stored sample (the cost fit: cost.history_fit)
         self.threads = IrqThreads(fs)  # found once, read every sample
         self._previous: Snapshot | None = None
+        self._previous_raw: Snapshot | None = None  # the raw read _previous was made from
         self._started = False
         self._count = 0
         self._failing: str | None = None  # why the last sample failed (None: it did not)
@@ -60,7 +61,7 @@ class Sampler:
             raw = read_snapshot(self.fs, self.clock(), self.threads)
         except OSError as exc:
             raise host_error(exc) from exc
-        snap = unwrap(self._previous, raw)
+        snap = unwrap(self._previous, raw, self._previous_raw)
         if self._previous is not None and snap.ts <= self._previous.ts:
             log.warning("clock went backwards (%.3f <= %.3f); sample skipped", snap.ts,
                         self._previous.ts)
@@ -69,7 +70,7 @@ class Sampler:
             self.store.append(snap)
         except StoreCorrupt:  # moved aside by the store: this sample opens the fresh one
             self.store.append(snap)
-        self._previous = snap
+        self._previous, self._previous_raw = snap, raw
         self._count += 1
         if self._count % PRUNE_EVERY == 0:
             self.store.prune(snap.ts)

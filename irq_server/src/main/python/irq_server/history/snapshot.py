@@ -100,12 +100,17 @@ def _levels(fs: HostFS) -> dict[str, int]:
     return levels
 
 
-def unwrap(previous: Snapshot | None, raw: Snapshot) -> Snapshot:
+def unwrap(previous: Snapshot | None, raw: Snapshot,
+           previous_raw: Snapshot | None = None) -> Snapshot:
     """`raw` with 32-bit wraps since `previous` (same boot) added back, and its levels (HOST
     column) integrated: previous integral + level x seconds since `previous`.
 
     A cell whose raw value went down wrapped if it was in the upper half before; otherwise
-    the counter restarted (an IRQ freed and allocated again) and counts from zero.
+    the counter restarted (an IRQ freed and allocated again, a handler thread replaced, an
+    iowait that went back) and counts from zero. `previous_raw`, the raw read `previous` was
+    made from, is what the new values are compared with (the sampler keeps it): without it,
+    the raw value is taken to be the unwrapped one (32-bit counters: modulo 2^32), which no
+    longer holds for a cell that restarted earlier in the boot.
     """
     levels = [i for i, k in enumerate(raw.keys) if k.startswith(LEVEL_PREFIXES)]
     if previous is None or previous.boot_id != raw.boot_id:
@@ -116,7 +121,11 @@ def unwrap(previous: Snapshot | None, raw: Snapshot) -> Snapshot:
     before = remap(previous.values, previous.keys, previous.cpus, raw.keys, raw.cpus)
     wraps = np.array([not k.startswith((STAT_PREFIX, THREAD_PREFIX) + LEVEL_PREFIXES)
                       for k in raw.keys])[:, None]
-    before_raw = np.where(wraps, before % WRAP, before)
+    if previous_raw is not None and previous_raw.boot_id == raw.boot_id:
+        before_raw = remap(previous_raw.values, previous_raw.keys, previous_raw.cpus, raw.keys,
+                           raw.cpus)
+    else:
+        before_raw = np.where(wraps, before % WRAP, before)
     grew = raw.values >= before_raw
     wrapped = ~grew & wraps & (before_raw >= WRAP // 2)
     values = before + np.where(grew, raw.values - before_raw,

@@ -16,6 +16,7 @@ from irq_server.procfs.hostfs import HostFS
 _COMM = re.compile(r"irq/(\d+)-")
 _MAX_IRQ = 1 << 20  # beyond any IRQ number a kernel hands out
 _MAX_TICKS = 1 << 62  # beyond any thread's CPU time (and within a snapshot's uint64 cells)
+PF_KTHREAD = 0x00200000  # in stat's flags field (9): the process is a kernel thread
 
 
 def forced_threading(fs: HostFS) -> bool:
@@ -30,10 +31,14 @@ def forced_threading(fs: HostFS) -> bool:
 
 
 def thread_ticks(stat: str) -> int | None:
-    """utime + stime of a /proc/<pid>/stat line; None when it is not one. The name in
+    """utime + stime of a kernel thread's /proc/<pid>/stat line; None when it is not one (any
+    process may name itself "irq/24-eth0": only the kernel's own threads count). The name in
     parentheses may hold spaces and parentheses: fields are counted after the last ')'."""
     fields = stat.rpartition(")")[2].split()
-    if len(fields) < 13 or not all(f.isascii() and f.isdigit() for f in fields[11:13]):
+    numbers = fields[6:7] + fields[11:13]  # flags, utime, stime
+    if len(fields) < 13 or not all(f.isascii() and f.isdigit() for f in numbers):
+        return None
+    if not int(fields[6]) & PF_KTHREAD:
         return None
     ticks = int(fields[11]) + int(fields[12])
     return ticks if ticks < _MAX_TICKS else None
@@ -77,7 +82,7 @@ class IrqThreads:
                 continue
             ticks = thread_ticks(stat) if stat else None
             if ticks is not None:
-                found[irq] = found.get(irq, 0) + ticks
+                found[irq] = min(found.get(irq, 0) + ticks, _MAX_TICKS)
         return found
 
     def _find(self, pid: str) -> int | None:

@@ -2,14 +2,15 @@
 
 - thread: the IRQ's handler thread's CPU time over the window (kernels that run every
   handler in a thread: procfs.irq_threads), to a USER_HZ tick (the range says what a tick
-  either way does to the cost; under one tick the cost is not known);
+  either way does to the cost; under one tick the cost is not known), plus its primary
+  handler's: each CPU's hardirq time shared by count among the threaded IRQs that fired there;
 - estimate: the cost per interrupt fitted over history (cost.history_fit) x the window's
   interrupts, with a range of two standard errors either side;
 - none: the host accounts no IRQ time (/proc/stat irq and softirq stay 0), no fit exists
   yet, or history cannot separate the IRQ from its neighbours: counts are all there is.
 
-Also what no IRQ explains: per CPU, its irq + softirq time minus the estimated IRQs' time
-(timers, RCU, softirqs no IRQ raised; and on a threaded host the primary handlers).
+Also what no IRQ explains: per CPU, its irq + softirq time minus the IRQs' time found above
+(timers, RCU, softirqs no IRQ raised).
 """
 from __future__ import annotations
 
@@ -50,6 +51,13 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
         accounted = tuple(sorted(set(accounted) | set(estimate.accounted)))
     matrix = window.counts[rows].astype(np.float64)  # [IRQ, CPU]
     totals = matrix.sum(axis=1).tolist()
+    threaded = np.array([int(window.keys[r]) in window.thread_ticks for r in rows], dtype=bool)
+    # a threaded IRQ's primary handler runs in hardirq: each CPU's irq time, shared by count
+    # among the threaded IRQs that fired there
+    on_cpu = matrix[threaded].sum(axis=0) if rows else np.zeros(len(window.cpus))
+    primary = np.where(threaded[:, None], matrix * np.divide(
+        irq_time, on_cpu, out=np.zeros_like(irq_time), where=on_cpu > 0), 0.0) if rows else \
+        np.zeros((0, len(window.cpus)))
     fitted_cost = np.zeros(len(rows))  # seconds per interrupt of the estimated IRQs, else 0
     costs: list[IrqCost] = []
     unidentified = []
@@ -58,7 +66,7 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
         ticks = window.thread_ticks.get(int(key))
         fitted = estimate.costs.get(key, ()) if estimate and accounted else ()
         if ticks is not None:
-            costs.append(_thread_cost(ticks, count))
+            costs.append(_thread_cost(ticks, count, float(primary[k].sum())))
         elif fitted is None:  # fitted, but history cannot separate it: no cost known
             costs.append(IrqCost(NONE, None, None))
             unidentified.append(int(key))
@@ -70,7 +78,8 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
                                   round(1e6 * (cost + 2 * error), 4))))
         else:
             costs.append(IrqCost(NONE, None, None))
-    explained = fitted_cost @ matrix if rows else np.zeros(len(window.cpus))
+    explained = (fitted_cost @ matrix + primary.sum(axis=0)) if rows else np.zeros(
+        len(window.cpus))
     base = np.maximum(irq_time + soft_time - explained, 0.0)
     return WindowCosts(irqs=costs, base_seconds=[round(float(b), 6) for b in base],
                        accounted=accounted, windows=estimate.windows if estimate else 0,
@@ -78,16 +87,17 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
                        note=_note(costs, accounted, estimate, unidentified))
 
 
-def _thread_cost(ticks: int, count: float) -> IrqCost:
-    """A thread's time over the window is known to a tick or so (utime and stime are counted
-    in ticks): the range says how far that leaves its cost per interrupt; under one tick, its
-    cost is not known at all (an upper bound only)."""
-    seconds = ticks / USER_HZ
+def _thread_cost(ticks: int, count: float, primary: float) -> IrqCost:
+    """Its thread's time plus its primary handler's (`primary` seconds of hardirq). The
+    thread's is known to a tick or so (utime and stime are counted in ticks): the range says
+    how far that leaves its cost per interrupt; under one tick, it is not known at all."""
+    seconds = ticks / USER_HZ + primary
     if not count:
         return IrqCost(THREAD, round(seconds, 6), None)
     per = 1e6 / USER_HZ / count  # one tick, per interrupt, in microseconds
-    return IrqCost(THREAD, round(seconds, 6), round(ticks * per, 4) if ticks else None,
-                   (round(max(ticks - 1, 0) * per, 4), round((ticks + 1) * per, 4)))
+    at = 1e6 * primary / count
+    return IrqCost(THREAD, round(seconds, 6), round(ticks * per + at, 4) if ticks else None,
+                   (round(max(ticks - 1, 0) * per + at, 4), round((ticks + 1) * per + at, 4)))
 
 
 def _note(costs: list[IrqCost], accounted: tuple[str, ...], estimate: Estimate | None,

@@ -5,10 +5,12 @@ parent goes away."""
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import signal
 import threading
+import time
 from pathlib import Path
 
 from irq_server import datadir
@@ -40,16 +42,21 @@ def prepare_simulation(settings: Settings) -> str:
 
 def run_simulator(root: str, interval: float) -> int:
     """Advance the simulated host at `root` every `interval` seconds until SIGTERM/SIGINT or
-    until the parent process goes away."""
+    until the parent process goes away. Steps fall half-way between the sampler's (which
+    samples on interval boundaries) and each delivers the time that really passed since the
+    last one: a window of n intervals holds n steps' interrupts, whatever a step costs."""
     from irq_server import sim
     stop = _stop_on_signals()
     host = sim.SimHost(root)
     parent = os.getppid()
     log.info("simulator advancing %s every %ss", root, interval)
     failing = None
-    while not stop.wait(interval) and os.getppid() == parent:
+    last = time.time()
+    while not stop.wait(_half_past(time.time(), interval)) and os.getppid() == parent:
+        now = time.time()
         try:
-            host.advance(interval)
+            host.advance(min(max(now - last, 0.0), 10 * interval))
+            last = now
         except OSError as exc:  # its tree's disk is full, say: said once, tried again
             if exc.strerror != failing:
                 log.error("the simulated host cannot advance (%s); retrying every step",
@@ -60,6 +67,11 @@ def run_simulator(root: str, interval: float) -> int:
             log.warning("the simulated host advances again")
             failing = None
     return 0
+
+
+def _half_past(now: float, interval: float) -> float:
+    """Seconds from `now` to the next instant half an interval past an interval boundary."""
+    return (math.floor(now / interval - 0.5) + 1.5) * interval - now
 
 
 def _stop_on_signals() -> threading.Event:

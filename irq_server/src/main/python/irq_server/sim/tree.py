@@ -21,8 +21,9 @@ flag ("16:1:64:threaded") simulates a kernel booted with `threadirqs`: /proc/cmd
 so, every IRQ's handler runs in a kernel thread `irq/<N>-<action>` (/proc/<pid>/comm and
 stat with its utime+stime), and /proc/stat's irq field keeps only a 0.5 us primary handler.
 A thread's time is its interrupts' whole cost even on a saturated CPU (where /proc/stat
-saturates): the rates stay fixed here, where a real host would take fewer interrupts, and
-cost per interrupt stays true either way.
+saturates: primary handlers first, then softirqs, then the threads' share of system time): the
+rates stay fixed here, where a real host would take fewer interrupts, and cost per interrupt
+stays true either way.
 """
 from __future__ import annotations
 
@@ -272,8 +273,13 @@ class SimHost:
         soft = np.bincount(targets, weights=fired * self._soft_cost, minlength=n) / span
         threads = np.bincount(targets, weights=fired * self._thread_cost, minlength=n) / span
         soft += self._base
-        room = np.minimum(1.0, MAX_IRQ_SHARE / np.maximum(hard + soft + threads, 1e-12))
-        hard, soft, threads = hard * room, soft * room, threads * room  # saturated: all slower
+        if self.spec.threaded:  # primary handlers first (they run at once), then the rest
+            hard = np.minimum(hard, MAX_IRQ_SHARE)
+            soft = np.minimum(soft, MAX_IRQ_SHARE - hard)
+            threads = np.minimum(threads, MAX_IRQ_SHARE - hard - soft)
+        else:  # saturated: all slower alike
+            room = np.minimum(1.0, MAX_IRQ_SHARE / np.maximum(hard + soft + threads, 1e-12))
+            hard, soft, threads = hard * room, soft * room, threads * room
         none = np.zeros_like(load)
         busy = 1.0 - hard - soft - threads  # what is left for the rest
         shares = np.stack([(0.05 + 0.55 * load) * busy, none + 0.002 * busy,

@@ -56,7 +56,7 @@ from balance import exact_optimum, topology
 from irq_server.cost.estimator import Observation, fit  # noqa: E402 (_common: sys.path)
 from irq_server.cost.families import group_index  # noqa: E402
 from irqbalance.objective import Objective, weighted  # noqa: E402 (balance.py: sys.path)
-from irqbalance.planner import COUNT, TIME, plan  # noqa: E402
+from irqbalance.planner import TIME, plan  # noqa: E402
 from irqbalance.types import IrqLoad, Policy  # noqa: E402
 
 SCENARIOS = ("nic_nvme_16", "two_nics_2x32", "e_time")

@@ -189,8 +189,9 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
                                 "isolated or nohz_full")
             return outcome
         try:
-            chosen = objective.choose(loads, args.objective, measured.base_seconds,
-                                      measured.span.period_duration_seconds, measured.cost_note)
+            base = objective.base_load(measured.base_seconds,
+                                       measured.span.period_duration_seconds)
+            chosen = objective.choose(loads, args.objective, base, measured.cost_note)
         except ValueError as exc:
             outcome["ok"] = False
             outcome["error"] = str(exc)
@@ -200,8 +201,7 @@ def run_host(server: str, args: argparse.Namespace, memory: HostMemory | None = 
         outcome["plan"] = result
         outcome["objective"] = {"unit": chosen.unit, "source": chosen.source, "why": chosen.why,
                                 "load_unit": objective.LOAD_UNITS[chosen.unit]}
-        outcome["busiest"] = busiest(loads, result, chosen, objective.base_load(
-            measured.base_seconds, measured.span.period_duration_seconds))
+        outcome["busiest"] = busiest(loads, result, chosen, base)
         if args.command in ("apply", "watch") and result.moves:
             applied = apply_plan(client, result, journal)
             outcome["written"] = applied.written

@@ -32,12 +32,11 @@ class Objective:
     base: dict[int, float] = field(default_factory=dict)  # CPU -> base load, us/s (time)
 
 
-def choose(loads: list[IrqLoad], asked: str, base_seconds: Mapping[int, float],
-           seconds: float, why_none: str = "") -> Objective:
+def choose(loads: list[IrqLoad], asked: str, base: Mapping[int, float],
+           why_none: str = "") -> Objective:
     """The objective for `asked` ("auto", "time", "count") given what the host measured;
-    `base_seconds`: CPU -> irq + softirq seconds no IRQ explains over the window of
-    `seconds`. A time objective asked of a host without costs is refused (ValueError, with
-    `why_none`: the server's word on it)."""
+    `base`: CPU -> its base load in us/s (base_load). A time objective asked of a host
+    without costs is refused (ValueError, with `why_none`: the server's word on it)."""
     total = sum(irq.rate for irq in loads)
     known = [irq for irq in loads if irq.cost_us is not None]
     share = sum(irq.rate for irq in known) / total if total else 0.0
@@ -54,7 +53,7 @@ def choose(loads: list[IrqLoad], asked: str, base_seconds: Mapping[int, float],
     if asked == "auto" and share < KNOWN_SHARE:
         return Objective(COUNT, "none", f"objective: count (costs known for only "
                          f"{100 * share:.0f}% of the interrupts)")
-    return Objective(TIME, source, f"objective: time ({source})", base_load(base_seconds, seconds))
+    return Objective(TIME, source, f"objective: time ({source})", dict(base))
 
 
 def base_load(base_seconds: Mapping[int, float], seconds: float) -> dict[int, float]:

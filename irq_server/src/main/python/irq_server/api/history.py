@@ -13,7 +13,7 @@ from irq_server.api.state import state
 from irq_server.api.timefmt import iso
 from irq_server.api.window_cache import window_route
 from irq_server.cost.history_fit import cpu_seconds
-from irq_server.cost.tiers import IrqCost, WindowCosts, window_costs
+from irq_server.cost.tiers import SOURCES, IrqCost, WindowCosts, window_costs
 from irq_server.errors import NotFound
 from irq_server.history.snapshot import SOFTIRQ_PREFIX
 from irq_server.history.tiers import format_tiers
@@ -88,7 +88,7 @@ def cost_json(cost: IrqCost) -> dict:
 
 def host_cost_json(costs: WindowCosts) -> dict:
     sources = [c.source for c in costs.irqs]
-    return {"sources": {s: sources.count(s) for s in ("thread", "estimate", "none")},
+    return {"sources": {s: sources.count(s) for s in SOURCES},
             "accounted": list(costs.accounted), "estimate_windows": costs.windows,
             "unidentified": list(costs.unidentified),
             "base_seconds_per_cpu": costs.base_seconds, "note": costs.note}

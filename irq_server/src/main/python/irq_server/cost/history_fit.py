@@ -158,9 +158,8 @@ class EstimateFile:
         except OSError:
             return None
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if stamp != self._stamp:
-            self._stamp, self._estimate = stamp, None  # a read that fails leaves none
-            self._estimate = load(self.path)
+        if stamp != self._stamp:  # load() never raises: a damaged file is no estimate
+            self._stamp, self._estimate = stamp, load(self.path)
         return self._estimate
 
 

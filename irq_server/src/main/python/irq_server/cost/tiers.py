@@ -22,6 +22,7 @@ from irq_server.cost.history_fit import Estimate, cpu_seconds
 from irq_server.types import USER_HZ, Window
 
 THREAD, ESTIMATE, NONE = "thread", "estimate", "none"
+SOURCES = (THREAD, ESTIMATE, NONE)  # what an IRQ's cost_source may be, best first
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,9 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
     threaded = np.array([int(window.keys[r]) in window.thread_ticks for r in rows], dtype=bool)
     # a threaded IRQ's primary handler runs in hardirq: each CPU's irq time, shared by count
     # among the threaded IRQs that fired there
-    on_cpu = matrix[threaded].sum(axis=0) if rows else np.zeros(len(window.cpus))
+    on_cpu = matrix[threaded].sum(axis=0)
     primary = np.where(threaded[:, None], matrix * np.divide(
-        irq_time, on_cpu, out=np.zeros_like(irq_time), where=on_cpu > 0), 0.0) if rows else \
-        np.zeros((0, len(window.cpus)))
+        irq_time, on_cpu, out=np.zeros_like(irq_time), where=on_cpu > 0), 0.0)
     fitted_cost = np.zeros(len(rows))  # seconds per interrupt of the estimated IRQs, else 0
     costs: list[IrqCost] = []
     unidentified = []
@@ -78,8 +78,7 @@ def window_costs(window: Window, rows: list[int], estimate: Estimate | None) -> 
                                   round(1e6 * (cost + 2 * error), 4))))
         else:
             costs.append(IrqCost(NONE, None, None))
-    explained = (fitted_cost @ matrix + primary.sum(axis=0)) if rows else np.zeros(
-        len(window.cpus))
+    explained = fitted_cost @ matrix + primary.sum(axis=0)
     base = np.maximum(irq_time + soft_time - explained, 0.0)
     return WindowCosts(irqs=costs, base_seconds=[round(float(b), 6) for b in base],
                        accounted=accounted, windows=estimate.windows if estimate else 0,

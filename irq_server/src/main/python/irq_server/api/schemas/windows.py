@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from irq_server.api.timefmt import Instant
+from irq_server.cost.tiers import SOURCES
 
 
 class WindowQuery(Schema):
@@ -61,9 +62,6 @@ class WindowSchema(SpanSchema):
         "description": "per CPU: seconds in softirqs over the window (/proc/stat softirq)"})
 
 
-COST_SOURCES = ("thread", "estimate", "none")
-
-
 class IrqWindowSchema(Schema):
     irq_num = fields.String()
     num_interrupts_per_cpu = fields.List(fields.Integer())
@@ -73,7 +71,7 @@ class IrqWindowSchema(Schema):
         "description": "CPU time the IRQ took over the window (null: not known)"})
     cost_us_per_interrupt = fields.Float(allow_none=True, metadata={
         "description": "CPU time per interrupt, microseconds (null: not known)"})
-    cost_source = fields.String(validate=validate.OneOf(COST_SOURCES), metadata={
+    cost_source = fields.String(validate=validate.OneOf(SOURCES), metadata={
         "description": "thread: the IRQ's handler thread's CPU time (threadirqs); estimate: "
                        "fitted over history; none: no IRQ time known, counts only"})
     cost_us_range = fields.List(fields.Float(), allow_none=True, metadata={

@@ -42,21 +42,24 @@ def prepare_simulation(settings: Settings) -> str:
 
 def run_simulator(root: str, interval: float) -> int:
     """Advance the simulated host at `root` every `interval` seconds until SIGTERM/SIGINT or
-    until the parent process goes away. Steps fall half-way between the sampler's (which
-    samples on interval boundaries) and each delivers the time that really passed since the
-    last one: a window of n intervals holds n steps' interrupts, whatever a step costs."""
+    until the parent process goes away. Steps fall half-way between the sampler's ticks (it
+    samples on interval boundaries) and each delivers one whole interval per half-way instant
+    passed since the last step: a window of n intervals holds exactly n intervals' interrupts,
+    however late a step wakes or long it takes (up to half an interval)."""
     from irq_server import sim
     stop = _stop_on_signals()
     host = sim.SimHost(root)
     parent = os.getppid()
     log.info("simulator advancing %s every %ss", root, interval)
     failing = None
-    last = time.time()
+    done = _half_past_index(time.time(), interval)
     while not stop.wait(_half_past(time.time(), interval)) and os.getppid() == parent:
-        now = time.time()
+        due = _half_past_index(time.time(), interval)
+        if due <= done:  # woke early: that instant is still ahead
+            continue
         try:
-            host.advance(min(max(now - last, 0.0), 10 * interval))
-            last = now
+            host.advance(min(due - done, 10) * interval)
+            done = due
         except OSError as exc:  # its tree's disk is full, say: said once, tried again
             if exc.strerror != failing:
                 log.error("the simulated host cannot advance (%s); retrying every step",
@@ -67,6 +70,11 @@ def run_simulator(root: str, interval: float) -> int:
             log.warning("the simulated host advances again")
             failing = None
     return 0
+
+
+def _half_past_index(now: float, interval: float) -> int:
+    """The half-way instant (k + 0.5) * interval nearest to `now`, as k."""
+    return round(now / interval - 0.5)
 
 
 def _half_past(now: float, interval: float) -> float:

@@ -469,3 +469,55 @@ def test_window_models_read_costs_and_an_older_servers_answers():
                                        "softirq_seconds_per_cpu": [1.5, 0.25]})
     assert times.softirq_seconds_per_cpu == (1.5, 0.25)
     assert InterruptWindow.from_json(WINDOW).irq_seconds_per_cpu == ()
+
+
+CHANGES = {"start": "2026-12-01T08:00:00.000Z", "end": "2026-12-08T08:00:00.000Z",
+           "truncated": True, "changes": [
+               {"id": 7, "time": "2026-12-03T14:01:02.500Z", "timestamp": 1796306462.5,
+                "irq": 24, "old": {"cpu_affinity": "3", "cpu_affinity_list": [0, 1]},
+                "new": {"cpu_affinity": "4", "cpu_affinity_list": [2]},
+                "who": "token:admin", "reason": "irq-balance plan 1a2b: CPU 0 is the busiest"},
+               {"id": 8, "time": "2026-12-03T14:05:00.000Z", "timestamp": 1796306700.0,
+                "irq": 25, "old": {"cpu_affinity": "4", "cpu_affinity_list": [2]},
+                "new": {"cpu_affinity": "f", "cpu_affinity_list": [0, 1, 2, 3]},
+                "who": "-", "reason": None}]}
+
+
+def test_affinity_set_sends_the_reason(mocked):
+    mocked.put(f"{URL}/irqs/24/cpu_affinity", json={**AFFINITY, "changed": True},
+               match=[matchers.json_params_matcher({"cpu_affinity_list": "1",
+                                                    "reason": "pin for the benchmark"})])
+    code, _ = run("--token", "t", "affinity", "set", "24", "--cpus", "1",
+                  "--reason", "pin for the benchmark")
+    assert code == 0
+
+
+def test_changes_table_in_utc_and_the_window_sent(mocked):
+    mocked.get(f"{URL}/affinity/changes", json=CHANGES, match=[matchers.query_param_matcher(
+        {"period_seconds": "3600.0", "limit": "2"})])
+    code, out = run("changes", "--period", "3600", "--limit", "2")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["TIME", "(UTC)", "IRQ", "OLD", "CPUS", "NEW",
+                                              "CPUS", "WHO", "REASON"]
+    assert lines[1].split()[:6] == ["2026-12-03", "14:01:02", "24", "0-1", "2", "token:admin"]
+    assert lines[1].endswith("irq-balance plan 1a2b: CPU 0 is the busiest")
+    assert lines[2].split()[2:] == ["25", "2", "0-3", "-", "-"]
+    assert "older changes of the window left out" in lines[3]
+
+
+def test_changes_json_and_typed_models(mocked):
+    mocked.get(f"{URL}/affinity/changes", json=CHANGES)
+    code, out = run("--json", "changes")
+    assert code == 0 and json.loads(out) == CHANGES
+    from irq_client import IrqClient
+    found = IrqClient(URL).changes()
+    assert found.truncated is True and [c.irq for c in found] == [24, 25]
+    assert found[0].time.isoformat() == "2026-12-03T14:01:02.500000+00:00"
+    assert (found[0].old_cpus, found[0].new_cpus, found[1].reason) == ((0, 1), (2,), None)
+
+
+@pytest.mark.parametrize("argv", [["changes", "--limit", "0"], ["changes", "--limit", "x"]])
+def test_changes_bad_limit_exits_2(argv):
+    with pytest.raises(SystemExit) as exit_:
+        run(*argv)
+    assert exit_.value.code == 2

@@ -37,6 +37,7 @@ def test_a_full_data_dir_takes_nothing_down_and_loses_nothing(tmpfs, start_serve
                            headers={"Authorization": f"Bearer {server.admin_token}"})
     assert written.status_code == 200, written.text
     assert written.json()["changed"] is True and written.json()["cpu_affinity_list"] == [5]
+    assert written.json()["audited"] is False  # the journal line below is its record
     assert f"affinity irq={irq.irq} token=admin" in server.output()
     for _ in range(10):  # every worker's cached listing saw the write
         listing = requests.get(server.url + "/irqs", timeout=5).json()["irqs"]
@@ -50,8 +51,14 @@ def test_a_full_data_dir_takes_nothing_down_and_loses_nothing(tmpfs, start_serve
     wait_for(lambda: "sampling again" in server.output())
     wait_for(lambda: requests.get(server.url + "/readyz", timeout=5).status_code == 200)
     assert requests.get(server.url + "/history", timeout=5).json()["newest"] > stored
+    again = requests.put(f"{server.url}/irqs/{irq.irq}/cpu_affinity",
+                         json={"cpu_affinity_list": "6", "reason": "space is back"}, timeout=5,
+                         headers={"Authorization": f"Bearer {server.admin_token}"})
+    assert again.status_code == 200 and again.json()["audited"] is True
+    logged = requests.get(server.url + "/affinity/changes", timeout=5).json()["changes"]
+    assert [(c["irq"], c["reason"]) for c in logged] == [(irq.irq, "space is back")]
     server.stop()
-    for name in ("history.sqlite3", "users.sqlite3", "runs.sqlite3"):
+    for name in ("history.sqlite3", "users.sqlite3", "runs.sqlite3", "changes.sqlite3"):
         db = sqlite3.connect(disk / "data" / name)
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", name
         db.close()

@@ -35,6 +35,17 @@ def positive(text: str) -> float:
     return value
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number greater than 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number greater than 0, not {text}")
+    return value
+
+
 def cpu_list_arg(text: str) -> frozenset[int]:
     """argparse type: a CPU list like 0-3,8."""
     try:

@@ -28,6 +28,7 @@ from irq_client.models import (Affinity, Compliance, Cpu, CpuUsage, CpuWindow, C
 from irq_client.models.base import obj
 from irq_client.models.cpus import cpu_list
 from irq_client.models.usage import cpu_series, memory_series, storage_by_mount, storage_series
+from irq_client.models.changes import ChangeList
 from irq_client.window import Instant, WindowArg, instant_text, window_of
 
 DEFAULT_URL = "http://127.0.0.1:5000"
@@ -116,6 +117,7 @@ class IrqClient(HttpClient):
         ("get", "/irqs"): "irqs", ("get", "/irqs/{irq}"): "irq",
         ("get", "/irqs/{irq}/cpu_affinity"): "affinity",
         ("put", "/irqs/{irq}/cpu_affinity"): "set_affinity",
+        ("get", "/affinity/changes"): "changes",
         ("get", "/interrupts"): "interrupts", ("get", "/interrupts/cpu/{cpu}"): "interrupts_cpu",
         ("get", "/interrupts/irqs"): "interrupts_irqs", ("get", "/history"): "history",
         ("get", "/readyz"): "ready", ("get", "/softirqs"): "softirqs",
@@ -164,8 +166,10 @@ class IrqClient(HttpClient):
     def affinity(self, irq: int) -> Affinity:
         return Affinity.from_json(self.get_json(f"/irqs/{int(irq)}/cpu_affinity"))
 
-    def set_affinity(self, irq: int, cpus: Iterable[int] | str) -> Affinity:
+    def set_affinity(self, irq: int, cpus: Iterable[int] | str,
+                     reason: str | None = None) -> Affinity:
         """Route `irq` to `cpus`: a mask string ("f", "00000000,00000003") or CPU ids.
+        `reason` (at most 500 printable characters) goes into the server's audit log.
 
         Raises:
             BadRequest: malformed mask, unknown or offline CPU, empty set.
@@ -176,8 +180,16 @@ class IrqClient(HttpClient):
             body = {"cpu_affinity_mask": cpus}
         else:
             body = {"cpu_affinity_list": ",".join(str(int(c)) for c in sorted(set(cpus)))}
+        if reason is not None:
+            body["reason"] = reason
         return Affinity.from_json(self.request("PUT", f"/irqs/{int(irq)}/cpu_affinity",
                                                json=body))
+
+    def changes(self, window: WindowArg = None, limit: int | None = None) -> ChangeList:
+        """The server's audit log over the window (None: all it keeps, a week by default),
+        oldest first; at most `limit` (the newest), `truncated` when some were left out."""
+        return ChangeList.from_json(self.get_json("/affinity/changes", limit=limit,
+                                                  **window_of(window).query()))
 
     # windows: `window` is a Window, a number of seconds, or None (the last 60 s)
     def interrupts(self, window: WindowArg = None) -> InterruptWindow:

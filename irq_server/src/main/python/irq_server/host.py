@@ -249,9 +249,9 @@ class Host:
                              managed=settings.managed)
 
     def set_affinity(self, irq: int, cpus: frozenset[int], field: str,
-                     who: str = "-") -> AffinityChange:
-        """Route `irq` to `cpus`: validate, read-compare-write, audit (as `who`: a token or
-        user name), then read back.
+                     who: str = "-", reason: str | None = None) -> AffinityChange:
+        """Route `irq` to `cpus`: validate, read-compare-write, journal (as `who`: a token's
+        or user's principal, with the caller's `reason`), then read back.
 
         Raises:
             NotFound: no such IRQ.
@@ -273,7 +273,8 @@ class Host:
             self.settings_cache.changed()  # even a refused write may have changed something
             raise affinity_write_error(exc, irq, format_cpu_list(cpus)) from exc
         # first, before anything that could fail: the write has happened
-        audit.info("affinity irq=%d token=%s old=%s new=%s", irq, who, before.mask, mask)
+        audit.info("affinity irq=%d token=%s old=%s new=%s%s", irq, who, before.mask, mask,
+                   f" reason={reason!r}" if reason else "")
         self.settings_cache.changed()
         return AffinityChange(before=before, after=self.affinity(irq), written=True)
 

@@ -1,10 +1,12 @@
 """Applying a plan through irq_client: journal each old mask just before its write, write
 only what changes, verify each write by read-back, and on any failure restore everything
-this run changed."""
+this run changed. Every write carries its reason to the server's audit log: the apply (named
+by its journal, `irq-balance apply <id>`) and the move's reason, or the rollback it is."""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from irq_client import ApiError, IrqClient, IrqClientError
 from irqbalance.journal import Journal, JournalError
@@ -12,6 +14,7 @@ from irqbalance.types import Plan
 
 log = logging.getLogger(__name__)
 REFUSED_TOKEN = (401, 403)  # the host refuses the caller: the next write would be refused too
+MAX_REASON = 500  # characters the server keeps of a write's reason
 
 
 def token_refused(exc: Exception) -> str | None:
@@ -77,8 +80,10 @@ def apply_plan(client: IrqClient, plan: Plan, journal: Journal) -> ApplyResult:
                 continue
             record.before_write(irq, state.cpu_affinity, list(move.new_cpus))
             result.journal = str(record.path)
+            assert record.path is not None
+            why = f"irq-balance apply {apply_id(record.path)}: {move.reason}"
             try:
-                written = client.set_affinity(irq, move.new_cpus)
+                written = client.set_affinity(irq, move.new_cpus, reason=why[:MAX_REASON])
             except ApiError:  # the server answered: nothing was written
                 record.answered(irq, False)
                 raise
@@ -93,7 +98,8 @@ def apply_plan(client: IrqClient, plan: Plan, journal: Journal) -> ApplyResult:
             (result.written if written.changed is not False else result.skipped).append(irq)
     except (IrqClientError, _Mismatch, JournalError) as exc:
         detail = token_refused(exc) or getattr(exc, "detail", None) or str(exc)
-        back = _restore(client, done)
+        back = _restore(client, done, "irq-balance apply "
+                        f"{apply_id(record.path) if record.path else '-'} failed: restored")
         record.close()  # (a journal that holds nothing is removed)
         if not back.failed and record.path is not None:  # as it was: nothing to roll back
             journal.mark_rolled_back(record.path)
@@ -111,7 +117,7 @@ def rollback(client: IrqClient, journal: Journal) -> Restored:
         if not writes:
             journal.mark_rolled_back(path)
             continue
-        back = _restore(client, writes)
+        back = _restore(client, writes, f"irq-balance rollback of apply {apply_id(path)}")
         if back.failed:
             raise ApplyError(back.failed[0], back.refusal or "the host refused to restore "
                              "some masks", back.restored, back.failed)
@@ -120,18 +126,23 @@ def rollback(client: IrqClient, journal: Journal) -> Restored:
     return Restored()
 
 
+def apply_id(journal_path: Path) -> str:
+    """The id an apply goes by in the audit log: its journal's name (when it began, in ns)."""
+    return journal_path.name.split(".")[0]
+
+
 class _Mismatch(Exception):
     pass
 
 
-def _restore(client: IrqClient, entries: list[tuple[int, str]]) -> Restored:
-    """Put `entries` back, newest first. A host that refuses the token is asked no more:
-    its IRQs all count as failed."""
+def _restore(client: IrqClient, entries: list[tuple[int, str]], reason: str) -> Restored:
+    """Put `entries` back, newest first, each write saying `reason`. A host that refuses the
+    token is asked no more: its IRQs all count as failed."""
     back = Restored()
     pending = list(reversed(entries))
     for k, (irq, mask) in enumerate(pending):
         try:
-            state = client.set_affinity(irq, mask)
+            state = client.set_affinity(irq, mask, reason=reason)
         except IrqClientError as exc:
             why = token_refused(exc)
             log.error("could not restore IRQ %d to %s: %s", irq, mask, why or exc)

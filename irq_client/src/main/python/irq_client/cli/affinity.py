@@ -1,4 +1,5 @@
-"""irq-client affinity get|set: an IRQ's CPU affinity, read or written."""
+"""irq-client affinity get|set: an IRQ's CPU affinity, read or written; irq-client changes:
+the server's audit log of those writes."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +7,8 @@ from typing import TextIO
 
 from irq_client import render
 from irq_client.cli.base import Commands, show
-from irq_client.cliargs import UsageError, cpu_list_arg
+from irq_client.cliargs import (UsageError, add_window_flags, cpu_list_arg, positive_int,
+                               window_arg)
 from irq_client.client import IrqClient
 
 
@@ -22,13 +24,27 @@ def add_parsers(commands: Commands) -> None:
     put.add_argument("irq", type=int)
     put.add_argument("mask", nargs="?", help="hex mask, e.g. 0c or 00000000,0000000c")
     put.add_argument("--cpus", type=cpu_list_arg, help="CPU list instead of a mask, e.g. 2-3")
+    put.add_argument("--reason", help="why, kept in the server's audit log (irq-client changes)")
+    changes = commands.add("changes", cmd_changes, help="the audit log: who changed which "
+                           "IRQ's affinity, when and why",
+                           epilog="examples:\n  irq-client changes\n"
+                                  "  irq-client changes --period 3600\n"
+                                  "  irq-client changes --start 2026-12-01T08:00:00Z --json")
+    add_window_flags(changes, default="7 days: the whole log")
+    changes.add_argument("--limit", type=positive_int, help="only the newest N changes")
 
 
 def cmd_affinity(client: IrqClient, args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "set":
         if (args.mask is None) == (args.cpus is None):
             raise UsageError("give a MASK or --cpus LIST (one of them)")
-        state = client.set_affinity(args.irq, args.mask if args.mask is not None else args.cpus)
+        state = client.set_affinity(args.irq, args.mask if args.mask is not None else args.cpus,
+                                    reason=args.reason)
     else:
         state = client.affinity(args.irq)
     return show(out, args, state.raw, lambda: render.affinity_line(state))
+
+
+def cmd_changes(client: IrqClient, args: argparse.Namespace, out: TextIO) -> int:
+    found = client.changes(window_arg(args), limit=args.limit)
+    return show(out, args, found.raw, lambda: render.changes_table(found))

@@ -1,5 +1,5 @@
 """The client's own wire types: frozen dataclasses built from the server's JSON, one module
-per resource (health, host, cpus, irqs, windows, usage, runs, registry; base holds what they
+per resource (health, host, cpus, irqs, changes, windows, usage, runs, registry; base holds what they
 share).
 
 Counts are ints, instants are timezone-aware datetimes, CPU lists are tuples of ints.
@@ -18,6 +18,7 @@ which face unknown hosts, catch exactly these three). A field that may be null i
 `X | None` and is read strictly too: null is a value the server sends, not an absence.
 """
 from irq_client.models.base import Items, ItemsBy, Json, Model
+from irq_client.models.changes import AffinityChange, ChangeList
 from irq_client.models.cpus import Cpu
 from irq_client.models.health import Health, Sampler
 from irq_client.models.host import Compliance, HostInfo, Irqbalance, Violation
@@ -31,7 +32,7 @@ from irq_client.models.windows import (CpuWindow, History, HostCost, InterruptWi
                                        IrqWindow, SoftirqRate, SoftirqWindow, Span)
 
 __all__ = [
-    "Affinity", "CPU_SHARES", "Compliance", "Cpu", "CpuUsage", "CpuWindow", "Current", "Health",
+    "Affinity", "AffinityChange", "CPU_SHARES", "ChangeList", "Compliance", "Cpu", "CpuUsage", "CpuWindow", "Current", "Health",
     "History", "HostCost", "HostInfo", "InterruptWindow", "Irq", "IrqList", "IrqRate", "IrqWindow",
     "Irqbalance", "Items", "ItemsBy", "Json",
     "MemoryPoint", "Model", "OtherRow", "PartitionSummary", "RegistryEntry", "RegistryHealth",

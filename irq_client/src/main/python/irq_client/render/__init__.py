@@ -8,7 +8,9 @@ front-end (`irq-client`'s commands, `top`, `record`):
     runs    runs, one run, record's summary
     hosts   a registry partition's hosts
     host    one host, its irqbalance daemon, isolation compliance
+    changes the audit log of affinity writes
 """
+from irq_client.render.changes import changes_table
 from irq_client.render.host import compliance_text, host_text
 from irq_client.render.hosts import hosts_table
 from irq_client.render.irqs import (COLUMNS, DEFAULT_COLUMNS, SORT_KEYS, WINDOW_COLUMNS, IrqRow,
@@ -26,7 +28,7 @@ from irq_client.render.usage import (Series, cpu_series, memory_series, series_t
 
 __all__ = [
     "COLUMNS", "DEFAULT_COLUMNS", "SORT_KEYS", "SPARKS", "WINDOW_COLUMNS", "IrqRow", "Series",
-    "TopView", "affinity_line", "batch_frame", "clip", "compliance_text", "cost_source",
+    "TopView", "affinity_line", "changes_table", "batch_frame", "clip", "compliance_text", "cost_source",
     "cost_text", "cpu_list", "cpu_series",
     "cpu_share_row", "cpu_shares", "cpu_window_line", "cpus_table", "dash", "fields",
     "fitted_frame", "host_text", "hosts_table", "human_bytes", "interrupts_table", "irq_detail",

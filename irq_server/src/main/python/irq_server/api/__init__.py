@@ -8,10 +8,11 @@ import time
 from flask import Flask
 
 from irq_server import __version__
-from irq_server.api import (auth, cpus, health, history, host, host_header, irqs, metrics,
-                            problems, registry, request_body, runs, state, ui, usage)
+from irq_server.api import (auth, changes, cpus, health, history, host, host_header, irqs,
+                            metrics, problems, registry, request_body, runs, state, ui, usage)
 from irq_server.api.openapi import Api, open_operations
 from irq_server.api.window_cache import WindowCache
+from irq_server.audit.store import AuditLog
 from irq_server.cost.history_fit import EstimateFile
 from irq_server.exposition import MetricsOptions
 from irq_server.history.store import HistoryStore
@@ -22,7 +23,7 @@ from irq_server.registry.store import DEFAULT_TTL, RegistryStore
 from irq_server.runs.store import RunStore
 
 # at / and /api/v1
-BLUEPRINTS = (health.blp, host.blp, cpus.blp, irqs.blp, history.blp, usage.blp)
+BLUEPRINTS = (health.blp, host.blp, cpus.blp, irqs.blp, changes.blp, history.blp, usage.blp)
 CONTRACT_BLUEPRINTS = (runs.tracker, runs.testrun, metrics.blp)  # at their own paths only
 API_PREFIX = "/api/v1"
 
@@ -81,6 +82,8 @@ def _host_role(app: Flask, api: Api) -> None:
     held.window_cache = WindowCache()
     held.estimates = EstimateFile(app.config["IRQ_DATA_DIR"])
     held.runs = RunStore(app.config["IRQ_DATA_DIR"], clock=app.config["IRQ_CLOCK"])
+    held.audit = AuditLog(app.config["IRQ_DATA_DIR"], clock=app.config["IRQ_CLOCK"],
+                          keep=max(t.keep for t in app.config["IRQ_TIERS"]))
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
         api.register_blueprint(blp, url_prefix=API_PREFIX, name=f"v1_{blp.name}")

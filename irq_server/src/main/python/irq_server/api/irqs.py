@@ -11,6 +11,7 @@ from irq_server.api.schemas.irqs import (AffinitySchema, AffinityWriteSchema, Ir
 from irq_server.api.state import state
 from irq_server.api.window_cache import cached_answer
 from irq_server.host import Host, cpus_from_request
+from irq_server.procfs import format_cpu_list
 from irq_server.types import AffinityState, InterruptRow, IrqSettings
 
 blp = Blueprint("irqs", __name__, description="Interrupts and their CPU affinity")
@@ -71,9 +72,17 @@ def put_affinity(args, irq):
     number = path_number(irq, "irq")
     cpus, field = cpus_from_request(args.get("cpu_affinity_mask"), args.get("cpu_affinity_list"))
     token = caller()
-    change = _host().set_affinity(number, cpus, field, who=token.name if token else "-")
+    reason = args.get("reason")
+    change = _host().set_affinity(number, cpus, field, who=token.name if token else "-",
+                                  reason=reason)
     g.affinity_result = "changed" if change.written else "unchanged"  # for /metrics
-    return json_response({**affinity_json(change.after), "changed": change.written})
+    answer = {**affinity_json(change.after), "changed": change.written}
+    if change.written:
+        answer["audited"] = state().audit.record(
+            number, (change.before.mask, format_cpu_list(change.before.cpus)),
+            (change.after.mask, format_cpu_list(change.after.cpus)),
+            token.principal if token else "-", reason)
+    return json_response(answer)
 
 
 def irq_json(row: InterruptRow, counts: list[int], total: int,

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from prometheus_client import Counter
 
     from irq_server.api.window_cache import WindowCache
+    from irq_server.audit.store import AuditLog
     from irq_server.auth.jwt_tokens import JwtIssuer
     from irq_server.auth.tokens import TokenStore
     from irq_server.auth.users import UserStore
@@ -31,6 +32,7 @@ class AppState:
     window_cache: WindowCache  # answers of recent windows (host role)
     estimates: EstimateFile  # the sampler's cost estimate (host role)
     runs: RunStore  # the tracker's runs (host role)
+    audit: AuditLog  # every accepted affinity write (host role)
     registry: RegistryStore  # published servers (registry role)
     tokens: TokenStore  # API tokens
     users: UserStore  # user logins

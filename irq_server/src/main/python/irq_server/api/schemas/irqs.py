@@ -17,6 +17,7 @@ def _pattern(pattern: str, description: str) -> fields.String:
 
 MAX_LISTED_CPUS = 8192  # CPUs a list body may name (the kernel's largest NR_CPUS)
 CPU_NUMBER_MAX = 2 ** 32 - 1
+MAX_REASON = 500  # characters of a write's reason
 
 
 class CpuListField(fields.Field):
@@ -49,6 +50,10 @@ class AffinityWriteSchema(Schema):
     cpu_affinity_mask = _pattern(
         MASK_PATTERN, "hex mask, comma-separated 32-bit words: 'f', '00000000,00000003'")
     cpu_affinity_list = CpuListField()
+    reason = fields.String(validate=[validate.Length(max=MAX_REASON), validate.Regexp(
+        re.compile(r"[^\x00-\x1f\x7f]*\Z"), error="control characters are not allowed")],
+        metadata={"description": "why (kept in the audit log: GET /affinity/changes), e.g. "
+                                 "the plan and move of irq-balance", "maxLength": MAX_REASON})
 
     @validates_schema
     def exactly_one(self, data, **kwargs):
@@ -102,3 +107,6 @@ class AffinitySchema(Schema):
     cpu_affinity_list = fields.List(fields.Integer())
     effective_affinity_list = fields.List(fields.Integer(), allow_none=True)
     managed = fields.Boolean(allow_none=True)
+    audited = fields.Boolean(metadata={"description": "PUT only, when changed: the audit log "
+                                                      "kept the change (false: its disk is full, "
+                                                      "say; the journal line still has it)"})

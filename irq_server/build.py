@@ -20,8 +20,9 @@ def set_properties(project):
     for requirement in RUNTIME:
         dep, _, ver = requirement.partition(">=")
         project.depends_on(dep, ">=" + ver)
-    for name in ("index.html", "app.js", "style.css"):  # the web view, served at /ui/
-        project.include_file("irq_server", f"ui/{name}")
+    for name in ("index.html", "app.js", "style.css", "vendor/uPlot.iife.min.js",
+                 "vendor/uPlot.min.css", "vendor/uPlot.LICENSE", "vendor/README.md"):
+        project.include_file("irq_server", f"ui/{name}")  # the web view, served at /ui/
     wheel(project, "irq-server = irq_server.cli:main", "Operating System :: POSIX :: Linux")
 
 

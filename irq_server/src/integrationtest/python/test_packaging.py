@@ -107,7 +107,9 @@ def test_runtime_requirements_hold_no_build_or_test_tool():
 
 def test_the_built_wheel_holds_the_web_view_and_every_package():
     names = set(built_wheel("irq_server").namelist())
-    assert {f"irq_server/ui/{n}" for n in ("index.html", "app.js", "style.css")} <= names
-    for package in ("api", "api/schemas", "auth", "history", "procfs", "registry", "runs",
-                    "service", "sim"):
+    assert {f"irq_server/ui/{n}" for n in ("index.html", "app.js", "style.css",
+                                          "vendor/uPlot.iife.min.js", "vendor/uPlot.min.css",
+                                          "vendor/uPlot.LICENSE")} <= names
+    for package in ("api", "api/schemas", "audit", "auth", "cost", "history", "procfs",
+                    "registry", "runs", "service", "sim"):
         assert f"irq_server/{package}/__init__.py" in names, package

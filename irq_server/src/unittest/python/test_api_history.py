@@ -234,3 +234,18 @@ def test_interrupts_irqs_top_lists_the_busiest_first(make_client, sim):
     assert counts == sorted((i["num_interrupts"] for i in every["irqs"]), reverse=True)[:3]
     assert counts[0] > 0
     assert client.get("/interrupts/irqs?top=0").status_code == 422
+
+
+def test_a_window_between_times_read_back_from_answers_holds_its_samples(make_client, sim,
+                                                                          tmp_path):
+    """Samples land a little after their tick; the answers round times to the millisecond:
+    a window from one answer's `newest` back one interval still closes at that sample."""
+    clock = Clock(T0 + 0.0004)
+    run_sampled(sim, HistoryStore(tmp_path / "data"), clock, 10, {})
+    client, *_ = make_client(sim.root, IRQ_CLOCK=clock)
+    newest = client.get("/history").get_json()["newest"]
+    assert newest == "2027-01-15T08:00:09.000Z"
+    body = client.get(f"/interrupts?start={T0 + 8}&end={newest}").get_json()
+    assert body["end"] == newest and body["period_duration_seconds"] == pytest.approx(1)
+    on_cpu0 = sum(irq.rate for irq in sim.irqs if irq.initial_cpu in (None, 0))
+    assert body["num_interrupts_per_cpu"][0] == pytest.approx(on_cpu0, rel=1e-3)

@@ -30,7 +30,7 @@ def add_parsers(commands: Commands) -> None:
                            epilog="examples:\n  irq-client changes\n"
                                   "  irq-client changes --period 3600\n"
                                   "  irq-client changes --start 2026-12-01T08:00:00Z --json")
-    add_window_flags(changes, default="7 days: the whole log")
+    add_window_flags(changes, default="7 days")
     changes.add_argument("--limit", type=positive_int, help="only the newest N changes")
 
 

@@ -5,10 +5,11 @@ from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.schemas.changes import ChangeListSchema, ChangesQuery
 from irq_server.api.state import state
 from irq_server.api.timefmt import iso
-from irq_server.audit.store import DEFAULT_KEEP, MAX_LISTED, Change
+from irq_server.audit.store import MAX_LISTED, Change
 from irq_server.procfs import parse_cpu_list
 
 blp = Blueprint("changes", __name__, description="The audit log of affinity writes")
+DEFAULT_PERIOD = 7 * 86400.0  # seconds a window without start or period covers
 
 
 @blp.route("/affinity/changes")
@@ -28,7 +29,7 @@ def _bounds(args: dict, now: float) -> tuple[float, float]:
     period, start, end = (args.get(k) for k in ("period_seconds", "start", "end"))
     if start is None:
         end = now if end is None else end
-        return end - (period or DEFAULT_KEEP), end
+        return end - (period or DEFAULT_PERIOD), end
     return start, start + period if period is not None else (now if end is None else end)
 
 

@@ -18,7 +18,7 @@ from irq_server.db import Database
 from irq_server.errors import StoreUnavailable
 
 FILENAME = "changes.sqlite3"
-DEFAULT_KEEP = 7 * 86400.0  # seconds: the default history's longest tier
+DEFAULT_KEEP = 90 * 86400.0  # seconds: the default history's longest tier
 MAX_ROWS = 100_000
 PURGE_EVERY = 100  # records between purges (each purge is two indexed deletes)
 MAX_LISTED = 10_000  # rows one read returns at most

@@ -166,13 +166,16 @@ class Windows:
         return newest
 
     def _end(self, end: float) -> Snapshot:
-        """Snapshot closing a window at `end`: the stored one at or before it; for "now", the
-        newest stored one while the sampler is fresh (under two intervals old), else a live
-        read (no history yet, or the sampler stopped)."""
+        """Snapshot closing a window at `end`: the stored one at or before it (or landed up to
+        a tenth of an interval after, as a window's start: a time read back from an answer,
+        rounded to the millisecond, names its sample); for "now", the newest stored one
+        while the sampler is fresh (under two intervals old), else a live read (no history
+        yet, or the sampler stopped)."""
         stored = self._stored()
         newest = stored.latest_ts() if stored else None
         if newest is None:
             return self.now()
+        end += 0.1 * self.interval
         if end >= newest:
             fresh = self.clock() - newest <= 2 * self.interval
             return stored.latest() if fresh else self.now()

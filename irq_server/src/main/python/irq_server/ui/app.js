@@ -1,17 +1,28 @@
-// irq-server's page: plain JavaScript over the JSON routes, drawn on canvases (a 256-CPU x
-// 2000-IRQ host would be half a million DOM nodes as a table). No library, no build step.
-// window.irqUi reports what the browser test checks: readiness, timings, the busiest cell.
+// irq-server's page: plain JavaScript over the JSON routes, no build step. The time series and
+// bars are uPlot's (vendor/, shipped in the wheel); the heatmap is a canvas of its own (a
+// 256-CPU x 2000-IRQ host would be half a million DOM nodes as a table; uPlot has no heatmap).
+// Every time is UTC, as in the API and the CLI.
+// window.irqUi reports what the browser test checks: readiness, timings, the busiest cell,
+// the cells' geometry, the history's points and the change markers.
 "use strict";
 
 const RATE_PERIOD = 5;          // seconds of the heatmap's and the bars' window
-const REFRESH_MS = 3000;        // heatmap and bars
+const REFRESH_MS = 3000;        // heatmap, bars, new changes
 const SLOW_REFRESH_MS = 30000;  // history and usage charts
-const HISTORY_POINTS = 20;
+const HISTORY_POINTS = 30;
+const EFFECT_SECONDS = 300;     // a change's effect: busiest / mean over this long before and after
+const GROUP_GAP = 2;            // seconds: writes closer than this are one change on the timeline
+const UTC = "Etc/UTC";
 
 const ui = window.irqUi = {ready: false, firstPaintMs: null, refreshMainMs: [], busiest: null,
-                           span: null, rows: [], errors: []};
+                           span: null, rows: [], errors: [], history: null, markers: [],
+                           mode: "rate", effect: null, cpuTicks: [],
+                           axes: () => Object.fromEntries(Object.entries(state.charts).map(
+                             ([id, u]) => [id, u.axes.map((a) => ({label: a.label,
+                                                                   ticks: a._values || []}))]))};
 const state = {token: sessionStorage.getItem("irqToken"), topology: null, details: new Map(),
-               selected: null, timer: null, slowTimer: null};
+               selected: null, timer: null, slowTimer: null, heat: null, charts: {},
+               interval: 1, changes: [], lastChange: 0, chosen: null};
 const $ = (id) => document.getElementById(id);
 
 class AuthNeeded extends Error {}
@@ -45,11 +56,38 @@ $("auth-form").addEventListener("submit", (event) => {
   start();
 });
 
+// ---- formats -----------------------------------------------------------------------------
+function fmt(value) {
+  const a = Math.abs(value);
+  if (a >= 1e6) return (value / 1e6).toFixed(a >= 1e7 ? 1 : 2) + "M";
+  if (a >= 1e3) return (value / 1e3).toFixed(a >= 1e4 ? 1 : 2) + "k";
+  return value.toFixed(a >= 100 ? 0 : a >= 10 ? 1 : 2);
+}
+
+const two = (n) => String(n).padStart(2, "0");
+function utc(seconds, withDate = false) {  // "14:01:02 UTC", or "2026-12-03 14:01:02 UTC"
+  const d = new Date(seconds * 1000);
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  const date = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} `;
+  return `${withDate ? date : ""}${time} UTC`;
+}
+
+const epoch = (iso) => Date.parse(iso) / 1000;
+
+// the value a heatmap cell shows: interrupts per second, or the share of one CPU's time the
+// IRQ's handlers take there (its cost per interrupt x its rate on that CPU)
+const MODES = {
+  rate: {title: "Interrupts per second, per IRQ and CPU", unit: "/s", text: (v) => fmt(v) + "/s"},
+  time: {title: "Interrupt time, per IRQ and CPU (share of the CPU)", unit: "%",
+         text: (v) => (v >= 1 ? v.toFixed(1) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(2)) + "%"},
+};
+
 // ---- colour ------------------------------------------------------------------------------
 const STOPS = [[13, 8, 135], [126, 3, 168], [204, 71, 120], [248, 149, 64], [240, 249, 33]];
+const EMPTY = "rgb(245,245,245)";
 
 function colour(t) {  // 0..1 -> plasma-like RGB
-  if (!(t > 0)) return "rgb(245,245,245)";
+  if (!(t > 0)) return EMPTY;
   const x = Math.min(1, t) * (STOPS.length - 1);
   const i = Math.min(STOPS.length - 2, Math.floor(x));
   const f = x - i;
@@ -57,179 +95,490 @@ function colour(t) {  // 0..1 -> plasma-like RGB
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
-const logScale = (max) => (v) => (v > 0 ? Math.log10(1 + v) / Math.log10(1 + max) : 0);
+// log scale from the smallest to the largest value shown: the top colour is the busiest cell
+function logScale(low, high) {
+  const a = Math.log10(low), b = Math.log10(Math.max(high, low * 1.0001));
+  return (v) => (v > 0 ? 0.04 + 0.96 * Math.max(0, (Math.log10(v) - a) / (b - a)) : 0);
+}
 
-function fmt(rate) {
-  if (rate >= 1e6) return (rate / 1e6).toFixed(1) + "M";
-  if (rate >= 1e3) return (rate / 1e3).toFixed(1) + "k";
-  return rate.toFixed(rate >= 10 ? 0 : 1);
+// a canvas sized to its CSS box, drawn in CSS pixels whatever the device pixel ratio
+function sized(canvas, width, height) {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  canvas.style.width = width + "px";
+  canvas.style.height = height + "px";
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
 }
 
 // ---- heatmap -----------------------------------------------------------------------------
-const LABEL_W = 170, AXIS_H = 36;
+const LABEL_W = 230, AXIS_H = 44, ROW_H = 14, FONT = "12px system-ui, sans-serif";
 
-function drawHeatmap(data) {
-  const canvas = $("heatmap"), ctx = canvas.getContext("2d");
-  const cpus = data.cpus, irqs = data.irqs, seconds = data.period_duration_seconds || 1;
-  const rowH = Math.max(6, Math.min(14, Math.floor(520 / Math.max(1, irqs.length))));
-  canvas.height = irqs.length * rowH + AXIS_H;
-  const cellW = (canvas.width - LABEL_W) / Math.max(1, cpus.length);
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  let max = 0, busiest = null;
-  for (const irq of irqs) {
-    irq.num_interrupts_per_cpu.forEach((n, j) => {
-      const rate = n / seconds;
-      if (rate > max) { max = rate; busiest = {irq: irq.irq_num, cpu: cpus[j], rate}; }
-    });
-  }
-  const scale = logScale(max || 1);
-  ctx.font = `${Math.min(11, rowH)}px system-ui, sans-serif`;
-  ctx.textBaseline = "middle";
-  irqs.forEach((irq, i) => {
-    const y = i * rowH;
-    const info = state.details.get(irq.irq_num);
-    ctx.fillStyle = irq.irq_num === state.selected ? "#036" : "#333";
-    const name = (info ? (info.managed ? "⚑ " : "") + info.device_name : "").slice(0, 22);
-    ctx.fillText(`${irq.irq_num} ${name}`, 2, y + rowH / 2, LABEL_W - 6);
-    irq.num_interrupts_per_cpu.forEach((n, j) => {
-      ctx.fillStyle = colour(scale(n / seconds));
-      ctx.fillRect(LABEL_W + j * cellW, y, Math.max(1, cellW - (cellW > 3 ? 1 : 0)), rowH - 1);
-    });
-  });
-  drawNodes(ctx, cpus, cellW, irqs.length * rowH);
-  drawLegend(max);
-  ui.rows = irqs.map((irq) => irq.irq_num);
-  ui.rowH = rowH;
-  ui.busiest = busiest;
-  ui.span = {start: data.start, end: data.end};
+function heatValues(data, mode) {
+  // per row, per CPU: the value the cell shows (NaN: not known in this mode)
+  const seconds = data.period_duration_seconds || 1;
+  return data.irqs.map((irq) => irq.num_interrupts_per_cpu.map((n) => {
+    if (mode === "rate") return n / seconds;
+    const cost = irq.cost_us_per_interrupt;
+    return cost === null || cost === undefined ? NaN : (n * cost * 1e-6 / seconds) * 100;
+  }));
 }
 
-function drawNodes(ctx, cpus, cellW, top) {
+function drawHeatmap(data, perCpu) {
+  const mode = ui.mode;
+  const canvas = $("heatmap");
+  const cpus = data.cpus, irqs = data.irqs;
+  const width = Math.max(400, $("heatmap-box").clientWidth - 24);
+  const cellW = (width - LABEL_W) / Math.max(1, cpus.length);
+  const height = AXIS_H + irqs.length * ROW_H;
+  const ctx = sized(canvas, width, height);
+  const values = heatValues(data, mode);
+  let max = 0, min = Infinity, busiest = null;
+  values.forEach((row, i) => row.forEach((v, j) => {
+    if (v > 0 && v < min) min = v;
+    if (v > max) { max = v; busiest = {irq: irqs[i].irq_num, cpu: cpus[j], value: v, row: i, col: j}; }
+  }));
+  if (!(min < Infinity)) min = 1;
+  const scale = logScale(Math.min(min, max / 1000 || 1), max || 1);
+  ctx.clearRect(0, 0, width, height);
+  ctx.font = FONT;
+  ctx.textBaseline = "middle";
+  drawCpuAxis(ctx, cpus, cellW);
+  irqs.forEach((irq, i) => {
+    const y = AXIS_H + i * ROW_H;
+    const info = state.details.get(irq.irq_num);
+    ctx.fillStyle = irq.irq_num === state.selected ? "#036" : "#222";
+    const name = info ? (info.managed ? "⚑ " : "") + info.device_name : "";
+    ctx.fillText(`${irq.irq_num}  ${name}`, 4, y + ROW_H / 2, LABEL_W - 10);
+    values[i].forEach((v, j) => {
+      ctx.fillStyle = Number.isNaN(v) ? "#e2e2e2" : colour(scale(v));
+      ctx.fillRect(LABEL_W + j * cellW, y, Math.max(1, cellW - (cellW > 3 ? 1 : 0)), ROW_H - 1);
+    });
+  });
+  drawLegend(min, max, mode, scale);
+  state.heat = {data, values, perCpu, cellW, mode};
+  ui.rows = irqs.map((irq) => irq.irq_num);
+  ui.rowH = ROW_H;
+  ui.busiest = busiest && {irq: busiest.irq, cpu: busiest.cpu, value: busiest.value,
+                           rate: mode === "rate" ? busiest.value : null,
+                           x: LABEL_W + (busiest.col + 0.5) * cellW,
+                           y: AXIS_H + (busiest.row + 0.5) * ROW_H};
+  ui.span = {start: data.start, end: data.end};
+  ui.colourMax = max;
+}
+
+function drawCpuAxis(ctx, cpus, cellW) {
+  // node bars, then CPU numbers: all when they fit, else every 8th (and the last)
   const nodeOf = new Map((state.topology || []).map((c) => [c.cpu, c.node]));
   const palette = ["#4a7", "#47a", "#a74", "#a47", "#7a4", "#74a", "#aa4", "#4aa"];
+  ctx.fillStyle = "#444";
+  ctx.fillText("IRQ  device", 4, AXIS_H - 10);
   let from = 0;
   for (let j = 1; j <= cpus.length; j++) {
     const node = nodeOf.get(cpus[from]);
     if (j < cpus.length && nodeOf.get(cpus[j]) === node) continue;
     const x = LABEL_W + from * cellW, w = (j - from) * cellW;
     ctx.fillStyle = node === undefined || node === null ? "#999" : palette[node % palette.length];
-    ctx.fillRect(x, top + 4, w - 1, 8);
-    ctx.fillStyle = "#333";
-    ctx.fillText(`node ${node ?? "?"}: CPU ${cpus[from]}–${cpus[j - 1]}`, x + 2, top + 24);
+    ctx.fillRect(x, 2, w - 1, 14);
+    ctx.fillStyle = "#fff";
+    ctx.fillText(`node ${node ?? "?"}`, x + 4, 9, Math.max(10, w - 8));
     from = j;
   }
-}
-
-function drawLegend(max) {
-  const canvas = $("legend"), ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  for (let x = 0; x < 300; x++) {
-    ctx.fillStyle = colour((x + 1) / 300);
-    ctx.fillRect(x, 0, 1, 14);
-  }
-  ctx.fillStyle = "#333";
-  ctx.font = "11px system-ui, sans-serif";
-  ctx.fillText("0/s", 0, 28);
-  ctx.fillText(`${fmt(Math.sqrt(max))}/s`, 140, 28);
-  ctx.fillText(`${fmt(max)}/s (log scale)`, 250, 28);
-}
-
-// ---- per-CPU bars ------------------------------------------------------------------------
-function drawBars(window) {
-  const canvas = $("bars"), ctx = canvas.getContext("2d");
-  const seconds = window.period_duration_seconds || 1;
-  const rates = window.num_interrupts_per_cpu.map((n) => n / seconds);
-  const max = Math.max(1, ...rates);
-  const mean = rates.reduce((a, b) => a + b, 0) / Math.max(1, rates.length);
-  const busiest = rates.indexOf(Math.max(...rates));
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const w = (canvas.width - LABEL_W) / Math.max(1, rates.length), h = canvas.height - 20;
-  rates.forEach((r, j) => {
-    ctx.fillStyle = j === busiest ? "#c33" : "#58a";
-    const bh = (r / max) * h;
-    ctx.fillRect(LABEL_W + j * w, h - bh, Math.max(1, w - 1), bh);
-  });
-  ctx.strokeStyle = "#333";
-  ctx.setLineDash([4, 3]);
-  ctx.beginPath();
-  ctx.moveTo(LABEL_W, h - (mean / max) * h);
-  ctx.lineTo(canvas.width, h - (mean / max) * h);
-  ctx.stroke();
-  ctx.setLineDash([]);
-  ctx.fillStyle = "#333";
-  ctx.font = "11px system-ui, sans-serif";
-  ctx.fillText(`max ${fmt(max)}/s`, 2, 10);
-  ctx.fillText(`mean ${fmt(mean)}/s`, 2, h - (mean / max) * h);
-  $("imbalance").textContent = rates.length ? `— busiest CPU ${window.cpus[busiest]}: ` +
-    `${fmt(rates[busiest])}/s, ${(mean ? rates[busiest] / mean : 0).toFixed(2)}× the mean` : "";
-}
-
-// ---- line charts -------------------------------------------------------------------------
-function drawLines(canvas, series, {max = null, unit = "", bold = null} = {}) {
-  const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const points = series.length ? series[0].length : 0;
-  const top = max ?? Math.max(1, ...series.flat().filter(Number.isFinite));
-  const left = 40, h = canvas.height - 16, w = canvas.width - left - 4;
-  ctx.fillStyle = "#666";
   ctx.font = "10px system-ui, sans-serif";
-  ctx.fillText(`${fmt(top)}${unit}`, 0, 10);
-  ctx.fillText(`0${unit}`, 0, h);
-  if (points < 2) {
-    ctx.fillText("no history yet", left + 10, h / 2);
-    return;
+  const room = ctx.measureText(String(cpus[cpus.length - 1] ?? 0)).width + 3;
+  const every = [1, 2, 4, 8, 16, 32, 64].find((k) => k * cellW >= room) || 128;
+  ctx.fillStyle = "#222";
+  ctx.textAlign = "center";
+  ui.cpuTicks = [];
+  cpus.forEach((cpu, j) => {
+    // every `every`th, and the last unless it would overlap the one before
+    if (j % every && (j !== cpus.length - 1 || (j % every) * cellW < room)) return;
+    const x = LABEL_W + (j + 0.5) * cellW;
+    ui.cpuTicks.push(cpu);
+    ctx.fillText(String(cpu), x, AXIS_H - 14);
+    ctx.fillRect(x, AXIS_H - 6, 1, 4);
+  });
+  ctx.textAlign = "left";
+  ctx.fillStyle = "#666";
+  ctx.fillText("CPU", LABEL_W - 32, AXIS_H - 14);
+  ctx.font = FONT;
+}
+
+function drawLegend(min, max, mode, scale) {
+  const canvas = $("legend"), width = 520, bar = 360;
+  const ctx = sized(canvas, width, 40);
+  ctx.clearRect(0, 0, width, 40);
+  const low = Math.min(min, max / 1000 || 1);
+  for (let x = 0; x < bar; x++) {  // the bar is the same log scale as the cells
+    const v = low * Math.pow(max / low, x / (bar - 1));
+    ctx.fillStyle = colour(scale(v));
+    ctx.fillRect(x, 0, 1, 16);
   }
-  const draw = (values, style, width) => {
-    ctx.strokeStyle = style;
-    ctx.lineWidth = width;
-    ctx.beginPath();
-    let pen = false;  // a gap (no value) lifts the pen
-    values.forEach((v, i) => {
-      if (!Number.isFinite(v)) { pen = false; return; }
-      const x = left + (i / (points - 1)) * w, y = h - (v / top) * h;
-      if (pen) ctx.lineTo(x, y); else ctx.moveTo(x, y);
-      pen = true;
-    });
-    ctx.stroke();
-  };
-  const alpha = series.length > 32 ? 0.25 : 0.7;
-  series.forEach((values) => draw(values, `rgba(70,110,170,${alpha})`, 1));
-  if (bold) draw(bold, "#c33", 2);
-  ctx.lineWidth = 1;
+  ctx.fillStyle = "#222";
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.textBaseline = "top";
+  const at = (v) => (Math.log10(v) - Math.log10(low)) / (Math.log10(max) - Math.log10(low)) * (bar - 1);
+  if (max > low) {
+    for (let k = Math.ceil(Math.log10(low)); Math.pow(10, k) < max * 0.8; k++) {
+      const x = at(Math.pow(10, k));
+      if (x < 20 || x > bar - 40) continue;
+      ctx.fillRect(x, 16, 1, 4);
+      ctx.fillText(MODES[mode].text(Math.pow(10, k)), x - 10, 22);
+    }
+  }
+  ctx.fillText(MODES[mode].text(low), 0, 22);
+  ctx.fillText(`max ${MODES[mode].text(max)} (log scale)`, bar + 8, 2);
+  ctx.fillStyle = "#e2e2e2";
+  if (mode === "time") {
+    ctx.fillRect(bar + 8, 22, 12, 12);
+    ctx.fillStyle = "#222";
+    ctx.fillText("cost not known", bar + 24, 23);
+  }
+}
+
+function cellAt(event) {  // the heatmap cell under the pointer, or null
+  const heat = state.heat;
+  if (!heat) return null;
+  const rect = $("heatmap").getBoundingClientRect();
+  const x = event.clientX - rect.left, y = event.clientY - rect.top;
+  const row = Math.floor((y - AXIS_H) / ROW_H);
+  const col = Math.floor((x - LABEL_W) / heat.cellW);
+  if (row < 0 || row >= heat.data.irqs.length) return null;
+  return {row, col: col >= 0 && col < heat.data.cpus.length ? col : null};
+}
+
+function cellText(row, col) {
+  const {data, values, perCpu, mode} = state.heat;
+  const irq = data.irqs[row], cpu = data.cpus[col];
+  const info = state.details.get(irq.irq_num);
+  const seconds = data.period_duration_seconds || 1;
+  const n = irq.num_interrupts_per_cpu[col];
+  const onCpu = perCpu ? perCpu.num_interrupts_per_cpu[perCpu.cpus.indexOf(cpu)] : null;
+  const lines = [`IRQ ${irq.irq_num}  ${info ? info.device_name : ""}`, `CPU ${cpu}`,
+                 `${fmt(n / seconds)}/s  (${n} in ${seconds.toFixed(1)} s)`];
+  if (onCpu) lines.push(`${(100 * n / (onCpu * seconds / (perCpu.period_duration_seconds || 1))).toFixed(1)}% of CPU ${cpu}'s interrupts`);
+  if (irq.cost_us_per_interrupt !== null && irq.cost_us_per_interrupt !== undefined) {
+    const time = values[row][col];
+    lines.push(`${irq.cost_us_per_interrupt.toFixed(1)} µs each (${irq.cost_source}): ` +
+               `${mode === "time" ? MODES.time.text(time) : MODES.time.text(n * irq.cost_us_per_interrupt * 1e-4 / seconds)} of the CPU`);
+  }
+  return lines.join("\n");
+}
+
+function showTip(event, text) {
+  const tip = $("tip");
+  tip.textContent = text;
+  tip.hidden = false;
+  const x = Math.min(event.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
+  tip.style.left = x + "px";
+  tip.style.top = (event.clientY + 14) + "px";
+}
+
+$("heatmap").addEventListener("mousemove", (event) => {
+  const cell = cellAt(event);
+  if (!cell || cell.col === null) { $("tip").hidden = true; ui.tip = null; return; }
+  ui.tip = {irq: state.heat.data.irqs[cell.row].irq_num, cpu: state.heat.data.cpus[cell.col]};
+  showTip(event, cellText(cell.row, cell.col));
+});
+$("heatmap").addEventListener("mouseleave", () => { $("tip").hidden = true; });
+$("heatmap").addEventListener("click", (event) => {
+  const cell = cellAt(event);
+  if (cell) showDetails(ui.rows[cell.row]).catch(report);
+});
+
+// ---- charts (uPlot) ----------------------------------------------------------------------
+function chart(id, opts, data) {
+  const box = $(id);
+  const width = Math.max(200, box.clientWidth);
+  if (state.charts[id]) state.charts[id].destroy();
+  state.charts[id] = new uPlot({width, height: opts.height || 200, ...opts}, data, box);
+  return state.charts[id];
+}
+
+function timeTicks(u, splits, axis, space, incr) {  // 24-hour UTC, the date where it changes
+  let day = null;
+  return splits.map((v) => {
+    const d = new Date(v * 1000);
+    const date = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+    const hm = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+    const time = incr < 60 ? `${hm}:${two(d.getUTCSeconds())}` : hm;
+    const label = incr >= 86400 ? date : day === date ? time : `${time}\n${date}`;
+    day = date;
+    return label;
+  });
+}
+
+const timeAxis = {label: "time (UTC)", labelSize: 18, space: 80, values: timeTicks};
+const utcDate = (ts) => uPlot.tzDate(new Date(ts * 1e3), UTC);
+const timeSeries = {label: "time", value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC"};
+
+function drawBars(window) {
+  const seconds = window.period_duration_seconds || 1;
+  const cpus = window.cpus;
+  const rates = window.num_interrupts_per_cpu.map((n) => n / seconds);
+  const mean = rates.reduce((a, b) => a + b, 0) / Math.max(1, rates.length);
+  const top = Math.max(...rates);
+  const busiest = rates.indexOf(top);
+  const nodeOf = new Map((state.topology || []).map((c) => [c.cpu, c.node]));
+  const bars = uPlot.paths.bars({size: [0.85, 40], align: 0});
+  chart("bars", {
+    height: 210,
+    scales: {x: {time: false, range: [cpus[0] - 0.5, cpus[cpus.length - 1] + 0.5]},
+             y: {range: (u, lo, hi) => [0, Math.max(1, hi) * 1.05]}},
+    axes: [{label: "CPU", labelSize: 18, space: 24, incrs: [1, 2, 4, 8, 16, 32, 64, 128],
+            values: (u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : ""))},
+           {label: "interrupts/s", labelSize: 18, size: 60, values: (u, s) => s.map(fmt)}],
+    series: [{label: "CPU", value: (u, v) => (v === null ? "—" :
+               `${v} (node ${nodeOf.get(v) ?? "?"})`)},
+             {label: "interrupts/s", fill: "#5b8cc7", stroke: "#5b8cc7", paths: bars,
+              points: {show: false}, value: (u, v) => (v === null ? "—" : fmt(v) + "/s")},
+             {label: `busiest: CPU ${cpus[busiest]}`, fill: "#c33", stroke: "#c33", paths: bars,
+              points: {show: false}, value: (u, v) => (v === null ? "—" : fmt(v) + "/s")},
+             {label: "mean", stroke: "#222", dash: [6, 4], width: 1.5, points: {show: false},
+              value: () => fmt(mean) + "/s"}],
+  }, [cpus, rates.map((r, j) => (j === busiest ? null : r)),
+      rates.map((r, j) => (j === busiest ? r : null)), cpus.map(() => mean)]);
+  $("imbalance").textContent = rates.length ? `— busiest CPU ${cpus[busiest]}: ` +
+    `${fmt(top)}/s, ${(mean ? top / mean : 0).toFixed(2)}× the mean` : "";
+}
+
+// ---- history: per-CPU rates over the window, with the affinity changes -------------------
+async function historyWindows() {
+  // only where history reaches: a window before the oldest sample has nothing to say
+  const kept = await api("/history");
+  state.interval = kept.interval_seconds || 1;
+  if (!kept.oldest || !kept.newest) return null;
+  const end = epoch(kept.newest);
+  const begin = Math.max(end - Number($("window").value), epoch(kept.oldest));
+  // each point a window of whole sampling intervals: a rate over its real covered duration
+  const per = Math.max(1, Math.floor((end - begin) / HISTORY_POINTS / state.interval));
+  const step = per * state.interval;
+  const points = Math.floor((end - begin) / step);
+  if (points < 2) return null;
+  const first = end - points * step;
+  const windows = await Promise.all(Array.from({length: points}, (_, k) => {
+    const a = first + k * step;
+    return api(`/interrupts?start=${a.toFixed(3)}&end=${(a + step).toFixed(3)}`);
+  }));
+  return {begin: first, end, windows};
+}
+
+function groupChanges(changes) {
+  const groups = [];
+  for (const c of changes) {
+    const last = groups[groups.length - 1];
+    if (last && c.timestamp - last.end <= GROUP_GAP && c.who === last.who) {
+      last.changes.push(c);
+      last.end = c.timestamp;
+    } else {
+      groups.push({start: c.timestamp, end: c.timestamp, who: c.who, changes: [c]});
+    }
+  }
+  return groups;
 }
 
 async function drawHistory() {
-  // only where history reaches: a window before the oldest sample has nothing to say
-  const kept = await api("/history");
-  if (!kept.oldest || !kept.newest) return drawLines($("history"), []);
-  const end = Date.parse(kept.newest) / 1000;
-  const begin = Math.max(end - Number($("window").value), Date.parse(kept.oldest) / 1000);
-  if (end - begin < 2) return drawLines($("history"), []);
-  // windows of at least two sampling intervals: shorter ones would often hold no sample step
-  const points = Math.min(HISTORY_POINTS, Math.floor((end - begin) / (2 * kept.interval_seconds)));
-  if (points < 2) return drawLines($("history"), []);
-  const step = (end - begin) / points;
-  const windows = await Promise.all(Array.from({length: points}, (_, k) => {
-    const a = begin + k * step;
-    return api(`/interrupts?start=${a.toFixed(3)}&end=${(a + step).toFixed(3)}`);
-  }));
-  const cpus = windows[0].cpus.length;
-  const rate = (n, w) => (w.period_duration_seconds > 0 ? n / w.period_duration_seconds : NaN);
-  const perCpu = Array.from({length: cpus}, (_, j) => windows.map(
-    (w) => rate(w.num_interrupts_per_cpu[j], w)));
-  const mean = windows.map((w) => rate(w.num_interrupts_all_cpus, w) / Math.max(1, cpus));
-  drawLines($("history"), perCpu, {unit: "/s", bold: mean});
+  const found = await historyWindows();
+  if (!found) {
+    $("history").textContent = "no history yet";
+    return;
+  }
+  const {windows} = found;
+  const times = windows.map((w) => epoch(w.end));
+  const rate = (n, w) => (w.period_duration_seconds > 0 ? n / w.period_duration_seconds : null);
+  const cpuCount = windows[0].cpus.length;
+  const perCpu = windows[0].cpus.map((_, j) => windows.map((w) => rate(w.num_interrupts_per_cpu[j], w)));
+  const mean = windows.map((w) => rate(w.num_interrupts_all_cpus, w) / Math.max(1, cpuCount));
+  const busiest = windows.map((w, k) => Math.max(...perCpu.map((s) => s[k] ?? 0)));
+  const least = windows.map((w, k) => Math.min(...perCpu.map((s) => s[k] ?? Infinity)));
+  const changes = await api(`/affinity/changes?start=${found.begin.toFixed(3)}`);
+  state.changes = changes.changes;
+  state.lastChange = changes.changes.length ? changes.changes[changes.changes.length - 1].id : 0;
+  const groups = groupChanges(changes.changes);
+  ui.history = {times, mean, busiest, cpus: cpuCount, durations: windows.map((w) => w.period_duration_seconds)};
+  const markerTop = 10;
+  const u = chart("history", {
+    height: 260, tzDate: utcDate,
+    scales: {x: {time: true, range: [found.begin, Math.max(found.end, Date.now() / 1000)]},
+             y: {range: (u, lo, hi) => [0, Math.max(1, hi) * 1.08]}},
+    axes: [timeAxis, {label: "interrupts/s", labelSize: 18, size: 60, values: (u, s) => s.map(fmt)}],
+    series: [timeSeries,
+             {label: "busiest CPU", stroke: "#1f4e8c", width: 1.5, points: {show: false}, value: (u, v) => (v === null ? "—" : fmt(v) + "/s")},
+             {label: "mean of the CPUs", stroke: "#c33", width: 2.5, points: {show: false}, value: (u, v) => (v === null ? "—" : fmt(v) + "/s")},
+             {label: "least busy CPU", stroke: "#8aa", width: 1.5, points: {show: false}, value: (u, v) => (v === null ? "—" : fmt(v) + "/s")}],
+    hooks: {
+      drawClear: [(u) => {  // every CPU's line, faint, under the three summary lines
+        const ctx = u.ctx;
+        ctx.save();
+        ctx.strokeStyle = perCpu.length > 32 ? "rgba(70,110,170,0.18)" : "rgba(70,110,170,0.45)";
+        ctx.lineWidth = 1;
+        for (const series of perCpu) {
+          ctx.beginPath();
+          let pen = false;
+          series.forEach((v, k) => {
+            if (v === null) { pen = false; return; }
+            const x = u.valToPos(times[k], "x", true), y = u.valToPos(v, "y", true);
+            if (pen) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+            pen = true;
+          });
+          ctx.stroke();
+        }
+        ctx.restore();
+      }],
+      draw: [(u) => {  // the changes: a line and a ▼ each
+        const ctx = u.ctx, dpr = window.devicePixelRatio || 1;
+        ctx.save();
+        ui.markers = groups.map((g, k) => {
+          const x = u.valToPos(g.start, "x", true);
+          ctx.strokeStyle = k === state.chosen ? "#d90" : "rgba(200,120,0,0.8)";
+          ctx.lineWidth = 1.5 * dpr;
+          ctx.beginPath();
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.fillStyle = ctx.strokeStyle;
+          ctx.beginPath();
+          ctx.moveTo(x - 6 * dpr, u.bbox.top);
+          ctx.lineTo(x + 6 * dpr, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + markerTop * dpr);
+          ctx.fill();
+          return {time: g.start, count: g.changes.length, who: g.who,
+                  reason: g.changes[0].reason, x: x / dpr};
+        });
+        ctx.restore();
+      }],
+    },
+  }, [times, busiest, mean, least]);
+  u.over.addEventListener("click", (event) => {  // a click near a marker picks that change
+    const x = event.clientX - u.over.getBoundingClientRect().left + u.bbox.left / (window.devicePixelRatio || 1);
+    const near = ui.markers.map((m, k) => [Math.abs(m.x - x), k]).sort((a, b) => a[0] - b[0])[0];
+    if (near && near[0] < 8) chooseChange(groups, near[1]).catch(report);
+  });
+  listChanges(groups);
 }
 
+function listChanges(groups) {
+  const list = $("markers");
+  list.textContent = "";
+  if (!groups.length) {
+    const li = document.createElement("li");
+    li.className = "hint";
+    li.textContent = "No affinity change in this window.";
+    list.append(li);
+  }
+  groups.slice().reverse().forEach((g) => {
+    const k = groups.indexOf(g);
+    const li = document.createElement("li"), button = document.createElement("button");
+    button.className = "marker" + (k === state.chosen ? " selected" : "");
+    button.textContent = `▼ ${utc(g.start)} · ${g.changes.length} IRQ${g.changes.length > 1 ? "s" : ""}` +
+      ` · ${g.who}${g.changes[0].reason ? " · " + g.changes[0].reason : ""}`;
+    button.addEventListener("click", () => chooseChange(groups, k).catch(report));
+    li.append(button);
+    list.append(li);
+  });
+}
+
+function imbalance(w) {  // busiest CPU / mean of a window, and which CPU
+  const counts = w.num_interrupts_per_cpu;
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (!total) return null;
+  const top = Math.max(...counts);
+  return {ratio: top / (total / counts.length), cpu: w.cpus[counts.indexOf(top)]};
+}
+
+async function chooseChange(groups, k) {
+  state.chosen = k;
+  const g = groups[k];
+  const now = Date.now() / 1000;
+  const settle = state.interval;  // the sample after the last write holds only what followed
+  const kept = await api("/history");
+  const oldest = kept.oldest ? epoch(kept.oldest) : g.start;
+  const previous = k > 0 ? groups[k - 1].end : oldest;
+  const next = k + 1 < groups.length ? groups[k + 1].start : now;
+  // equal windows on both sides, as long as neither reaches another change or the edges
+  const span = Math.min(EFFECT_SECONDS, g.start - Math.max(previous, oldest),
+                        Math.min(next, epoch(kept.newest || g.end)) - (g.end + settle));
+  const box = $("change-detail");
+  box.textContent = "";
+  const dl = document.createElement("dl");
+  for (const [key, value] of [["when", utc(g.start, true)], ["who", g.who],
+                              ["why", g.changes[0].reason || "—"], ["IRQs", g.changes.length]]) {
+    const dt = document.createElement("dt"), dd = document.createElement("dd");
+    dt.textContent = key;
+    dd.textContent = String(value);
+    dl.append(dt, dd);
+  }
+  box.append(dl);
+  const effect = document.createElement("p");
+  effect.className = "effect";
+  ui.effect = null;
+  if (span >= 2 * state.interval) {
+    const [before, after] = await Promise.all([
+      api(`/interrupts?start=${(g.start - span).toFixed(3)}&end=${g.start.toFixed(3)}`),
+      api(`/interrupts?start=${(g.end + settle).toFixed(3)}&end=${(g.end + settle + span).toFixed(3)}`)]);
+    const a = imbalance(before), b = imbalance(after);
+    if (a && b) {
+      ui.effect = {before: a.ratio, after: b.ratio, seconds: span,
+                   spans: [[before.start, before.end], [after.start, after.end]]};
+      effect.append("busiest CPU ÷ mean: ");
+      const was = document.createElement("b"), now_ = document.createElement("b");
+      was.textContent = `${a.ratio.toFixed(2)} (CPU ${a.cpu})`;
+      now_.textContent = `${b.ratio.toFixed(2)} (CPU ${b.cpu})`;
+      now_.className = b.ratio < a.ratio ? "better" : b.ratio > a.ratio ? "worse" : "";
+      effect.append(was, " before → ", now_, ` after, over ${Math.round(span)} s each`);
+    }
+  }
+  if (!ui.effect) effect.textContent = "busiest CPU ÷ mean: not enough history on both sides yet";
+  box.append(effect);
+  const table = document.createElement("table");
+  const head = table.insertRow();
+  for (const h of ["IRQ", "old CPUs", "new CPUs"]) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    head.append(th);
+  }
+  for (const c of g.changes.slice(0, 30)) {
+    const row = table.insertRow();
+    for (const v of [c.irq, list(c.old.cpu_affinity_list), list(c.new.cpu_affinity_list)]) {
+      row.insertCell().textContent = String(v);
+    }
+  }
+  box.append(table);
+  if (g.changes.length > 30) box.append(`… and ${g.changes.length - 30} more`);
+  listChanges(groups);
+  if (state.charts.history) state.charts.history.redraw(false);
+}
+
+async function newChanges() {  // between the slow refreshes: a new write redraws the history
+  const found = await api(`/affinity/changes?period_seconds=${REFRESH_MS / 1000 + 60}&limit=1`);
+  const last = found.changes.length ? found.changes[found.changes.length - 1].id : 0;
+  if (last > state.lastChange) await drawHistory();
+}
+
+// ---- usage -------------------------------------------------------------------------------
 async function drawUsage() {
   const q = `period_seconds=${$("window").value}&points=60`;
   const [cpu, memory, storage] = await Promise.all(
     [api(`/cpu?${q}`), api(`/memory?${q}`), api(`/storage?${q}`)]);
-  drawLines($("cpu"), [cpu.map((p) => p.usage)], {max: 100, unit: "%"});
-  drawLines($("memory"), [memory.map((p) => 100 * p.used_space / (p.total || 1))],
-            {max: 100, unit: "%"});
-  drawLines($("storage"), [storage.map((p) => 100 * p.used_space / (p.size || 1))],
-            {max: 100, unit: "%"});
+  const pct = (label, colour) => ({label, stroke: colour, width: 1.5, fill: colour + "22",
+                                   points: {show: false},
+                                   value: (u, v) => (v === null ? "—" : v.toFixed(1) + " %")});
+  const opts = (label) => ({
+    height: 170, tzDate: utcDate, scales: {
+      x: {time: true, range: (u, lo, hi) => [Math.min(lo, hi - 60), hi]},  // a minute at least
+      y: {range: [0, 100]}},
+    axes: [{...timeAxis, space: 55}, {label, labelSize: 18, size: 44, values: (u, s) => s.map((v) => v + "%")}]});
+  const times = (points) => points.map((p) => epoch(p.taken_at));
+  const line = (id, points, value, label, colour) => {
+    if (points.length < 2) { $(id).textContent = "no history yet"; return; }
+    chart(id, {...opts("% used"), series: [timeSeries, pct(label, colour)]},
+          [times(points), points.map(value)]);
+  };
+  line("cpu", cpu, (p) => p.usage, "CPU busy", "#1f4e8c");
+  line("memory", memory, (p) => 100 * p.used_space / (p.total || 1), "memory used", "#7a3");
+  line("storage", storage, (p) => 100 * p.used_space / (p.size || 1), "/ used", "#a63");
 }
 
 // ---- details -----------------------------------------------------------------------------
@@ -254,14 +603,17 @@ function list(values) {  // CPU ids as ranges, as the kernel's lists: 0-63,128
 async function showDetails(irq) {
   state.selected = irq;
   const d = await details(irq);
+  const row = state.heat && state.heat.data.irqs.find((i) => i.irq_num === irq);
   $("details").innerHTML = "<h2>IRQ details</h2><dl></dl>";
   const dl = $("details").querySelector("dl");
+  const cost = row && row.cost_us_per_interrupt !== null && row.cost_us_per_interrupt !== undefined
+    ? `${row.cost_us_per_interrupt.toFixed(2)} µs per interrupt (${row.cost_source})` : "not known";
   for (const [k, v] of [["IRQ", d.irq_num], ["device", d.device_name], ["chip", d.chip],
                         ["trigger", d.trigger], ["affinity", list(d.cpu_affinity_list)],
                         ["effective", list(d.effective_affinity_list)],
                         ["node", d.node ?? "—"], ["hint", list(d.affinity_hint)],
                         ["managed", d.managed === null ? "unknown" : d.managed ? "yes" : "no"],
-                        ["total", d.total]]) {
+                        ["total", d.total], ["cost", cost]]) {
     const dt = document.createElement("dt"), dd = document.createElement("dd");
     dt.textContent = k;
     dd.textContent = String(v ?? "—");
@@ -269,32 +621,42 @@ async function showDetails(irq) {
   }
 }
 
-$("heatmap").addEventListener("click", (event) => {
-  const rect = event.target.getBoundingClientRect();
-  const y = (event.clientY - rect.top) * (event.target.height / rect.height);
-  const row = Math.floor(y / (ui.rowH || 10));
-  if (row >= 0 && row < ui.rows.length) showDetails(ui.rows[row]).catch(report);
-});
+function describeCost(cost) {
+  if (!cost) return "";
+  const by = Object.entries(cost.sources || {}).filter(([, n]) => n > 0)
+    .map(([source, n]) => `${source} ${n}`).join(", ");
+  return `Cost of each IRQ's interrupts: ${by || "none known"}` +
+         (cost.note ? ` — ${cost.note}` : "");
+}
 
 // ---- refresh loops -----------------------------------------------------------------------
 async function refresh() {
   const timing = {ms: 0};
   const top = Math.max(5, Math.min(500, Number($("top").value) || 50));
+  ui.mode = $("mode").value;
+  // in time mode the busiest by time: fetch more rows than shown, keep the costliest
+  const ask = ui.mode === "time" ? Math.min(2000, 4 * top) : top;
   const [irqs, perCpu] = await Promise.all([
-    api(`/interrupts/irqs?period_seconds=${RATE_PERIOD}&top=${top}`, timing),
+    api(`/interrupts/irqs?period_seconds=${RATE_PERIOD}&top=${ask}`, timing),
     api(`/interrupts?period_seconds=${RATE_PERIOD}`, timing)]);
+  if (ui.mode === "time") {
+    irqs.irqs.sort((a, b) => (b.cpu_seconds ?? -1) - (a.cpu_seconds ?? -1));
+    irqs.irqs = irqs.irqs.slice(0, top);
+  }
   const started = performance.now();
-  drawHeatmap(irqs);
+  $("heatmap-title").textContent = MODES[ui.mode].title;
+  $("cost").textContent = describeCost(irqs.cost);
+  drawHeatmap(irqs, perCpu);
   drawBars(perCpu);
   timing.ms += performance.now() - started;
   ui.refreshMainMs.push(timing.ms);
   if (ui.firstPaintMs === null) ui.firstPaintMs = performance.now();
-  $("status").textContent = `updated ${new Date().toLocaleTimeString()}`;
+  $("status").textContent = `updated ${utc(Date.now() / 1000)}`;
   // names and managed marks of rows not seen before: fetched after the paint, then redrawn
   const missing = irqs.irqs.map((i) => i.irq_num).filter((i) => !state.details.has(i));
   if (missing.length) {
     await Promise.all(missing.map((i) => details(i).catch(() => null)));
-    drawHeatmap(irqs);
+    drawHeatmap(irqs, perCpu);
   }
 }
 
@@ -303,6 +665,8 @@ function report(error) {
   ui.errors.push(String(error));
   $("status").textContent = String(error);
 }
+
+const slow = () => Promise.all([drawHistory(), drawUsage()]).catch(report);
 
 async function start() {
   clearInterval(state.timer);
@@ -314,17 +678,21 @@ async function start() {
                             `${cpus.cpus.length} CPUs`;
     await refresh();
     ui.ready = true;
-    state.timer = setInterval(() => refresh().catch(report), REFRESH_MS);
-    Promise.all([drawHistory(), drawUsage()]).catch(report);
-    state.slowTimer = setInterval(
-      () => Promise.all([drawHistory(), drawUsage()]).catch(report), SLOW_REFRESH_MS);
+    state.timer = setInterval(() => refresh().then(newChanges).catch(report), REFRESH_MS);
+    slow();
+    state.slowTimer = setInterval(slow, SLOW_REFRESH_MS);
   } catch (error) {
     report(error);
   }
 }
 
-$("window").addEventListener("change", () => Promise.all([drawHistory(), drawUsage()])
-  .catch(report));
+$("window").addEventListener("change", slow);
 $("top").addEventListener("change", () => refresh().catch(report));
+$("mode").addEventListener("change", () => refresh().catch(report));
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => { refresh().catch(report); slow(); }, 200);
+});
 $("rate-period").textContent = RATE_PERIOD;
 start();

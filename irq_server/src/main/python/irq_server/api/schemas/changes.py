@@ -8,7 +8,7 @@ from irq_server.audit.store import MAX_LISTED
 
 
 class ChangesQuery(WindowQuery):
-    """A window as for /interrupts, but `period_seconds` defaults to 7 days: the whole log."""
+    """A window as for /interrupts, but `period_seconds` defaults to 7 days."""
 
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LISTED), metadata={
         "description": f"at most this many changes, the newest (default and most {MAX_LISTED})"})

@@ -189,3 +189,20 @@ def test_json_prints_the_servers_answer_and_unknown_cpus_are_usage_errors(server
         done = irq_client("--server", server.url, *argv)
         assert done.returncode == 2, done.stderr
         assert done.stderr == "irq-client: CPU 999 is not on this host (CPUs 0-31)\n"
+
+
+def test_a_write_with_a_reason_is_in_the_audit_log_for_the_method_and_the_command(server):
+    admin = IrqClient(server.url, token=server.admin_token)
+    irq = nic(admin.irqs()).irq
+    before = admin.affinity(irq)
+    target = [6] if tuple(before.cpu_affinity_list) != (6,) else [7]
+    admin.set_affinity(irq, target, reason="live test: the audit log")
+    found = admin.changes(60)
+    last = found[-1]
+    assert (last.irq, last.new_cpus, last.who) == (irq, tuple(target), "token:admin")
+    assert last.old_cpus == before.cpu_affinity_list and last.reason == "live test: the audit log"
+    assert found.truncated is False and last.time.tzinfo is not None
+    shown = irq_client("--server", server.url, "changes", "--period", "60", "--limit", "1")
+    assert shown.returncode == 0, shown.stderr
+    row = shown.stdout.splitlines()[1]
+    assert row.split()[2] == str(irq) and row.endswith("live test: the audit log")

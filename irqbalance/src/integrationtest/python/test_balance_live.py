@@ -85,6 +85,14 @@ def test_apply_balances_a_skewed_host_and_rollback_restores_it(start_server, tmp
     assert undone.returncode == 0 and f"restored {moved} IRQ(s)" in undone.stdout
     assert masks(server.url) == original
 
+    # the server's audit log holds every write with the apply, or the rollback, it was
+    logged = requests.get(server.url + "/affinity/changes", timeout=5).json()["changes"]
+    applies = {c["reason"].split(":")[0] for c in logged[:-moved]}
+    assert len(applies) == 1 and applies.pop().startswith("irq-balance apply ")
+    ident = logged[0]["reason"].split(":")[0].removeprefix("irq-balance apply ")
+    assert {c["reason"] for c in logged[-moved:]} == {f"irq-balance rollback of apply {ident}"}
+    assert {c["who"] for c in logged} == {"token:admin"}
+
 
 def test_a_fleet_with_one_host_down(start_server, tmp_path):
     server = start_server("--simulate", "8:1:40", "--interval", "0.5")

@@ -40,6 +40,7 @@ from irq_server.config import Settings
 from irq_server.errors import DataDirInUse, InvalidInput, StoreUnavailable
 from irq_server.registry.publisher import advertised_url
 from irq_server.registry.store import RegistryStore
+from irq_server.audit.store import AuditLog
 from irq_server.runs.store import RunStore
 from irq_server.service.helpers import prepare_simulation
 from irq_server.service.supervisor import Helper, Supervisor
@@ -226,7 +227,7 @@ def prepare_stores(settings: Settings) -> None:
     data = settings.data_dir
     tokens = TokenStore(data)
     stores = [UserStore(data).db] + ([RegistryStore(data).db] if settings.role == "registry"
-                                     else [RunStore(data).db])
+                                     else [RunStore(data).db, AuditLog(data).db])
     steps = [("tokens.json", tokens.check)] + [
         (db.path.name, lambda db=db: (db.check(), db.connection(), db.close())) for db in stores
     ] + [("jwt.secret", JwtIssuer(data).ensure), ("admin.token", tokens.ensure_admin)]

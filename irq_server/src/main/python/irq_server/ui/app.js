@@ -12,6 +12,7 @@ const SLOW_REFRESH_MS = 30000;  // history and usage charts
 const HISTORY_POINTS = 30;
 const EFFECT_SECONDS = 300;     // a change's effect: busiest / mean over this long before and after
 const GROUP_GAP = 2;            // seconds: writes closer than this are one change on the timeline
+const SHOWN_MOVES = 12;         // IRQs a change lists (the rest counted)
 const UTC = "Etc/UTC";
 
 const ui = window.irqUi = {ready: false, firstPaintMs: null, refreshMainMs: [], busiest: null,
@@ -539,14 +540,14 @@ async function chooseChange(groups, k) {
     th.textContent = h;
     head.append(th);
   }
-  for (const c of g.changes.slice(0, 30)) {
+  for (const c of g.changes.slice(0, SHOWN_MOVES)) {
     const row = table.insertRow();
     for (const v of [c.irq, list(c.old.cpu_affinity_list), list(c.new.cpu_affinity_list)]) {
       row.insertCell().textContent = String(v);
     }
   }
   box.append(table);
-  if (g.changes.length > 30) box.append(`… and ${g.changes.length - 30} more`);
+  if (g.changes.length > SHOWN_MOVES) box.append(`… and ${g.changes.length - SHOWN_MOVES} more`);
   listChanges(groups);
   if (state.charts.history) state.charts.history.redraw(false);
 }

@@ -181,7 +181,9 @@ def test_a_change_appears_on_the_timeline_with_its_effect_and_steady_rates_draw_
     assert [m["reason"] for m in ui(browser, "markers")] == ["browser test: pin to CPU 7"]
 
     # once there is history after it: who, what, why, and busiest / mean before and after
-    time.sleep(5)
+    written = requests.get(server.url + "/affinity/changes", timeout=5).json()["changes"][-1]
+    wait_for(lambda: parse_iso(requests.get(server.url + "/history", timeout=5).json()[
+        "newest"]) >= written["timestamp"] + 4, timeout=30)
     marker.click()
     effect = wait_for(lambda: ui(browser, "effect"), timeout=15)
     detail = browser.find_element(By.ID, "change-detail").text

@@ -14,6 +14,7 @@ const EFFECT_SECONDS = 300;     // a change's effect: busiest / mean over this l
 const GROUP_GAP = 2;            // seconds: writes closer than this are one change on the timeline
 const SHOWN_MOVES = 12;         // IRQs a change lists (the rest counted)
 const UTC = "Etc/UTC";
+const USAGE = ["cpu", "memory", "storage"];  // the usage charts' element ids
 
 const ui = window.irqUi = {ready: false, firstPaintMs: null, refreshMainMs: [], busiest: null,
                            span: null, rows: [], errors: [], history: null, markers: [],
@@ -23,7 +24,7 @@ const ui = window.irqUi = {ready: false, firstPaintMs: null, refreshMainMs: [], 
                                                                    ticks: a._values || []}))]))};
 const state = {token: sessionStorage.getItem("irqToken"), topology: null, details: new Map(),
                selected: null, timer: null, slowTimer: null, heat: null, charts: {},
-               interval: 1, changes: [], lastChange: 0, chosen: null};
+               interval: 1, groups: [], lastChange: 0, chosen: null};
 const $ = (id) => document.getElementById(id);
 
 class AuthNeeded extends Error {}
@@ -395,11 +396,9 @@ async function drawHistory() {
   const busiest = windows.map((w, k) => Math.max(...perCpu.map((s) => s[k] ?? 0)));
   const least = windows.map((w, k) => Math.min(...perCpu.map((s) => s[k] ?? Infinity)));
   const changes = await api(`/affinity/changes?start=${found.begin.toFixed(3)}`);
-  state.changes = changes.changes;
   state.lastChange = changes.changes.length ? changes.changes[changes.changes.length - 1].id : 0;
-  const groups = groupChanges(changes.changes);
+  const groups = state.groups = groupChanges(changes.changes);
   ui.history = {times, mean, busiest, cpus: cpuCount, durations: windows.map((w) => w.period_duration_seconds)};
-  const markerTop = 10;
   const u = chart("history", {
     height: 260, tzDate: utcDate,
     scales: {x: {time: true, range: [found.begin, Math.max(found.end, Date.now() / 1000)]},
@@ -428,28 +427,7 @@ async function drawHistory() {
         }
         ctx.restore();
       }],
-      draw: [(u) => {  // the changes: a line and a ▼ each
-        const ctx = u.ctx, dpr = window.devicePixelRatio || 1;
-        ctx.save();
-        ui.markers = groups.map((g, k) => {
-          const x = u.valToPos(g.start, "x", true);
-          ctx.strokeStyle = k === state.chosen ? "#d90" : "rgba(200,120,0,0.8)";
-          ctx.lineWidth = 1.5 * dpr;
-          ctx.beginPath();
-          ctx.moveTo(x, u.bbox.top);
-          ctx.lineTo(x, u.bbox.top + u.bbox.height);
-          ctx.stroke();
-          ctx.fillStyle = ctx.strokeStyle;
-          ctx.beginPath();
-          ctx.moveTo(x - 6 * dpr, u.bbox.top);
-          ctx.lineTo(x + 6 * dpr, u.bbox.top);
-          ctx.lineTo(x, u.bbox.top + markerTop * dpr);
-          ctx.fill();
-          return {time: g.start, count: g.changes.length, who: g.who,
-                  reason: g.changes[0].reason, x: x / dpr};
-        });
-        ctx.restore();
-      }],
+      draw: [(u) => { ui.markers = drawMarkers(u); }],
     },
   }, [times, busiest, mean, least]);
   u.over.addEventListener("click", (event) => {  // a click near a marker picks that change
@@ -458,6 +436,35 @@ async function drawHistory() {
     if (near && near[0] < 8) chooseChange(groups, near[1]).catch(report);
   });
   listChanges(groups);
+  redrawMarked();
+}
+
+function drawMarkers(u) {  // each change of state.groups: a line across the plot and a ▼
+  const ctx = u.ctx, dpr = window.devicePixelRatio || 1;
+  ctx.save();
+  const drawn = state.groups.map((g, k) => {
+    const x = u.valToPos(g.start, "x", true);
+    ctx.strokeStyle = k === state.chosen ? "#d90" : "rgba(200,120,0,0.8)";
+    ctx.lineWidth = 1.5 * dpr;
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.beginPath();
+    ctx.moveTo(x - 6 * dpr, u.bbox.top);
+    ctx.lineTo(x + 6 * dpr, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + 10 * dpr);
+    ctx.fill();
+    return {time: g.start, count: g.changes.length, who: g.who, reason: g.changes[0].reason,
+            x: x / dpr};
+  });
+  ctx.restore();
+  return drawn;
+}
+
+function redrawMarked() {  // the charts that mark the changes, once these are known
+  for (const id of ["history", ...USAGE]) if (state.charts[id]) state.charts[id].redraw(false);
 }
 
 function listChanges(groups) {
@@ -549,7 +556,7 @@ async function chooseChange(groups, k) {
   box.append(table);
   if (g.changes.length > SHOWN_MOVES) box.append(`… and ${g.changes.length - SHOWN_MOVES} more`);
   listChanges(groups);
-  if (state.charts.history) state.charts.history.redraw(false);
+  redrawMarked();
 }
 
 async function newChanges() {  // between the slow refreshes: a new write redraws the history
@@ -574,7 +581,8 @@ async function drawUsage() {
   const times = (points) => points.map((p) => epoch(p.taken_at));
   const line = (id, points, value, label, colour) => {
     if (points.length < 2) { $(id).textContent = "no history yet"; return; }
-    chart(id, {...opts("% used"), series: [timeSeries, pct(label, colour)]},
+    chart(id, {...opts("% used"), series: [timeSeries, pct(label, colour)],
+               hooks: {draw: [drawMarkers]}},
           [times(points), points.map(value)]);
   };
   line("cpu", cpu, (p) => p.usage, "CPU busy", "#1f4e8c");

@@ -27,8 +27,8 @@ def client(**kwargs):
 
 def test_public_surface_is_explicit():
     assert sorted(irq_client.__all__) == sorted([
-        "Affinity", "ApiError", "BadRequest", "Conflict", "Cpu", "CpuUsage", "CpuWindow",
-        "Current", "Forbidden", "Health", "History", "HostStatus", "InterruptWindow", "Irq",
+        "Affinity", "AffinityChange", "ApiError", "BadRequest", "ChangeList", "Conflict", "Cpu",
+        "CpuUsage", "CpuWindow", "Current", "Forbidden", "Health", "History", "HostStatus", "InterruptWindow", "Irq",
         "IrqClient", "IrqClientError", "IrqList", "IrqRate", "IrqWindow", "Items", "MemoryPoint",
         "NotFound", "OtherRow", "PartitionSummary", "RegistryClient", "RegistryEntry",
         "RegistryHealth", "RegistryState", "Run", "RunInterrupts", "RunList", "Sampler",

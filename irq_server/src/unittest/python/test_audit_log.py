@@ -120,3 +120,9 @@ def test_a_store_that_cannot_take_the_record_keeps_the_write_and_says_so(make_cl
     assert (sim.root / f"proc/irq/{irq}/smp_affinity").read_text().strip() == "20"
     assert f"the change of IRQ {irq} is not in the audit log" in caplog.text
     assert client.get("/affinity/changes").status_code == 503
+
+
+def test_an_empty_reason_is_no_reason(make_client, sim):
+    client, token, _ = make_client(sim.root)
+    assert put(client, token, nic(sim).irq, "5", reason="").status_code == 200
+    assert client.get("/affinity/changes").get_json()["changes"][0]["reason"] is None

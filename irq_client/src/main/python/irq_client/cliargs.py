@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from irq_client import render
@@ -29,21 +30,27 @@ class UsageError(Exception):
 
 def positive(text: str) -> float:
     """argparse type: a finite number greater than 0."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, not {text}")
     return value
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number greater than 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number greater than 0, not {text}")
-    return value
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """argparse type: a whole number from `low` to `high`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}, "
+                                             f"not {text}")
+        return value
+    return parse
 
 
 def cpu_list_arg(text: str) -> frozenset[int]:

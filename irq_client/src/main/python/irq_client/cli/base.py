@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
@@ -37,10 +38,11 @@ class Commands:
         self.parents = list(parents)
 
     def add(self, name: str, handler: Handler | None, *, help: str,
-            epilog: str | None = None) -> argparse.ArgumentParser:
+            epilog: str | None = None, description: str | None = None) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = self.sub.add_parser(
             name, parents=self.parents, formatter_class=argparse.RawDescriptionHelpFormatter,
-            help=help, epilog=epilog)
+            help=help, epilog=epilog,
+            description=textwrap.fill(description or help[:1].upper() + help[1:], 78))
         if handler is not None:
             parser.set_defaults(handler=handler)
         return parser

@@ -72,7 +72,7 @@ def put_affinity(args, irq):
     number = path_number(irq, "irq")
     cpus, field = cpus_from_request(args.get("cpu_affinity_mask"), args.get("cpu_affinity_list"))
     token = caller()
-    reason = args.get("reason")
+    reason = args.get("reason") or None  # "" is no reason
     change = _host().set_affinity(number, cpus, field, who=token.name if token else "-",
                                   reason=reason)
     g.affinity_result = "changed" if change.written else "unchanged"  # for /metrics

@@ -59,6 +59,13 @@ $("auth-form").addEventListener("submit", (event) => {
 });
 
 // ---- formats -----------------------------------------------------------------------------
+function axisNumbers(u, splits) {  // ticks in one unit, as many decimals as the step needs
+  const top = Math.max(...splits.map(Math.abs)), step = splits.length > 1 ? splits[1] - splits[0] : top;
+  const [div, unit] = top >= 1e6 ? [1e6, "M"] : top >= 1e3 ? [1e3, "k"] : [1, ""];
+  const decimals = Math.max(0, Math.min(3, -Math.floor(Math.log10(Math.abs(step / div) || 1))));
+  return splits.map((v) => (v === 0 ? "0" : (v / div).toFixed(decimals) + unit));
+}
+
 function fmt(value) {
   const a = Math.abs(value);
   if (a >= 1e6) return (value / 1e6).toFixed(a >= 1e7 ? 1 : 2) + "M";
@@ -79,8 +86,10 @@ const epoch = (iso) => Date.parse(iso) / 1000;
 // the value a heatmap cell shows: interrupts per second, or the share of one CPU's time the
 // IRQ's handlers take there (its cost per interrupt x its rate on that CPU)
 const MODES = {
-  rate: {title: "Interrupts per second, per IRQ and CPU", unit: "/s", text: (v) => fmt(v) + "/s"},
-  time: {title: "Interrupt time, per IRQ and CPU (share of the CPU)", unit: "%",
+  rate: {title: "Interrupts per second, per IRQ and CPU", order: "busiest IRQs first",
+         unit: "/s", text: (v) => fmt(v) + "/s"},
+  time: {title: "Interrupt time, per IRQ and CPU (share of the CPU)", order: "costliest IRQs first",
+         unit: "%",
          text: (v) => (v >= 1 ? v.toFixed(1) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(2)) + "%"},
 };
 
@@ -299,20 +308,21 @@ function chart(id, opts, data) {
   return state.charts[id];
 }
 
-function timeTicks(u, splits, axis, space, incr) {  // 24-hour UTC, the date where it changes
-  let day = null;
+const day = (v) => new Date(v * 1000).toISOString().slice(0, 10);
+
+function timeTicks(u, splits, axis, space, incr) {  // 24-hour UTC; days only when they differ
+  const days = new Set(splits.map(day)).size > 1;
   return splits.map((v) => {
     const d = new Date(v * 1000);
-    const date = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
     const hm = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
     const time = incr < 60 ? `${hm}:${two(d.getUTCSeconds())}` : hm;
-    const label = incr >= 86400 ? date : day === date ? time : `${time}\n${date}`;
-    day = date;
-    return label;
+    return incr >= 86400 ? day(v).slice(5) : days ? `${day(v).slice(5)} ${time}` : time;
   });
 }
 
-const timeAxis = {label: "time (UTC)", labelSize: 18, space: 80, values: timeTicks};
+// "time (UTC, 2026-12-03)": the day of the axis' end, named once
+const timeAxis = (end, space = 60) => ({label: `time (UTC, ${day(end)})`, labelSize: 18, space,
+                                         values: timeTicks});
 const utcDate = (ts) => uPlot.tzDate(new Date(ts * 1e3), UTC);
 const timeSeries = {label: "time", value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC"};
 
@@ -331,7 +341,7 @@ function drawBars(window) {
              y: {range: (u, lo, hi) => [0, Math.max(1, hi) * 1.05]}},
     axes: [{label: "CPU", labelSize: 18, space: 24, incrs: [1, 2, 4, 8, 16, 32, 64, 128],
             values: (u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : ""))},
-           {label: "interrupts/s", labelSize: 18, size: 60, values: (u, s) => s.map(fmt)}],
+           {label: "interrupts/s", labelSize: 18, size: 60, values: axisNumbers}],
     series: [{label: "CPU", value: (u, v) => (v === null ? "—" :
                `${v} (node ${nodeOf.get(v) ?? "?"})`)},
              {label: "interrupts/s", fill: "#5b8cc7", stroke: "#5b8cc7", paths: bars,
@@ -367,16 +377,27 @@ async function historyWindows() {
   return {begin: first, end, windows};
 }
 
+// what a write was for: its reason up to the first ": " ("irq-balance apply 1796...: CPU 0
+// carries ..." is for "irq-balance apply 1796..."), or the whole reason
+const purpose = (reason) => (reason || "").split(": ")[0];
+
 function groupChanges(changes) {
+  // one change on the timeline: writes of one caller for one purpose, each within 2 s of the last
   const groups = [];
   for (const c of changes) {
     const last = groups[groups.length - 1];
-    if (last && c.timestamp - last.end <= GROUP_GAP && c.who === last.who) {
+    if (last && c.timestamp - last.end <= GROUP_GAP && c.who === last.who &&
+        purpose(c.reason) === last.purpose) {
       last.changes.push(c);
       last.end = c.timestamp;
     } else {
-      groups.push({start: c.timestamp, end: c.timestamp, who: c.who, changes: [c]});
+      groups.push({start: c.timestamp, end: c.timestamp, who: c.who, changes: [c],
+                   purpose: purpose(c.reason)});
     }
+  }
+  for (const g of groups) {  // a reason all its writes share, else what they were for
+    g.why = g.changes.every((c) => c.reason === g.changes[0].reason) ? g.changes[0].reason
+                                                                     : g.purpose;
   }
   return groups;
 }
@@ -398,12 +419,17 @@ async function drawHistory() {
   const changes = await api(`/affinity/changes?start=${found.begin.toFixed(3)}`);
   state.lastChange = changes.changes.length ? changes.changes[changes.changes.length - 1].id : 0;
   const groups = state.groups = groupChanges(changes.changes);
+  if (state.chosen !== null && !groups.some((g) => g.start === state.chosen)) {
+    state.chosen = null;
+    ui.effect = null;
+    $("change-detail").textContent = "";
+  }
   ui.history = {times, mean, busiest, cpus: cpuCount, durations: windows.map((w) => w.period_duration_seconds)};
   const u = chart("history", {
     height: 260, tzDate: utcDate,
     scales: {x: {time: true, range: [found.begin, Math.max(found.end, Date.now() / 1000)]},
              y: {range: (u, lo, hi) => [0, Math.max(1, hi) * 1.08]}},
-    axes: [timeAxis, {label: "interrupts/s", labelSize: 18, size: 60, values: (u, s) => s.map(fmt)}],
+    axes: [timeAxis(found.end), {label: "interrupts/s", labelSize: 18, size: 60, values: axisNumbers}],
     series: [timeSeries,
              {label: "busiest CPU", stroke: "#1f4e8c", width: 1.5, points: {show: false}, value: (u, v) => (v === null ? "—" : fmt(v) + "/s")},
              {label: "mean of the CPUs", stroke: "#c33", width: 2.5, points: {show: false}, value: (u, v) => (v === null ? "—" : fmt(v) + "/s")},
@@ -444,7 +470,7 @@ function drawMarkers(u) {  // each change of state.groups: a line across the plo
   ctx.save();
   const drawn = state.groups.map((g, k) => {
     const x = u.valToPos(g.start, "x", true);
-    ctx.strokeStyle = k === state.chosen ? "#d90" : "rgba(200,120,0,0.8)";
+    ctx.strokeStyle = g.start === state.chosen ? "#d90" : "rgba(200,120,0,0.8)";
     ctx.lineWidth = 1.5 * dpr;
     ctx.beginPath();
     ctx.moveTo(x, u.bbox.top);
@@ -456,8 +482,7 @@ function drawMarkers(u) {  // each change of state.groups: a line across the plo
     ctx.lineTo(x + 6 * dpr, u.bbox.top);
     ctx.lineTo(x, u.bbox.top + 10 * dpr);
     ctx.fill();
-    return {time: g.start, count: g.changes.length, who: g.who, reason: g.changes[0].reason,
-            x: x / dpr};
+    return {time: g.start, count: g.changes.length, who: g.who, reason: g.why, x: x / dpr};
   });
   ctx.restore();
   return drawn;
@@ -479,9 +504,9 @@ function listChanges(groups) {
   groups.slice().reverse().forEach((g) => {
     const k = groups.indexOf(g);
     const li = document.createElement("li"), button = document.createElement("button");
-    button.className = "marker" + (k === state.chosen ? " selected" : "");
+    button.className = "marker" + (g.start === state.chosen ? " selected" : "");
     button.textContent = `▼ ${utc(g.start)} · ${g.changes.length} IRQ${g.changes.length > 1 ? "s" : ""}` +
-      ` · ${g.who}${g.changes[0].reason ? " · " + g.changes[0].reason : ""}`;
+      ` · ${g.who}${g.why ? " · " + g.why : ""}`;
     button.addEventListener("click", () => chooseChange(groups, k).catch(report));
     li.append(button);
     list.append(li);
@@ -497,7 +522,7 @@ function imbalance(w) {  // busiest CPU / mean of a window, and which CPU
 }
 
 async function chooseChange(groups, k) {
-  state.chosen = k;
+  state.chosen = groups[k].start;
   const g = groups[k];
   const now = Date.now() / 1000;
   const settle = state.interval;  // the sample after the last write holds only what followed
@@ -512,7 +537,7 @@ async function chooseChange(groups, k) {
   box.textContent = "";
   const dl = document.createElement("dl");
   for (const [key, value] of [["when", utc(g.start, true)], ["who", g.who],
-                              ["why", g.changes[0].reason || "—"], ["IRQs", g.changes.length]]) {
+                              ["why", g.why || "—"], ["IRQs", g.changes.length]]) {
     const dt = document.createElement("dt"), dd = document.createElement("dd");
     dt.textContent = key;
     dd.textContent = String(value);
@@ -542,14 +567,17 @@ async function chooseChange(groups, k) {
   box.append(effect);
   const table = document.createElement("table");
   const head = table.insertRow();
-  for (const h of ["IRQ", "old CPUs", "new CPUs"]) {
+  const reasons = g.changes.some((c) => (c.reason || "") !== (g.why || ""));
+  for (const h of ["IRQ", "old CPUs", "new CPUs", ...(reasons ? ["reason"] : [])]) {
     const th = document.createElement("th");
     th.textContent = h;
     head.append(th);
   }
   for (const c of g.changes.slice(0, SHOWN_MOVES)) {
     const row = table.insertRow();
-    for (const v of [c.irq, list(c.old.cpu_affinity_list), list(c.new.cpu_affinity_list)]) {
+    const detail = (c.reason || "—").slice(g.why && c.reason.startsWith(g.why + ": ") ? g.why.length + 2 : 0);
+    for (const v of [c.irq, list(c.old.cpu_affinity_list), list(c.new.cpu_affinity_list),
+                     ...(reasons ? [detail] : [])]) {
       row.insertCell().textContent = String(v);
     }
   }
@@ -573,17 +601,18 @@ async function drawUsage() {
   const pct = (label, colour) => ({label, stroke: colour, width: 1.5, fill: colour + "22",
                                    points: {show: false},
                                    value: (u, v) => (v === null ? "—" : v.toFixed(1) + " %")});
-  const opts = (label) => ({
+  const opts = (label, end) => ({
     height: 170, tzDate: utcDate, scales: {
       x: {time: true, range: (u, lo, hi) => [Math.min(lo, hi - 60), hi]},  // a minute at least
       y: {range: [0, 100]}},
-    axes: [{...timeAxis, space: 55}, {label, labelSize: 18, size: 44, values: (u, s) => s.map((v) => v + "%")}]});
+    axes: [timeAxis(end, 45), {label, labelSize: 18, size: 44, values: (u, s) => s.map((v) => v + "%")}]});
   const times = (points) => points.map((p) => epoch(p.taken_at));
   const line = (id, points, value, label, colour) => {
     if (points.length < 2) { $(id).textContent = "no history yet"; return; }
-    chart(id, {...opts("% used"), series: [timeSeries, pct(label, colour)],
+    const at = times(points);
+    chart(id, {...opts("% used", at[at.length - 1]), series: [timeSeries, pct(label, colour)],
                hooks: {draw: [drawMarkers]}},
-          [times(points), points.map(value)]);
+          [at, points.map(value)]);
   };
   line("cpu", cpu, (p) => p.usage, "CPU busy", "#1f4e8c");
   line("memory", memory, (p) => 100 * p.used_space / (p.total || 1), "memory used", "#7a3");
@@ -641,7 +670,8 @@ function describeCost(cost) {
 // ---- refresh loops -----------------------------------------------------------------------
 async function refresh() {
   const timing = {ms: 0};
-  const top = Math.max(5, Math.min(500, Number($("top").value) || 50));
+  const top = Math.max(5, Math.min(500, Math.round(Number($("top").value)) || 50));
+  if (String(top) !== $("top").value) $("top").value = top;  // what is shown, not what was typed
   ui.mode = $("mode").value;
   // in time mode the busiest by time: fetch more rows than shown, keep the costliest
   const ask = ui.mode === "time" ? Math.min(2000, 4 * top) : top;
@@ -654,6 +684,7 @@ async function refresh() {
   }
   const started = performance.now();
   $("heatmap-title").textContent = MODES[ui.mode].title;
+  $("heatmap-order").textContent = MODES[ui.mode].order;
   $("cost").textContent = describeCost(irqs.cost);
   drawHeatmap(irqs, perCpu);
   drawBars(perCpu);

@@ -178,7 +178,7 @@ def test_a_change_appears_on_the_timeline_with_its_effect_and_steady_rates_draw_
     marker = wait_for(lambda: next((b for b in browser.find_elements(
         By.CSS_SELECTOR, "#markers button") if "browser test: pin to CPU 7" in b.text), None),
         timeout=20)
-    assert "token:admin" in marker.text and "1 IRQ" in marker.text
+    assert "token:admin" in marker.text and "· 1 IRQ ·" in marker.text
     assert [m["reason"] for m in ui(browser, "markers")] == ["browser test: pin to CPU 7"]
 
     # once there is history after it: who, what, why, and busiest / mean before and after

@@ -71,7 +71,9 @@ def test_a_bad_window_is_a_422_naming_the_field(make_client, sim, query, field):
     assert_problem(client.get("/affinity/changes?" + query), 422, field=field)
 
 
-@pytest.mark.parametrize("reason", ["x" * 501, "two\nlines", "bell\x07", 42])
+@pytest.mark.parametrize("reason", ["x" * 501, "two\nlines", "bell\x07", 42, "nel\x85",
+                                    "rtl\u202eoverride", "line\u2028sep", "zero\u200bwidth",
+                                    "private\ue000", "nonchar\uffff", "bom\ufeff"])
 def test_a_bad_reason_is_refused_and_nothing_written(make_client, sim, reason):
     client, token, _ = make_client(sim.root)
     irq = nic(sim).irq
@@ -125,4 +127,21 @@ def test_a_store_that_cannot_take_the_record_keeps_the_write_and_says_so(make_cl
 def test_an_empty_reason_is_no_reason(make_client, sim):
     client, token, _ = make_client(sim.root)
     assert put(client, token, nic(sim).irq, "5", reason="").status_code == 200
-    assert client.get("/affinity/changes").get_json()["changes"][0]["reason"] is None
+    assert put(client, token, nic(sim).irq, "6", reason="ünïcødé — ✓ 中文").status_code == 200
+    listed = client.get("/affinity/changes").get_json()["changes"]
+    assert [c["reason"] for c in listed] == [None, "ünïcødé — ✓ 中文"]
+
+
+@pytest.mark.parametrize("query", ["end=0001-01-02T00:00:00Z",
+                                   "start=9999-12-30T00:00:00Z&period_seconds=315360000",
+                                   "start=253402214400&period_seconds=315360000"])
+def test_a_window_reaching_past_the_years_answers_can_name_is_clamped(make_client, sim, query):
+    client, _, _ = make_client(sim.root)
+    body = client.get("/affinity/changes?" + query).get_json()
+    assert body["changes"] == [] and body["start"] <= body["end"]
+    assert body["start"] >= "0001-01-02" and body["end"] <= "9999-12-31T00:00:00.000Z"
+
+
+def test_a_start_in_the_future_without_an_end_is_refused(make_client, sim):
+    client, _, _ = make_client(sim.root, IRQ_CLOCK=Clock())
+    assert_problem(client.get("/affinity/changes?start=1900000000"), 400, field="start")

@@ -31,6 +31,14 @@ def test_bad_scope_is_refused(tmp_path):
         TokenStore(tmp_path).create("x", "admin")
 
 
+@pytest.mark.parametrize("name", ["", "evil\x1b[31m\nname", "two\nlines", " padded",
+                                  "rtl\u202e", "tab\tname"])
+def test_a_name_that_could_forge_an_audit_line_is_refused(tmp_path, name):
+    with pytest.raises(InvalidInput) as err:
+        TokenStore(tmp_path).create(name, "write")
+    assert err.value.field == "name" and not (tmp_path / "tokens.json").exists()
+
+
 def test_names_are_unique_and_a_revoked_token_is_refused(tmp_path):
     store = TokenStore(tmp_path)
     secret = store.create("ci", "write")

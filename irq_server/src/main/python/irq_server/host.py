@@ -4,10 +4,14 @@ Framework-free; the API calls it, tests drive it over fixture trees and the simu
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import logging
 import os
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, ParamSpec, TypeVar
@@ -137,6 +141,29 @@ class Host:
         marker = Path(state_dir) / "affinity.generation" if state_dir is not None else None
         self.settings_cache = SettingsCache(fs, marker)
         self.threads = IrqThreads(fs)
+        self._lock_path = Path(state_dir) / "affinity.lock" if state_dir is not None else None
+        self._writing = threading.Lock()
+
+    @contextlib.contextmanager
+    def one_writer(self) -> Iterator[None]:
+        """Affinity writes one at a time, across this process's threads (greenlets under
+        gevent) and every process of the data dir (flock): the mask read before a write, the
+        write, its read-back and what the caller records of them are never interleaved with
+        another write. A lock file that cannot be opened (a full disk may refuse the inode)
+        leaves the process lock alone in force; the write goes on."""
+        with self._writing:
+            fd = None
+            if self._lock_path is not None:
+                try:
+                    fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except OSError as exc:
+                    log.warning("affinity writes not serialised across workers: %s", exc)
+            try:
+                yield
+            finally:
+                if fd is not None:
+                    os.close(fd)  # (releases the flock)
 
     @classmethod
     def open(cls, root: str | os.PathLike, state_dir: str | os.PathLike | None = None) -> Host:
@@ -273,8 +300,9 @@ class Host:
             self.settings_cache.changed()  # even a refused write may have changed something
             raise affinity_write_error(exc, irq, format_cpu_list(cpus)) from exc
         # first, before anything that could fail: the write has happened
-        audit.info("affinity irq=%d token=%s old=%s new=%s%s", irq, who, before.mask, mask,
-                   f" reason={reason!r}" if reason else "")
+        audit.info("affinity irq=%d token=%s old=%s new=%s%s", irq,
+                   who if who.isprintable() else repr(who),  # (a name from before names were
+                   before.mask, mask, f" reason={reason!r}" if reason else "")  # checked)
         self.settings_cache.changed()
         return AffinityChange(before=before, after=self.affinity(irq), written=True)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 from irq_server.api.blueprint import Blueprint, json_response
 from irq_server.api.schemas.changes import ChangeListSchema, ChangesQuery
 from irq_server.api.state import state
-from irq_server.api.timefmt import iso
+from irq_server.api.timefmt import EARLIEST, LATEST, iso
 from irq_server.audit.store import MAX_LISTED, Change
+from irq_server.errors import InvalidInput
 from irq_server.procfs import parse_cpu_list
 
 blp = Blueprint("changes", __name__, description="The audit log of affinity writes")
@@ -26,11 +27,19 @@ def list_changes(args):
 
 
 def _bounds(args: dict, now: float) -> tuple[float, float]:
+    """The window's (start, end), within the years an answer can name (1 to 9999)."""
     period, start, end = (args.get(k) for k in ("period_seconds", "start", "end"))
     if start is None:
         end = now if end is None else end
-        return end - (period or DEFAULT_PERIOD), end
-    return start, start + period if period is not None else (now if end is None else end)
+        start = end - (period or DEFAULT_PERIOD)
+    elif period is not None:
+        end = start + period
+    elif end is None:
+        if start > now:
+            raise InvalidInput("start is in the future (the window would end now)",
+                               field="start")
+        end = now
+    return max(start, EARLIEST), min(end, LATEST)
 
 
 def change_json(c: Change) -> dict:

@@ -73,15 +73,16 @@ def put_affinity(args, irq):
     cpus, field = cpus_from_request(args.get("cpu_affinity_mask"), args.get("cpu_affinity_list"))
     token = caller()
     reason = args.get("reason") or None  # "" is no reason
-    change = _host().set_affinity(number, cpus, field, who=token.name if token else "-",
-                                  reason=reason)
+    with _host().one_writer():  # the audit log's before and after are this write's
+        change = _host().set_affinity(number, cpus, field, who=token.name if token else "-",
+                                      reason=reason)
+        answer = {**affinity_json(change.after), "changed": change.written}
+        if change.written:
+            answer["audited"] = state().audit.record(
+                number, (change.before.mask, format_cpu_list(change.before.cpus)),
+                (change.after.mask, format_cpu_list(change.after.cpus)),
+                token.principal if token else "-", reason)
     g.affinity_result = "changed" if change.written else "unchanged"  # for /metrics
-    answer = {**affinity_json(change.after), "changed": change.written}
-    if change.written:
-        answer["audited"] = state().audit.record(
-            number, (change.before.mask, format_cpu_list(change.before.cpus)),
-            (change.after.mask, format_cpu_list(change.after.cpus)),
-            token.principal if token else "-", reason)
     return json_response(answer)
 
 

@@ -106,6 +106,9 @@ class TokenStore:
         if scope not in SCOPES:
             raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}",
                                field="scope")
+        if not name or not name.isprintable() or name.strip() != name:
+            raise InvalidInput(f"a token's name is printable text without leading or trailing "
+                               f"spaces (audit lines name it), not {name!r}", field="name")
         if any(e["name"] == name for e in self._entries()):
             raise InvalidInput(f"a token named {name!r} exists (revoke it first to replace "
                                "it)", field="name")

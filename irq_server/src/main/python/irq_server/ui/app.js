@@ -461,6 +461,7 @@ async function drawHistory() {
     const near = ui.markers.map((m, k) => [Math.abs(m.x - x), k]).sort((a, b) => a[0] - b[0])[0];
     if (near && near[0] < 8) chooseChange(groups, near[1]).catch(report);
   });
+  state.truncated = changes.truncated;
   listChanges(groups);
   redrawMarked();
 }
@@ -492,6 +493,12 @@ function redrawMarked() {  // the charts that mark the changes, once these are k
   for (const id of ["history", ...USAGE]) if (state.charts[id]) state.charts[id].redraw(false);
 }
 
+function moved(g) {  // "3 IRQs", or "1 IRQ, 23 writes" when some IRQ was written again
+  const irqs = new Set(g.changes.map((c) => c.irq)).size;
+  const writes = g.changes.length;
+  return `${irqs} IRQ${irqs > 1 ? "s" : ""}${writes > irqs ? `, ${writes} writes` : ""}`;
+}
+
 function listChanges(groups) {
   const list = $("markers");
   list.textContent = "";
@@ -501,12 +508,17 @@ function listChanges(groups) {
     li.textContent = "No affinity change in this window.";
     list.append(li);
   }
+  if (state.truncated) {
+    const li = document.createElement("li");
+    li.className = "hint";
+    li.textContent = "Only the newest 10,000 writes of this window are shown.";
+    list.append(li);
+  }
   groups.slice().reverse().forEach((g) => {
     const k = groups.indexOf(g);
     const li = document.createElement("li"), button = document.createElement("button");
     button.className = "marker" + (g.start === state.chosen ? " selected" : "");
-    button.textContent = `▼ ${utc(g.start)} · ${g.changes.length} IRQ${g.changes.length > 1 ? "s" : ""}` +
-      ` · ${g.who}${g.why ? " · " + g.why : ""}`;
+    button.textContent = `▼ ${utc(g.start)} · ${moved(g)} · ${g.who}${g.why ? " · " + g.why : ""}`;
     button.addEventListener("click", () => chooseChange(groups, k).catch(report));
     li.append(button);
     list.append(li);
@@ -537,7 +549,7 @@ async function chooseChange(groups, k) {
   box.textContent = "";
   const dl = document.createElement("dl");
   for (const [key, value] of [["when", utc(g.start, true)], ["who", g.who],
-                              ["why", g.why || "—"], ["IRQs", g.changes.length]]) {
+                              ["why", g.why || "—"], ["moved", moved(g)]]) {
     const dt = document.createElement("dt"), dd = document.createElement("dd");
     dt.textContent = key;
     dd.textContent = String(value);

@@ -41,6 +41,24 @@ class CpuListField(fields.Field):
         raise ValidationError("malformed: expected " + self.HINT)
 
 
+# what would reshape a log line or a terminal: C0 and C1 controls, zero-width and bidi
+# formatting, line and paragraph separators, invisible operators, the byte-order mark,
+# private use and the BMP's last noncharacters (one class: the server's check and the
+# OpenAPI pattern are the same)
+UNPRINTABLE = (r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+               r"\ue000-\uf8ff\ufff0-\uffff")
+REASON_PATTERN = f"^[^{UNPRINTABLE}]*$"
+_UNPRINTABLE = re.compile(f"[{UNPRINTABLE}]")
+
+
+def printable(text: str) -> None:
+    """A validator: `text` holds none of UNPRINTABLE."""
+    bad = _UNPRINTABLE.search(text)
+    if bad is not None:
+        raise ValidationError("only printable characters are allowed, not "
+                              f"U+{ord(bad.group()):04X}")
+
+
 class AffinityWriteSchema(Schema):
     """Body of PUT /irqs/<irq>/cpu_affinity (JSON or form): exactly one of the two fields."""
 
@@ -50,10 +68,11 @@ class AffinityWriteSchema(Schema):
     cpu_affinity_mask = _pattern(
         MASK_PATTERN, "hex mask, comma-separated 32-bit words: 'f', '00000000,00000003'")
     cpu_affinity_list = CpuListField()
-    reason = fields.String(validate=[validate.Length(max=MAX_REASON), validate.Regexp(
-        re.compile(r"[^\x00-\x1f\x7f]*\Z"), error="control characters are not allowed")],
-        metadata={"description": "why (kept in the audit log: GET /affinity/changes), e.g. "
-                                 "the plan and move of irq-balance", "maxLength": MAX_REASON})
+    reason = fields.String(validate=[validate.Length(max=MAX_REASON), printable], metadata={
+        "description": "why (kept in the audit log: GET /affinity/changes), e.g. the plan and "
+                       "move of irq-balance: printable characters only (no control, "
+                       "zero-width, bidi, line-separator or private-use ones)",
+        "maxLength": MAX_REASON, "pattern": REASON_PATTERN})
 
     @validates_schema
     def exactly_one(self, data, **kwargs):

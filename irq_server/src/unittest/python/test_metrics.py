@@ -130,3 +130,15 @@ def test_bad_metrics_flags_are_refused_at_start(flags, tmp_path, capsys):
         cli.main(["--data-dir", str(tmp_path), *flags])
     assert exit_.value.code == 2
     assert "metrics" in capsys.readouterr().err
+
+
+def test_a_counter_file_a_starting_worker_has_not_sized_yet_does_not_fail_the_scrape(tmp_path):
+    import struct
+
+    from irq_server.api.metrics import _WorkerFiles
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+    (tmp_path / "counter_4242.db").write_bytes(b"")  # created, not yet mmapped
+    with pytest.raises(struct.error):  # what prometheus-client itself does with it
+        list(MultiProcessCollector(CollectorRegistry(), path=str(tmp_path)).collect())
+    assert list(_WorkerFiles(CollectorRegistry(), path=str(tmp_path)).collect()) == []

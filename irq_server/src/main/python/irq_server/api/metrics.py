@@ -14,6 +14,7 @@ the status.
 """
 from __future__ import annotations
 
+import glob
 import logging
 import math
 import os
@@ -53,6 +54,24 @@ class _Collector:
         yield from self.found
 
 
+class _WorkerFiles(MultiProcessCollector):
+    """Every worker's counter files, but for one a worker starting right now has created and
+    not yet sized: prometheus-client would read it as truncated and fail the whole scrape."""
+
+    HEADER = 8  # bytes of an mmap file's header: a file this short holds no value yet
+
+    def collect(self):
+        return self.merge([f for f in glob.glob(os.path.join(self._path, "*.db"))
+                           if _size(f) >= self.HEADER], accumulate=True)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # gone meanwhile (a stop empties the directory)
+        return 0
+
+
 @blp.route("/metrics", methods=["GET"])
 @blp.response(200, {"type": "string"}, content_type=CONTENT_TYPE,
               description="Prometheus text exposition format 0.0.4")
@@ -63,7 +82,7 @@ def metrics():
                                                current_app.config["IRQ_METRICS"]))))
     registry.register(_Collector(list(server_families())))
     if state().counters_shared:
-        MultiProcessCollector(registry)
+        _WorkerFiles(registry)
     else:
         for counter in state().counters.values():
             registry.register(counter)

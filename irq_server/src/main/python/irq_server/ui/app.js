@@ -261,19 +261,20 @@ function cellAt(event) {  // the heatmap cell under the pointer, or null
 }
 
 function cellText(row, col) {
-  const {data, values, perCpu, mode} = state.heat;
+  const {data, perCpu} = state.heat;
   const irq = data.irqs[row], cpu = data.cpus[col];
   const info = state.details.get(irq.irq_num);
   const seconds = data.period_duration_seconds || 1;
-  const n = irq.num_interrupts_per_cpu[col];
-  const onCpu = perCpu ? perCpu.num_interrupts_per_cpu[perCpu.cpus.indexOf(cpu)] : null;
+  const n = irq.num_interrupts_per_cpu[col], rate = n / seconds;
   const lines = [`IRQ ${irq.irq_num}  ${info ? info.device_name : ""}`, `CPU ${cpu}`,
-                 `${fmt(n / seconds)}/s  (${n} in ${seconds.toFixed(1)} s)`];
-  if (onCpu) lines.push(`${(100 * n / (onCpu * seconds / (perCpu.period_duration_seconds || 1))).toFixed(1)}% of CPU ${cpu}'s interrupts`);
-  if (irq.cost_us_per_interrupt !== null && irq.cost_us_per_interrupt !== undefined) {
-    const time = values[row][col];
-    lines.push(`${irq.cost_us_per_interrupt.toFixed(1)} µs each (${irq.cost_source}): ` +
-               `${mode === "time" ? MODES.time.text(time) : MODES.time.text(n * irq.cost_us_per_interrupt * 1e-4 / seconds)} of the CPU`);
+                 `${fmt(rate)}/s  (${n} in ${seconds.toFixed(1)} s)`];
+  const onCpu = perCpu ? perCpu.num_interrupts_per_cpu[perCpu.cpus.indexOf(cpu)] /
+                         (perCpu.period_duration_seconds || 1) : 0;  // all of the CPU's, per s
+  if (onCpu > 0) lines.push(`${(100 * rate / onCpu).toFixed(1)}% of CPU ${cpu}'s interrupts`);
+  const cost = irq.cost_us_per_interrupt;
+  if (cost !== null && cost !== undefined) {
+    lines.push(`${cost.toFixed(1)} µs each (${irq.cost_source}): ` +
+               `${MODES.time.text(rate * cost * 1e-4)} of the CPU`);
   }
   return lines.join("\n");
 }

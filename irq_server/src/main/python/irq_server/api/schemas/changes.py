@@ -3,17 +3,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from irq_server.api.schemas.windows import WindowQuery
+from irq_server.api.schemas.windows import WindowQuery, period_field
 from irq_server.audit.store import MAX_LISTED
 
 
 class ChangesQuery(WindowQuery):
     """A window as for /interrupts, but `period_seconds` defaults to 7 days."""
 
-    period_seconds = fields.Float(
-        validate=validate.Range(min=0, min_inclusive=False, max=10 * 365 * 86400),
-        metadata={"description": "window length in seconds (default 7 days), ending at end "
-                                 "(default now) or starting at start", "exclusiveMinimum": True})
+    period_seconds = period_field("7 days")
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LISTED), metadata={
         "description": f"at most this many changes, the newest (default and most {MAX_LISTED})"})
 

@@ -8,15 +8,20 @@ from irq_server.api.timefmt import Instant
 from irq_server.cost.tiers import SOURCES
 
 
+def period_field(default: str) -> fields.Float:
+    """`period_seconds` of a window query whose default length is `default` ("60", "7 days")."""
+    return fields.Float(
+        validate=validate.Range(min=0, min_inclusive=False, max=10 * 365 * 86400),
+        metadata={"description": f"window length in seconds (default {default}), ending at end "
+                                 "(default now) or starting at start", "exclusiveMinimum": True})
+
+
 class WindowQuery(Schema):
     """A window: `start` to `end`, or `period_seconds` (default 60) ending at `end` (default
     now) or starting at `start`. Two rules the parameters cannot state one by one: not all
     three at once, and `start` not after `end` (which defaults to now)."""
 
-    period_seconds = fields.Float(
-        validate=validate.Range(min=0, min_inclusive=False, max=10 * 365 * 86400),
-        metadata={"description": "window length in seconds (default 60), ending at end (default "
-                                 "now) or starting at start", "exclusiveMinimum": True})
+    period_seconds = period_field("60")
     start = Instant(metadata={"description": "window start: RFC 3339 date-time or epoch seconds"})
     end = Instant(metadata={"description": "window end (default now)"})
 
